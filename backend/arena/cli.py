@@ -1,0 +1,133 @@
+"""The `arena` command: serve, run, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+
+from arena.config import get_settings
+from arena.domain.events import AgentSnapshot
+from arena.engine.config import (
+    MAIN_STRATEGIES,
+    AgentSpec,
+    CompetitionConfig,
+    FeedMode,
+    FeedSpec,
+    SpeedSpec,
+)
+from arena.errors import ArenaError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=getattr(args, "log_level", "INFO").upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.handler(args) or 0)
+    except ArenaError as exc:
+        print(f"error [{exc.code.value}]: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="arena", description="Trading Arena: a live paper-trading arena.")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a headless competition and print the leaderboard")
+    run.add_argument("--feed", default="sim", help="sim, sim:SEED, or replay:PATH[,PATH...] (default: sim)")
+    run.add_argument("--symbols", default=None, help="comma-separated symbols (sim) or one name per replay file")
+    run.add_argument("--agents", default=",".join(MAIN_STRATEGIES) + ",random",
+                     help="comma-separated strategies (default: %(default)s)")
+    run.add_argument("--rounds", type=int, default=None, help="rounds to play (default: all data, or 1000 on sim)")
+    run.add_argument("--duration", type=float, default=None, help="seconds of running time")
+    run.add_argument("--speed", default="max", help="max, a replay factor like 10x, or seconds per round like 0.5s")
+    run.add_argument("--cash", default="10000", help="starting cash per agent")
+    run.add_argument("--fee-bps", default="10")
+    run.add_argument("--slippage-bps", default="5")
+    run.add_argument("--seed", type=int, default=42)
+    run.add_argument("--name", default="Headless run")
+    run.add_argument("--db", default=None, help="SQLite file (default: the server's database)")
+    run.add_argument("--no-db", action="store_true", help="do not persist")
+    run.add_argument("--quiet", action="store_true", help="no progress lines")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from arena.headless import run_headless
+
+    symbols = tuple(s.strip() for s in args.symbols.split(",")) if args.symbols else ()
+    feed = FeedSpec.parse(args.feed, seed=args.seed, symbols=symbols)
+    rounds = args.rounds
+    if feed.mode is FeedMode.SIM and rounds is None and args.duration is None:
+        rounds = 1000
+    strategies = [s.strip() for s in args.agents.split(",") if s.strip()]
+    config = CompetitionConfig(
+        name=args.name,
+        symbols=symbols or (feed.symbols if feed.symbols else CompetitionConfig().symbols),
+        feed=feed,
+        rounds=rounds,
+        duration_s=args.duration,
+        speed=SpeedSpec.parse(args.speed),
+        starting_cash=Decimal(args.cash),
+        agents=tuple(AgentSpec(name=_unique(s, strategies[:i]), strategy=s) for i, s in enumerate(strategies)),
+        fee_bps=Decimal(args.fee_bps),
+        slippage_bps=Decimal(args.slippage_bps),
+        seed=args.seed,
+    )
+    db_path = None if args.no_db else (args.db or get_settings().db)
+
+    def progress(round_number: int, elapsed: float) -> None:
+        if not args.quiet:
+            rate = round_number * len(strategies) / elapsed if elapsed else 0.0
+            print(f"  round {round_number:,}  {elapsed:6.1f}s  {rate:,.0f} bar-steps/s", file=sys.stderr)
+
+    report = asyncio.run(run_headless(config, db_path, progress))
+    print(f"\nCompetition {report.competition_id}: {report.status} after {report.rounds:,} rounds")
+    print(_table(report.leaderboard, report.winner_id))
+    print(
+        f"\n{report.rounds:,} bars x {report.agents} agents in {report.seconds:.2f}s = "
+        f"{report.bar_steps_per_second:,.0f} bar-steps/s; {report.fills:,} fills"
+        + (f" persisted to {db_path}" if db_path else "")
+    )
+    return 0
+
+
+def _unique(name: str, earlier: list[str]) -> str:
+    count = earlier.count(name)
+    return f"{name}-{count + 1}" if count else name
+
+
+def _table(board: Sequence[AgentSnapshot], winner_id: str | None) -> str:
+    header = ("#", "agent", "strategy", "equity", "return %", "PnL", "trades", "win %", "scars", "max DD %", "Sharpe")
+    rows = [header]
+    for s in board:
+        pnl = s.realized_pnl + s.unrealized_pnl
+        rows.append((
+            str(s.rank) + ("*" if s.agent_id == winner_id else ""),
+            s.name,
+            s.strategy,
+            f"{s.equity:,.2f}",
+            f"{s.return_pct:+.2f}",
+            f"{pnl:,.2f}",
+            str(s.trade_count),
+            "-" if s.win_rate is None else f"{s.win_rate * 100:.0f}",
+            str(s.scars),
+            f"{s.max_drawdown * 100:.2f}",
+            "-" if s.sharpe is None else f"{s.sharpe:.3f}",
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""Settings: one class, read from the environment (ARENA_*) and overridden by CLI flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from arena.engine.config import DEFAULT_SYMBOLS
+
+ENV_PREFIX = "ARENA_"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db: str = "data/arena.db"  # a file path or an sqlite+aiosqlite:// URL
+    feed: str = "sim"  # the market feed that runs from server start: sim, sim:SEED, replay:PATHS
+    seed: int = 42
+    symbols: tuple[str, ...] = DEFAULT_SYMBOLS
+    tick_interval: float = 1.0  # wall seconds between market rounds
+    demo: bool = False  # start a demo competition at once
+    operator_token: str | None = None  # generated at start when unset
+    public_queries: bool = True
+    public_subscriptions: bool = True
+    log_level: str = "info"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        if "://" in self.db:
+            return self.db
+        return f"sqlite+aiosqlite:///{Path(self.db).expanduser()}"
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def get_settings(**overrides: Any) -> Settings:
+    """Defaults, then ARENA_* environment variables, then explicit overrides."""
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        raw = os.environ.get(ENV_PREFIX + f.name.upper())
+        if raw is None or f.name == "extra":
+            continue
+        values[f.name] = _parse(f.type, raw)
+    return Settings(**values).with_overrides(**overrides)
+
+
+def _parse(type_name: Any, raw: str) -> Any:
+    kind = str(type_name)
+    if kind.startswith("bool"):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind.startswith("int"):
+        return int(raw)
+    if kind.startswith("float"):
+        return float(raw)
+    if kind.startswith("tuple"):
+        return tuple(s.strip() for s in raw.split(",") if s.strip())
+    return raw

@@ -1,0 +1,1 @@
+"""The engine: risk checks, matching, competitions and the runner. Pure domain code."""

@@ -1,0 +1,276 @@
+"""One competition: entrants, accounts, rounds and the state machine. Pure and synchronous.
+
+The runner feeds it quote batches and commands; it returns the events that
+happened, in order. It never sleeps, reads the clock or touches I/O, so the
+same configuration and the same batches always give the same events.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from arena.agents.base import AccountView, Agent
+from arena.agents.registry import create_agent
+from arena.domain.account import Account
+from arena.domain.events import (
+    AgentSnapshot,
+    AgentStatus,
+    CompetitionCreated,
+    CompetitionFinished,
+    CompetitionStatus,
+    EntrantInfo,
+    Event,
+    OrderFilled,
+    OrderRejected,
+    QuotesReceived,
+    RoundCompleted,
+    StateChanged,
+)
+from arena.domain.market import Quote, QuoteBatch
+from arena.domain.orders import Fill, OrderIntent, Rejection, Side
+from arena.domain.values import bps
+from arena.engine.config import CompetitionConfig
+from arena.engine.matching import Costs, execute
+from arena.engine.stats import PerformanceTracker
+from arena.errors import ArenaError, ErrorCode
+
+S = CompetitionStatus
+
+# allowed transitions: (from, to)
+_TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset(
+    {
+        (S.IDLE, S.RUNNING),
+        (S.RUNNING, S.PAUSED),
+        (S.PAUSED, S.RUNNING),
+        (S.RUNNING, S.STOPPED),
+        (S.PAUSED, S.STOPPED),
+        (S.RUNNING, S.FINISHED),
+        (S.INTERRUPTED, S.RUNNING),
+        (S.INTERRUPTED, S.STOPPED),
+    }
+)
+ACTIVE_STATES = frozenset({S.RUNNING, S.PAUSED})
+ENDED_STATES = frozenset({S.STOPPED, S.FINISHED})
+
+
+@dataclass(slots=True)
+class Entrant:
+    info: EntrantInfo
+    agent: Agent | None  # None for external bots: they order through submit_external
+    account: Account
+    tracker: PerformanceTracker
+    status: AgentStatus = AgentStatus.ACTIVE
+    rest_until: int = 0
+    inbox: deque[OrderIntent] = field(default_factory=deque)
+
+
+class Competition:
+    def __init__(
+        self,
+        competition_id: str,
+        config: CompetitionConfig,
+        *,
+        symbols: Sequence[str] | None = None,
+        bot_ids: Mapping[str, str] | None = None,
+    ) -> None:
+        """`symbols` overrides config.symbols (a replay feed names its own);
+        `bot_ids` maps a BOT agent spec's name to its registered agent id."""
+        self.id = competition_id
+        self.config = config
+        self.symbols = frozenset(symbols or config.symbols)
+        self.symbol_order = tuple(symbols or config.symbols)
+        self.costs = Costs(bps(config.fee_bps), bps(config.slippage_bps))
+        self.status = S.IDLE
+        self.round = 0
+        self.prices: dict[str, Decimal] = {}
+        self.last_timestamp: datetime | None = None
+        self._seq = 0
+        self.entrants: dict[str, Entrant] = {}
+        for slot, spec in enumerate(config.agents):
+            agent_id = (bot_ids or {}).get(spec.name) or f"{competition_id}-{slot}"
+            agent = None
+            if spec.kind != "BOT":
+                # every agent gets its own deterministic seed derived from the competition's
+                agent = create_agent(spec.strategy, spec.params, seed=config.seed * 1000 + slot)
+            info = EntrantInfo(
+                agent_id=agent_id,
+                name=spec.name,
+                strategy=spec.strategy,
+                kind=spec.kind,
+                params=dict(agent.params) if agent else dict(spec.params),
+                slot=slot,
+            )
+            self.entrants[agent_id] = Entrant(
+                info, agent, Account.open(config.starting_cash), PerformanceTracker(config.starting_cash)
+            )
+
+    # --- state machine -------------------------------------------------------------
+
+    def transition(self, to: CompetitionStatus, at: datetime, reason: str = "") -> StateChanged:
+        if (self.status, to) not in _TRANSITIONS:
+            raise ArenaError(_refusal_code(self.status, to), _refusal_message(self.status, to))
+        previous, self.status = self.status, to
+        return StateChanged(self.id, previous, to, self.round, at, reason)
+
+    def finish(self, status: CompetitionStatus, at: datetime, reason: str) -> list[Event]:
+        events: list[Event] = [self.transition(status, at, reason)]
+        board = self.leaderboard()
+        winner = board[0].agent_id if board and status is S.FINISHED else None
+        events.append(CompetitionFinished(self.id, status, self.round, at, winner, board))
+        return events
+
+    def created_event(self, feed_kind: str, feed_description: str, at: datetime) -> CompetitionCreated:
+        return CompetitionCreated(
+            competition_id=self.id,
+            name=self.config.name,
+            config=self.config.to_dict(),
+            feed_kind=feed_kind,
+            feed_description=feed_description,
+            entrants=tuple(e.info for e in self.entrants.values()),
+            starting_cash=self.config.starting_cash,
+            at=at,
+        )
+
+    # --- orders from outside (bots) ---------------------------------------------------
+
+    def submit_external(self, agent_id: str, intent: OrderIntent) -> None:
+        """Queue a bot order; it executes at the start of the next round (deterministic)."""
+        entrant = self.entrants.get(agent_id)
+        if entrant is None:
+            raise ArenaError(ErrorCode.NOT_FOUND, f"agent {agent_id!r} is not in this competition", "agentId")
+        if self.status is not S.RUNNING:
+            code = ErrorCode.PAUSED if self.status is S.PAUSED else ErrorCode.NOT_RUNNING
+            raise ArenaError(code, f"competition is {self.status.value}")
+        entrant.inbox.append(intent)
+
+    # --- rounds ----------------------------------------------------------------------
+
+    def play_round(self, batch: QuoteBatch) -> list[Event]:
+        """Run one round on a batch of quotes; returns its events in order."""
+        if self.status is not S.RUNNING:
+            raise ArenaError(ErrorCode.NOT_RUNNING, f"competition is {self.status.value}")
+        self.round += 1
+        at = batch.timestamp
+        self.last_timestamp = at
+        quotes: dict[str, Quote] = {}
+        for quote in batch.quotes:
+            if quote.symbol in self.symbols:
+                quotes[quote.symbol] = quote
+                self.prices[quote.symbol] = quote.price
+        events: list[Event] = [QuotesReceived(self.id, self.round, batch)]
+        for entrant in self.entrants.values():
+            while entrant.inbox:
+                self._execute(entrant, entrant.inbox.popleft(), at, events)
+        for entrant in self.entrants.values():
+            if entrant.agent is None:
+                continue
+            if entrant.status is AgentStatus.RESTING and self.round >= entrant.rest_until:
+                entrant.status = AgentStatus.ACTIVE
+            if not quotes:
+                continue
+            # a resting agent still sees prices (its indicators stay current); its orders are dropped
+            intents = entrant.agent.on_round(quotes, self._view(entrant))
+            if entrant.status is AgentStatus.RESTING:
+                continue
+            for intent in intents:
+                self._execute(entrant, intent, at, events)
+        for entrant in self.entrants.values():
+            entrant.tracker.record_equity(entrant.account.equity(self.prices))
+        events.append(RoundCompleted(self.id, self.round, at, self.leaderboard()))
+        return events
+
+    def _execute(self, entrant: Entrant, intent: OrderIntent, at: datetime, events: list[Event]) -> None:
+        try:
+            done = execute(entrant.account, intent, self.prices, self.symbols, self.costs)
+        except ArenaError as refusal:
+            rejection = Rejection(entrant.info.agent_id, intent, refusal.code, refusal.message, self.round, at)
+            events.append(OrderRejected(self.id, rejection))
+            return
+        self._seq += 1
+        fill = Fill(
+            agent_id=entrant.info.agent_id,
+            symbol=intent.symbol,
+            side=done.side,
+            quantity=done.quantity,
+            price=done.price,
+            fee=done.fee,
+            realized_pnl=done.realized_pnl,
+            round=self.round,
+            executed_at=at,
+            seq=self._seq,
+            client_order_id=intent.client_order_id,
+        )
+        if done.side is Side.SELL:
+            entrant.tracker.record_closed_trade(done.realized_pnl)
+            if entrant.tracker.consecutive_losses >= self.config.rest_after_losses and entrant.agent:
+                entrant.status = AgentStatus.RESTING
+                entrant.rest_until = self.round + 1 + self.config.rest_rounds
+                entrant.tracker.consecutive_losses = 0
+        if entrant.agent is not None:
+            entrant.agent.on_fill(fill)
+        events.append(OrderFilled(self.id, fill))
+
+    def _view(self, entrant: Entrant) -> AccountView:
+        account = entrant.account
+        return AccountView(
+            cash=account.cash,
+            equity=account.equity(self.prices),
+            starting_cash=account.starting_cash,
+            positions={s: p.quantity for s, p in account.positions.items()},
+            prices=self.prices,
+        )
+
+    # --- standings ---------------------------------------------------------------------
+
+    def snapshot(self, entrant: Entrant, rank: int = 0) -> AgentSnapshot:
+        account, tracker = entrant.account, entrant.tracker
+        equity = account.equity(self.prices)
+        return AgentSnapshot(
+            agent_id=entrant.info.agent_id,
+            name=entrant.info.name,
+            strategy=entrant.info.strategy,
+            kind=entrant.info.kind,
+            status=entrant.status,
+            cash=account.cash,
+            equity=equity,
+            realized_pnl=account.realized_pnl,
+            unrealized_pnl=account.unrealized_pnl(self.prices),
+            return_pct=tracker.return_pct(equity),
+            trade_count=account.trade_count,
+            win_rate=tracker.win_rate,
+            scars=tracker.scars,
+            max_drawdown=tracker.max_drawdown,
+            sharpe=tracker.sharpe,
+            profit_factor=tracker.profit_factor,
+            rank=rank,
+        )
+
+    def leaderboard(self) -> tuple[AgentSnapshot, ...]:
+        """Ranked by equity, ties broken by entry order."""
+        snaps = [self.snapshot(e) for e in self.entrants.values()]
+        order = sorted(range(len(snaps)), key=lambda i: (-snaps[i].equity, i))
+        return tuple(_ranked(snaps[i], rank) for rank, i in enumerate(order, start=1))
+
+
+def _ranked(snapshot: AgentSnapshot, rank: int) -> AgentSnapshot:
+    from dataclasses import replace
+
+    return replace(snapshot, rank=rank)
+
+
+def _refusal_code(current: CompetitionStatus, wanted: CompetitionStatus) -> ErrorCode:
+    if wanted is S.RUNNING and current is S.RUNNING:
+        return ErrorCode.ALREADY_RUNNING
+    if wanted is S.RUNNING:
+        return ErrorCode.NOT_PAUSED
+    if wanted is S.PAUSED and current is S.PAUSED:
+        return ErrorCode.PAUSED
+    return ErrorCode.NOT_RUNNING
+
+
+def _refusal_message(current: CompetitionStatus, wanted: CompetitionStatus) -> str:
+    return f"cannot go from {current.value} to {wanted.value}"

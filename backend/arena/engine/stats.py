@@ -1,0 +1,93 @@
+"""Per-agent performance statistics, updated incrementally each round."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+
+class PerformanceTracker:
+    """Win rate, scars, drawdown, Sharpe and profit factor from closed trades and equity.
+
+    - A closed trade is a sell; it wins when its realized PnL (after fees) is > 0.
+    - Scars: the number of losing closed trades.
+    - Max drawdown: the largest peak-to-trough fall of marked equity, as a fraction.
+    - Sharpe: mean / sample std of per-round equity returns (risk-free 0, not annualized).
+    - Profit factor: gross profit / gross loss of closed trades (None until a loss).
+    """
+
+    __slots__ = (
+        "starting_cash", "wins", "losses", "gross_profit", "gross_loss", "consecutive_losses",
+        "_peak", "max_drawdown", "_last_equity", "_n", "_mean", "_m2",
+    )
+
+    def __init__(self, starting_cash: Decimal) -> None:
+        self.starting_cash = starting_cash
+        self.wins = 0
+        self.losses = 0
+        self.gross_profit = Decimal(0)
+        self.gross_loss = Decimal(0)
+        self.consecutive_losses = 0
+        self._peak = float(starting_cash)
+        self.max_drawdown = 0.0
+        self._last_equity = float(starting_cash)
+        self._n = 0
+        self._mean = 0.0
+        self._m2 = 0.0
+
+    def record_closed_trade(self, realized_pnl: Decimal) -> None:
+        if realized_pnl > 0:
+            self.wins += 1
+            self.gross_profit += realized_pnl
+            self.consecutive_losses = 0
+        else:
+            self.losses += 1
+            self.gross_loss -= realized_pnl
+            self.consecutive_losses += 1
+
+    def record_equity(self, equity: Decimal) -> None:
+        value = float(equity)
+        if value > self._peak:
+            self._peak = value
+        elif self._peak > 0:
+            drawdown = (self._peak - value) / self._peak
+            if drawdown > self.max_drawdown:
+                self.max_drawdown = drawdown
+        if self._last_equity > 0:
+            # Welford's online mean/variance of per-round returns
+            ret = value / self._last_equity - 1.0
+            self._n += 1
+            delta = ret - self._mean
+            self._mean += delta / self._n
+            self._m2 += delta * (ret - self._mean)
+        self._last_equity = value
+
+    @property
+    def closed_trades(self) -> int:
+        return self.wins + self.losses
+
+    @property
+    def scars(self) -> int:
+        return self.losses
+
+    @property
+    def win_rate(self) -> float | None:
+        return self.wins / self.closed_trades if self.closed_trades else None
+
+    @property
+    def sharpe(self) -> float | None:
+        if self._n < 2:
+            return None
+        variance = self._m2 / (self._n - 1)
+        if variance <= 0:
+            return None
+        return self._mean / math.sqrt(variance)
+
+    @property
+    def profit_factor(self) -> float | None:
+        if self.gross_loss == 0:
+            return None
+        return float(self.gross_profit / self.gross_loss)
+
+    def return_pct(self, equity: Decimal) -> float:
+        return float((equity - self.starting_cash) / self.starting_cash * 100)

@@ -1,0 +1,38 @@
+"""Error codes shared by the engine, the store and the API."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ErrorCode(str, Enum):
+    # state machine
+    NOT_RUNNING = "NOT_RUNNING"
+    ALREADY_RUNNING = "ALREADY_RUNNING"
+    NOT_PAUSED = "NOT_PAUSED"
+    PAUSED = "PAUSED"
+    NO_COMPETITION = "NO_COMPETITION"
+    # orders
+    INSUFFICIENT_CASH = "INSUFFICIENT_CASH"
+    INSUFFICIENT_POSITION = "INSUFFICIENT_POSITION"
+    UNKNOWN_SYMBOL = "UNKNOWN_SYMBOL"
+    INVALID_QUANTITY = "INVALID_QUANTITY"
+    NO_PRICE = "NO_PRICE"
+    # configuration and input
+    INVALID_CONFIG = "INVALID_CONFIG"
+    INVALID_INPUT = "INVALID_INPUT"
+    FEED_ERROR = "FEED_ERROR"
+    NOT_FOUND = "NOT_FOUND"
+
+
+class ArenaError(Exception):
+    """A refusal with a machine-readable code; never a crash."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"ArenaError({self.code.value}, {self.message!r})"

@@ -1,0 +1,1 @@
+"""Market feeds: simulated (GBM), replay of recorded files."""

@@ -1,0 +1,98 @@
+"""The SQLite database: one async engine, pragmas on every connection, sessions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import arena.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+logger = logging.getLogger(__name__)
+
+DRIVER = "sqlite+aiosqlite"
+BUSY_TIMEOUT_MS = 5_000
+
+
+def _to_url(url_or_path: str | Path) -> URL:
+    """A `sqlite+aiosqlite` URL from a URL or a plain file path."""
+    text_value = str(url_or_path)
+    if "://" not in text_value:
+        return URL.create(DRIVER, database=str(Path(text_value).expanduser().resolve()))
+    url = make_url(text_value)
+    if url.drivername == "sqlite":
+        url = url.set(drivername=DRIVER)
+    if url.drivername != DRIVER:
+        raise ValueError(f"only {DRIVER} databases are supported, got {url.drivername!r}")
+    return url
+
+
+def _is_memory(url: URL) -> bool:
+    return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+
+
+def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    finally:
+        cursor.close()
+
+
+class Database:
+    """An SQLite file (or URL) behind an SQLAlchemy `AsyncEngine`."""
+
+    def __init__(self, url: str | Path, *, echo: bool = False) -> None:
+        self.url = _to_url(url)
+        options: dict[str, Any] = {"echo": echo}
+        if _is_memory(self.url):
+            options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty db
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        event.listen(self.engine.sync_engine, "connect", _set_pragmas)
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+
+    @classmethod
+    def from_path(cls, path: str | Path, *, echo: bool = False) -> Database:
+        """Open (or create) the database file at `path`, creating parent folders."""
+        file = Path(path).expanduser().resolve()
+        file.parent.mkdir(parents=True, exist_ok=True)
+        return cls(file, echo=echo)
+
+    def __repr__(self) -> str:
+        return f"Database({self.url.render_as_string(hide_password=True)!r})"
+
+    async def init(self) -> None:
+        """Create any missing tables and indexes."""
+        async with self.engine.begin() as connection:
+            await connection.run_sync(SQLModel.metadata.create_all)
+        logger.info("database ready at %s", self.url.database)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        async with self._sessions() as session:
+            yield session
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            logger.warning("database ping failed", exc_info=True)
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,222 @@
+"""The recorder: the first sink. It commits each batch of events before they are published.
+
+A batch is written in ONE transaction with one bulk (executemany) statement per
+table, so either every event of the batch is stored or none is. Event order is
+kept where it matters: fills get their global trade ids in event order, and
+competition updates are applied in event order (last write wins).
+
+Rules:
+* CompetitionCreated -> a competition row with status IDLE (until a StateChanged)
+  and its entrant rows.
+* QuotesReceived -> one price tick row per quote, every tick stored as received
+  (no de-duplication, no sampling), tagged with the event's competition and round
+  (both None for the shared market feed).
+* OrderFilled -> a fill row; OrderRejected -> a rejection row.
+* RoundCompleted -> one equity row per agent in the leaderboard; competition.round.
+* StateChanged -> competition status; started_at the first time it is RUNNING;
+  ended_at when it becomes STOPPED or FINISHED.
+* CompetitionFinished -> status, winner, ended_at and round; its leaderboard is
+  stored as the equity rows of that round (updating the RoundCompleted rows of the
+  same round, keeping their timestamp), so the final standings always persist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, insert, literal, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from arena.domain.events import (
+    CompetitionCreated,
+    CompetitionFinished,
+    CompetitionStatus,
+    Event,
+    OrderFilled,
+    OrderRejected,
+    QuotesReceived,
+    RoundCompleted,
+    StateChanged,
+)
+from arena.store import rows
+from arena.store.db import Database
+from arena.store.errors import RecordError
+from arena.store.tables import CompetitionRow, EntrantRow, EquityRow, FillRow, PriceTickRow, RejectionRow
+from arena.store.types import UTCDateTime
+
+logger = logging.getLogger(__name__)
+
+_ENDED = (CompetitionStatus.STOPPED, CompetitionStatus.FINISHED)
+_EQUITY_KEY = ("agent_id", "round")
+
+
+def _table(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
+
+
+@dataclass(slots=True)
+class _CompetitionPatch:
+    """Updates to a competition that already exists in the database."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    started_at: datetime | None = None  # applied only if the stored started_at is NULL
+
+
+@dataclass(slots=True)
+class _Plan:
+    """A batch of events turned into rows, in event order, before any I/O."""
+
+    competitions: dict[str, rows.Row] = field(default_factory=dict)
+    entrants: list[rows.Row] = field(default_factory=list)
+    ticks: list[rows.Row] = field(default_factory=list)
+    fills: list[rows.Row] = field(default_factory=list)
+    rejections: list[rows.Row] = field(default_factory=list)
+    equity: dict[tuple[str, int], rows.Row] = field(default_factory=dict)
+    patches: dict[str, _CompetitionPatch] = field(default_factory=dict)
+
+    def add(self, event: Event) -> None:
+        match event:
+            case CompetitionCreated():
+                if event.competition_id in self.competitions:
+                    raise RecordError(f"competition {event.competition_id} created twice in one batch")
+                self.competitions[event.competition_id] = rows.competition_row(event)
+                self.entrants.extend(rows.entrant_rows(event))
+            case QuotesReceived():
+                self.ticks.extend(rows.tick_rows(event))
+            case OrderFilled():
+                self.fills.append(rows.fill_row(event.competition_id, event.fill))
+            case OrderRejected():
+                self.rejections.append(rows.rejection_row(event.competition_id, event.rejection))
+            case RoundCompleted():
+                for snapshot in event.leaderboard:
+                    row = rows.equity_row(event.competition_id, event.round, event.at, snapshot)
+                    self.equity[(snapshot.agent_id, event.round)] = row
+                self._set(event.competition_id, round=event.round)
+            case StateChanged():
+                self._set(event.competition_id, status=event.status.value)
+                if event.status is CompetitionStatus.RUNNING:
+                    self._start(event.competition_id, event.at)
+                if event.status in _ENDED:
+                    self._set(event.competition_id, ended_at=event.at)
+            case CompetitionFinished():
+                for snapshot in event.leaderboard:
+                    row = rows.equity_row(event.competition_id, event.round, event.at, snapshot)
+                    earlier = self.equity.get((snapshot.agent_id, event.round))
+                    if earlier is not None:
+                        row["at"] = earlier["at"]
+                    self.equity[(snapshot.agent_id, event.round)] = row
+                self._set(
+                    event.competition_id,
+                    status=event.status.value,
+                    winner_agent_id=event.winner_id,
+                    ended_at=event.at,
+                    round=event.round,
+                )
+            case _:
+                raise RecordError(f"cannot record {type(event).__name__}")
+
+    def _set(self, competition_id: str, **values: Any) -> None:
+        created = self.competitions.get(competition_id)
+        if created is not None:
+            created.update(values)
+        else:
+            self.patches.setdefault(competition_id, _CompetitionPatch()).values.update(values)
+
+    def _start(self, competition_id: str, at: datetime) -> None:
+        created = self.competitions.get(competition_id)
+        if created is not None:
+            if created["started_at"] is None:
+                created["started_at"] = at
+            return
+        patch = self.patches.setdefault(competition_id, _CompetitionPatch())
+        if patch.started_at is None:
+            patch.started_at = at
+
+
+class Recorder:
+    """Writes event batches to the database, one transaction per batch."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()  # one writer per process; SQLite serializes writers anyway
+        self._fills_persisted = 0
+        self._events_recorded = 0
+
+    @property
+    def fills_persisted(self) -> int:
+        """Fills committed by this recorder since it was created."""
+        return self._fills_persisted
+
+    @property
+    def events_recorded(self) -> int:
+        return self._events_recorded
+
+    async def record(self, events: Sequence[Event]) -> None:
+        """Commit a whole batch atomically; raises (and stores nothing) on any failure."""
+        if not events:
+            return
+        plan = _Plan()
+        for event in events:
+            plan.add(event)
+        started = time.perf_counter()
+        async with self._lock:
+            try:
+                async with self._db.session() as session, session.begin():
+                    await _write(session, plan)
+            except Exception:
+                logger.error("failed to record a batch of %d events; nothing of it was stored", len(events))
+                raise
+        self._fills_persisted += len(plan.fills)
+        self._events_recorded += len(events)
+        logger.debug(
+            "recorded %d events (%d fills, %d ticks) in %.1f ms",
+            len(events),
+            len(plan.fills),
+            len(plan.ticks),
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+async def _write(session: AsyncSession, plan: _Plan) -> None:
+    # Parents first so foreign keys hold; one executemany per table.
+    inserts = (
+        (CompetitionRow, list(plan.competitions.values())),
+        (EntrantRow, plan.entrants),
+        (PriceTickRow, plan.ticks),
+        (FillRow, plan.fills),
+        (RejectionRow, plan.rejections),
+    )
+    for model, batch in inserts:
+        if batch:
+            await session.exec(insert(_table(model)), params=batch)
+    if plan.equity:
+        await session.exec(_equity_upsert(), params=list(plan.equity.values()))
+    for competition_id, patch in plan.patches.items():
+        await _patch_competition(session, competition_id, patch)
+
+
+def _equity_upsert() -> Any:
+    table = _table(EquityRow)
+    statement = sqlite_insert(table)
+    keep = set(_EQUITY_KEY) | {"at"}
+    return statement.on_conflict_do_update(
+        index_elements=list(_EQUITY_KEY),
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in keep},
+    )
+
+
+async def _patch_competition(session: AsyncSession, competition_id: str, patch: _CompetitionPatch) -> None:
+    table = _table(CompetitionRow)
+    values = dict(patch.values)
+    if patch.started_at is not None:
+        values["started_at"] = func.coalesce(table.c.started_at, literal(patch.started_at, UTCDateTime()))
+    result = await session.exec(update(table).where(table.c.id == competition_id).values(**values))
+    if result.rowcount != 1:
+        raise RecordError(f"unknown competition {competition_id!r}")

@@ -1,0 +1,132 @@
+"""SQLModel table classes: persisted rows only, no domain logic.
+
+Money, prices and quantities are `DecimalText` (exact TEXT); timestamps are
+`UTCDateTime` (aware UTC, stored as integer microseconds). Enum values (status,
+side, error code) are stored as their string values.
+
+Agent ids are the primary key of `entrant`, so they must be unique across all
+competitions (the engine is expected to mint UUID-like ids).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from arena.store.types import DecimalText, UTCDateTime
+
+
+class CompetitionRow(SQLModel, table=True):
+    __tablename__ = "competition"
+    __table_args__ = (Index("ix_competition_created", "created_at", "id"),)
+
+    id: str = Field(primary_key=True)
+    name: str
+    status: str = Field(index=True)
+    config_json: str  # CompetitionConfig.to_dict() as JSON text
+    feed_kind: str
+    feed_description: str
+    starting_cash: Decimal = Field(sa_type=DecimalText)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    round: int = 0
+    winner_agent_id: str | None = None
+
+
+class EntrantRow(SQLModel, table=True):
+    __tablename__ = "entrant"
+
+    id: str = Field(primary_key=True)  # the agent id
+    competition_id: str = Field(foreign_key="competition.id", index=True)
+    name: str
+    strategy: str
+    kind: str
+    params_json: str
+    slot: int
+
+
+class FillRow(SQLModel, table=True):
+    """One execution. `id` is the global, monotonically increasing trade id."""
+
+    __tablename__ = "fill"
+    __table_args__ = (
+        UniqueConstraint("competition_id", "seq", name="uq_fill_competition_seq"),
+        Index("ix_fill_competition_id", "competition_id", "id"),
+        Index("ix_fill_agent_id", "agent_id", "id"),
+        Index("ix_fill_symbol_id", "symbol", "id"),
+        {"sqlite_autoincrement": True},  # trade ids are never reused
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    competition_id: str = Field(foreign_key="competition.id")
+    agent_id: str = Field(foreign_key="entrant.id")
+    seq: int  # order of the fill within its competition
+    symbol: str
+    side: str
+    quantity: Decimal = Field(sa_type=DecimalText)
+    price: Decimal = Field(sa_type=DecimalText)
+    fee: Decimal = Field(sa_type=DecimalText)
+    realized_pnl: Decimal = Field(sa_type=DecimalText)
+    round: int
+    executed_at: datetime = Field(sa_type=UTCDateTime)
+    client_order_id: str | None = None
+
+
+class EquityRow(SQLModel, table=True):
+    """One agent's standing after one round (one row per agent and round)."""
+
+    __tablename__ = "equity"
+    __table_args__ = (Index("ix_equity_competition_round", "competition_id", "round"),)
+
+    agent_id: str = Field(foreign_key="entrant.id", primary_key=True)
+    round: int = Field(primary_key=True)
+    competition_id: str = Field(foreign_key="competition.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    equity: Decimal = Field(sa_type=DecimalText)
+    cash: Decimal = Field(sa_type=DecimalText)
+    realized_pnl: Decimal = Field(sa_type=DecimalText)
+    unrealized_pnl: Decimal = Field(sa_type=DecimalText)
+    return_pct: float
+    trade_count: int
+    win_rate: float | None = None
+    scars: int
+    max_drawdown: float
+    sharpe: float | None = None
+    profit_factor: float | None = None
+    status: str
+    rank: int
+
+
+class PriceTickRow(SQLModel, table=True):
+    __tablename__ = "price_tick"
+    __table_args__ = (Index("ix_price_tick_symbol_timestamp", "symbol", "timestamp"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    symbol: str
+    price: Decimal = Field(sa_type=DecimalText)
+    volume: Decimal | None = Field(default=None, sa_type=DecimalText)
+    change_pct: float
+    timestamp: datetime = Field(sa_type=UTCDateTime)
+    competition_id: str | None = Field(default=None, foreign_key="competition.id")
+    round: int | None = None
+
+
+class RejectionRow(SQLModel, table=True):
+    __tablename__ = "rejection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    competition_id: str = Field(foreign_key="competition.id", index=True)
+    agent_id: str
+    symbol: str
+    side: str
+    quantity: Decimal | None = Field(default=None, sa_type=DecimalText)
+    notional: Decimal | None = Field(default=None, sa_type=DecimalText)
+    client_order_id: str | None = None
+    code: str
+    reason: str
+    round: int
+    at: datetime = Field(sa_type=UTCDateTime)
