@@ -40,6 +40,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
+    serve = commands.add_parser("serve", help="start the GraphQL server, the market feed and the dashboard")
+    serve.add_argument("--host", default=None, help="default 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default 8000")
+    serve.add_argument("--db", default=None, help="SQLite file or URL (default data/arena.db)")
+    serve.add_argument("--feed", default=None, help="market feed: sim, sim:SEED or replay:PATH[,PATH...]")
+    serve.add_argument("--tick-interval", type=float, default=None, help="seconds between market rounds (default 1)")
+    serve.add_argument("--demo", action="store_true", default=None, help="start a demo competition at once")
+    serve.add_argument("--token", default=None, help="operator token (default: $ARENA_OPERATOR_TOKEN, or generated)")
+    serve.set_defaults(handler=_serve)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--output", "-o", default=None, help="write to this file instead of stdout")
+    export.set_defaults(handler=_export_schema)
+
     run = commands.add_parser("run", help="run a headless competition and print the leaderboard")
     run.add_argument("--feed", default="sim", help="sim, sim:SEED, or replay:PATH[,PATH...] (default: sim)")
     run.add_argument("--symbols", default=None, help="comma-separated symbols (sim) or one name per replay file")
@@ -97,6 +111,41 @@ def _run(args: argparse.Namespace) -> int:
         f"{report.bar_steps_per_second:,.0f} bar-steps/s; {report.fills:,} fills"
         + (f" persisted to {db_path}" if db_path else "")
     )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from arena.api.auth import generate_token
+    from arena.main import create_app
+
+    settings = get_settings(host=args.host, port=args.port, db=args.db, feed=args.feed,
+                            tick_interval=args.tick_interval, demo=args.demo, operator_token=args.token,
+                            log_level=args.log_level)
+    generated = settings.operator_token is None
+    if generated:
+        settings = settings.with_overrides(operator_token=generate_token())
+    app = create_app(settings)
+    url = f"http://{settings.host}:{settings.port}/"
+    print(f"Trading Arena on {url}  (GraphQL and GraphiQL at {url}graphql)", flush=True)
+    if generated:
+        print(f"Operator token generated for this run. Open the dashboard with it:\n    {url}?token={settings.operator_token}",
+              flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on",
+                ws_ping_interval=20, timeout_graceful_shutdown=5)
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from arena.api.schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(sdl)
+    else:
+        sys.stdout.write(sdl)
     return 0
 
 

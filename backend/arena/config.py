@@ -26,6 +26,8 @@ class Settings:
     public_queries: bool = True
     public_subscriptions: bool = True
     log_level: str = "info"
+    replay_dirs: tuple[str, ...] = ("../shared/data", "data/replay")  # where replay files may be chosen from
+    max_subscriptions_per_connection: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -23,6 +23,10 @@ class ErrorCode(str, Enum):
     INVALID_INPUT = "INVALID_INPUT"
     FEED_ERROR = "FEED_ERROR"
     NOT_FOUND = "NOT_FOUND"
+    # access
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    INTERNAL = "INTERNAL"
 
 
 class ArenaError(Exception):

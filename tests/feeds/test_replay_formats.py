@@ -143,7 +143,8 @@ def test_all_shared_files_replay_together(shared_data: Path) -> None:
     feed = ReplayFeed(paths)
     batches = list(feed.batches())
     assert feed.info.symbols == tuple(r.symbol for r in RECORDED)
-    assert sum(len(b.quotes) for b in batches) == sum(len(data_rows(p, r.has_header)) for p, r in zip(paths, RECORDED, strict=True))
+    rows = sum(len(data_rows(path, r.has_header)) for path, r in zip(paths, RECORDED, strict=True))
+    assert sum(len(b.quotes) for b in batches) == rows
     assert all(a.timestamp <= b.timestamp for a, b in pairwise(batches))
     assert all(len({q.symbol for q in b.quotes}) == len(b.quotes) for b in batches)
 

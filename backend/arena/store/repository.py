@@ -277,3 +277,10 @@ async def price_candles(
     async with _session(source) as session:
         rows = (await session.exec(query)).all()
     return aggregate_candles(symbol, ((micros, price, volume) for micros, price, volume in rows), interval_micros)
+
+
+async def get_fill(source: Source, competition_id: str, seq: int) -> FillRow | None:
+    """One fill by its competition and sequence number (its stable identity)."""
+    statement = select(FillRow).where(FillRow.competition_id == competition_id, FillRow.seq == seq)
+    async with _session(source) as session:
+        return (await session.exec(statement)).first()

@@ -1,0 +1,1 @@
+"""The GraphQL API: one schema for the dashboard, GraphiQL, scripts and bots."""

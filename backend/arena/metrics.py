@@ -1,0 +1,73 @@
+"""Prometheus metrics, names prefixed `arena_`, on a registry owned by the app (no globals)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from arena.domain.events import CompetitionCreated, CompetitionFinished, Event, OrderFilled, RoundCompleted
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        labels = ["competition", "agent"]
+        self.agent_equity = Gauge("arena_agent_equity", "Agent equity after the last round", labels, registry=r)
+        self.agent_trades = Counter("arena_agent_trades", "Trades filled per agent", labels, registry=r)
+        self.agent_win_rate = Gauge("arena_agent_win_rate", "Winning closed trades / closed trades", labels, registry=r)
+        self.agent_scars = Gauge("arena_agent_scars", "Losing closed trades", labels, registry=r)
+        self.rounds = Counter("arena_rounds", "Rounds played", registry=r)
+        self.competitions = Counter("arena_competitions", "Competitions ended, by final state", ["state"], registry=r)
+        self.agent_wins = Counter("arena_agent_wins", "Competitions won, by agent name", ["agent"], registry=r)
+        self.websockets = Gauge("arena_websocket_connections", "Open websocket connections", registry=r)
+        self.subscriptions = Gauge("arena_active_subscriptions", "Open GraphQL subscriptions", registry=r)
+        self.fills_persisted = Counter("arena_fills_persisted", "Fills committed to the database", registry=r)
+        started = time.monotonic()
+        self.uptime = Gauge("arena_uptime_seconds", "Seconds since the server started", registry=r)
+        self.uptime.set_function(lambda: time.monotonic() - started)
+        self.request_latency = Histogram(
+            "arena_request_duration_seconds", "HTTP request latency", ["path", "method"], registry=r,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+        )
+
+        self._names: dict[str, str] = {}
+
+    def count_published(self, published_total: Callable[[], float]) -> None:
+        """`arena_messages_published_total`, read from pub/sub when scraped."""
+        self.registry.register(_PublishedCollector(published_total))
+
+    async def observe(self, events: Sequence[Event]) -> None:
+        """A sink: runs after the recorder, so fills counted here are committed."""
+        for event in events:
+            if isinstance(event, CompetitionCreated):
+                self._names.update({e.agent_id: e.name for e in event.entrants})
+            elif isinstance(event, OrderFilled):
+                self.fills_persisted.inc()
+                name = self._names.get(event.fill.agent_id, event.fill.agent_id)
+                self.agent_trades.labels(event.competition_id, name).inc()
+            elif isinstance(event, RoundCompleted):
+                self.rounds.inc()
+                for snap in event.leaderboard:
+                    key = (event.competition_id, snap.name)
+                    self.agent_equity.labels(*key).set(float(snap.equity))
+                    self.agent_scars.labels(*key).set(snap.scars)
+                    if snap.win_rate is not None:
+                        self.agent_win_rate.labels(*key).set(snap.win_rate)
+            elif isinstance(event, CompetitionFinished):
+                self.competitions.labels(event.status.value).inc()
+                winner = next((s.name for s in event.leaderboard if s.agent_id == event.winner_id), None)
+                if winner:
+                    self.agent_wins.labels(winner).inc()
+
+
+class _PublishedCollector(Collector):
+    def __init__(self, read: Callable[[], float]) -> None:
+        self._read = read
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        yield CounterMetricFamily("arena_messages_published", "Messages published to pub/sub topics", value=self._read())
