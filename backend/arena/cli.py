@@ -117,6 +117,7 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    _GracefulServer = _graceful_server_class()
     from arena.api.auth import generate_token
     from arena.main import create_app
 
@@ -132,9 +133,23 @@ def _serve(args: argparse.Namespace) -> int:
     if generated:
         print(f"Operator token generated for this run. Open the dashboard with it:\n    {url}?token={settings.operator_token}",
               flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, lifespan="on",
-                ws_ping_interval=20, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                            lifespan="on", ws_ping_interval=20, timeout_graceful_shutdown=5)
+    _GracefulServer(config).run()
     return 0
+
+
+def _graceful_server_class() -> type:
+    import uvicorn
+
+    class GracefulServer(uvicorn.Server):
+        """SIGTERM/SIGINT shut down cleanly and exit 0, instead of re-raising the signal afterwards."""
+
+        def handle_exit(self, sig: int, frame: object) -> None:
+            super().handle_exit(sig, frame)  # type: ignore[arg-type]
+            self._captured_signals.clear()
+
+    return GracefulServer
 
 
 def _export_schema(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 
 from arena.api.auth import TokenCheck, generate_token
 from arena.api.context import AppState, Context
+from arena.api.errors import coded
 from arena.api.publisher import Publisher
 from arena.api.schema import schema
 from arena.config import Settings
@@ -45,6 +46,12 @@ class ArenaGraphQL(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:  # type: ignore[override]
         return Context(state=self.state, request=request)
+
+    async def process_result(self, request: Request, result: Any) -> Any:  # type: ignore[override]
+        # parse errors skip the schema extensions; give them their code here
+        if result.errors:
+            result.errors = [coded(e) for e in result.errors]
+        return await super().process_result(request, result)
 
     async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
         params = context.connection_params
