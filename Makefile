@@ -21,8 +21,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/arena serve --demo
 
+# browser tests run in their own pytest session (Playwright must not share a loop with pytest-asyncio)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/browser
+	$(BIN)/python -m pytest tests/browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
