@@ -28,6 +28,8 @@ class Settings:
     log_level: str = "info"
     replay_dirs: tuple[str, ...] = ("../shared/data", "data/replay")  # where replay files may be chosen from
     max_subscriptions_per_connection: int = 20
+    bot_orders_per_second: float = 5.0  # per bot, bursts up to the same number
+    frontend_dir: str = str(Path(__file__).resolve().parents[2] / "frontend")
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -45,7 +47,7 @@ def get_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {}
     for f in fields(Settings):
         raw = os.environ.get(ENV_PREFIX + f.name.upper())
-        if raw is None or f.name == "extra":
+        if raw is None or raw == "" or f.name == "extra":
             continue
         values[f.name] = _parse(f.type, raw)
     return Settings(**values).with_overrides(**overrides)

@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 
 from arena.api.auth import TokenCheck, generate_token
 from arena.api.context import AppState, Context
+from arena.api.ratelimit import RateLimiter
 from arena.api.errors import coded
 from arena.api.publisher import Publisher
 from arena.api.schema import schema
@@ -35,8 +36,6 @@ from arena.store.recorder import Recorder
 from arena.store.repository import mark_interrupted
 
 logger = logging.getLogger(__name__)
-
-FRONTEND_DIR = Path(__file__).resolve().parents[2] / "frontend"
 
 
 class ArenaGraphQL(GraphQL):
@@ -109,7 +108,8 @@ def build_state(settings: Settings) -> AppState:
         market_feed=market,
         market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=settings.tick_interval),
     )
-    return AppState(settings=settings, runner=runner, db=db, pubsub=pubsub, operator=TokenCheck(token), metrics=metrics)
+    return AppState(settings=settings, runner=runner, db=db, pubsub=pubsub, operator=TokenCheck(token), metrics=metrics,
+                    order_limiter=RateLimiter(settings.bot_orders_per_second))
 
 
 def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
@@ -164,7 +164,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         Route("/health", health),
         Route("/metrics", metrics),
-        Mount("/", StaticFiles(directory=FRONTEND_DIR, html=True), name="frontend"),
+        Mount("/", StaticFiles(directory=settings.frontend_dir, html=True), name="frontend"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.arena = state

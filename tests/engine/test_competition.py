@@ -132,7 +132,7 @@ def test_agent_rests_after_consecutive_losses():
     c.play_round(batch(1, BTC_USD="100"))
     for i, price in enumerate(("90", "80"), start=2):
         momentum.account.buy("BTC-USD", Decimal(1), Decimal(100), Decimal(0))
-        momentum.inbox.append(OrderIntent("BTC-USD", Side.SELL, quantity=Decimal(1)))
+        momentum.inbox.append((OrderIntent("BTC-USD", Side.SELL, quantity=Decimal(1)), None))
         c.play_round(batch(i, BTC_USD=price))
     assert momentum.status is AgentStatus.RESTING
     assert momentum.tracker.scars == 2

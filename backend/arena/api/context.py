@@ -9,6 +9,9 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from arena.api.auth import TokenCheck, bearer_token
+from arena.api.ratelimit import RateLimiter
+from arena.store.bots import bot_for_token
+from arena.store.tables import BotRow
 from arena.errors import ArenaError, ErrorCode
 
 if TYPE_CHECKING:
@@ -27,6 +30,7 @@ class AppState:
     pubsub: PubSub
     operator: TokenCheck
     metrics: Metrics
+    order_limiter: RateLimiter
 
 
 @dataclass(slots=True)
@@ -34,6 +38,7 @@ class Context:
     state: AppState
     request: Request | WebSocket
     connection_params: dict[str, Any] | None = field(default=None)
+    _bot: Any = field(default=None)
 
     def token(self) -> str | None:
         params = self.connection_params
@@ -43,6 +48,18 @@ class Context:
 
     def is_operator(self) -> bool:
         return self.state.operator.matches(self.token())
+
+    async def bot(self) -> BotRow | None:
+        """The registered, unrevoked bot whose token came with the request, if any."""
+        if self._bot is None:
+            self._bot = await bot_for_token(self.state.db, self.token()) or False
+        return self._bot or None
+
+    async def require_bot(self) -> BotRow:
+        bot = await self.bot()
+        if bot is None:
+            raise ArenaError(ErrorCode.UNAUTHENTICATED, "a valid bot token is required (Authorization: Bearer <bot token>)")
+        return bot
 
     def require_operator(self) -> None:
         if not self.is_operator():

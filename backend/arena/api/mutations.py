@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from arena.api import bots as bot_api
 from arena.api import readers
 from arena.api.context import Context
 from arena.api.permissions import IsOperator
@@ -55,6 +56,7 @@ class StartCompetitionInput:
     agents: list[AgentInput] | None = strawberry.field(default=None, description="Default: all built-in strategies.")
     fee_bps: Decimal = Decimal(10)
     slippage_bps: Decimal = Decimal(5)
+    bots: list[strawberry.ID] | None = strawberry.field(default=None, description="Registered bots taking part.")
 
 
 @strawberry.type
@@ -77,7 +79,9 @@ def resolve_replay_file(name: str, folders: tuple[str, ...]) -> str:
     raise ArenaError(ErrorCode.INVALID_CONFIG, f"no replay file {name!r} in the replay folders", "replayFiles")
 
 
-def build_config(data: StartCompetitionInput, replay_folders: tuple[str, ...]) -> CompetitionConfig:
+def build_config(
+    data: StartCompetitionInput, replay_folders: tuple[str, ...], bots: list[tuple[str, str]] = ()
+) -> CompetitionConfig:
     feed: FeedSpec | None = None
     if data.feed is FeedChoice.SIMULATED:
         feed = FeedSpec(FeedMode.SIM, seed=data.seed, symbols=tuple(data.symbols or DEFAULT_SYMBOLS))
@@ -89,7 +93,7 @@ def build_config(data: StartCompetitionInput, replay_folders: tuple[str, ...]) -
     agents = (
         tuple(AgentSpec(a.name, a.strategy, dict(a.params or {})) for a in data.agents)
         if data.agents is not None else default_agents()
-    )
+    ) + tuple(AgentSpec(name, "external", {"bot_id": bot_id}, kind="BOT") for name, bot_id in bots)
     for agent in data.agents or ():
         if agent.params is not None and not isinstance(agent.params, dict):
             raise ArenaError(ErrorCode.INVALID_CONFIG, "params must be an object", "agents")
@@ -110,13 +114,23 @@ class Mutation:
     async def start_competition(self, info: Info[Context, None], input: StartCompetitionInput) -> CompetitionPayload:
         state = info.context.state
         try:
-            config = build_config(input, state.settings.replay_dirs)
+            bots = await bot_api.bot_specs(info, input.bots or [])
+            config = build_config(input, state.settings.replay_dirs, bots)
             if config.feed is None and not input.symbols and state.runner.feed_info:
                 config = _with_symbols(config, state.runner.feed_info.symbols)
             competition = await state.runner.start(config)
         except ArenaError as error:
             return CompetitionPayload(competition=None, user_errors=[_user_error(error)])
         return await _payload(info, competition.id)
+
+    register_bot = strawberry.mutation(resolver=bot_api.register_bot, permission_classes=[IsOperator],
+                                       description="Register an external bot (operator); its token is shown once.")
+    revoke_bot = strawberry.mutation(resolver=bot_api.revoke_bot, permission_classes=[IsOperator])
+    place_order = strawberry.mutation(
+        resolver=bot_api.place_order,
+        description="A bot's market order (bot token). It executes at the start of the next round at that "
+        "round's price, so replays stay deterministic; the payload comes back once the fill is stored.",
+    )
 
     @strawberry.mutation(permission_classes=[IsOperator])
     async def pause_competition(self, info: Info[Context, None]) -> CompetitionPayload:

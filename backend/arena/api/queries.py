@@ -8,7 +8,9 @@ import strawberry
 from strawberry.types import Info
 
 from arena.agents.registry import describe_strategies
+from arena.api import bots as bot_api
 from arena.api import readers
+from arena.store.bots import list_bots
 from arena.api.context import Context
 from arena.api.ids import decode_cursor, encode_cursor, from_global_id
 from arena.api.types import (
@@ -170,6 +172,24 @@ class Query:
         rows = await repository.equity_history(info.context.state.db, str(agent_id), since=_aware(since),
                                                until=_aware(until), limit=limit)
         return [EquityPoint.from_row(r) for r in rows]
+
+    @strawberry.field(description="Recorded files a competition can replay (from the server's replay folders).")
+    def replay_files(self, info: Info[Context, None]) -> list[str]:
+        from pathlib import Path
+
+        names: set[str] = set()
+        for folder in info.context.state.settings.replay_dirs:
+            root = Path(folder)
+            if root.is_dir():
+                names.update(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in {".csv", ".txt"})
+        return sorted(names)
+
+    me = strawberry.field(resolver=bot_api.me, description="The calling bot's account (bot token).")
+
+    @strawberry.field(description="Registered bots (operator).")
+    async def bots(self, info: Info[Context, None]) -> list[bot_api.Bot]:
+        info.context.require_operator()
+        return [bot_api.Bot.from_row(b) for b in await list_bots(info.context.state.db)]
 
     @strawberry.field(description="Any object by its global ID.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> NodeResult | None:

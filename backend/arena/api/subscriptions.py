@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
+from arena.api import bots as bot_api
 from arena.api import readers
 from arena.api.context import Context
 from arena.api.publisher import EVENTS, LEADERBOARD, PRICES, TRADES
@@ -38,6 +39,8 @@ def _check_access(info: Info[Context, None]) -> None:
 
 @strawberry.type
 class Subscription:
+    my_fills = strawberry.subscription(resolver=bot_api.my_fills, description="The calling bot's own fills (bot token).")
+
     @strawberry.subscription(description="Prices as they tick: the latest per symbol first, then every new quote.")
     async def prices(self, info: Info[Context, None], symbols: list[str] | None = None) -> AsyncGenerator[PriceTick, None]:
         _check_access(info)

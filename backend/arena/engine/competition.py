@@ -65,7 +65,11 @@ class Entrant:
     tracker: PerformanceTracker
     status: AgentStatus = AgentStatus.ACTIVE
     rest_until: int = 0
-    inbox: deque[OrderIntent] = field(default_factory=deque)
+    inbox: deque[tuple[OrderIntent, object]] = field(default_factory=deque)  # (order, caller's ticket)
+
+    @property
+    def bot_id(self) -> str | None:
+        return self.info.params.get("bot_id") if self.info.kind == "BOT" else None
 
 
 class Competition:
@@ -75,10 +79,9 @@ class Competition:
         config: CompetitionConfig,
         *,
         symbols: Sequence[str] | None = None,
-        bot_ids: Mapping[str, str] | None = None,
     ) -> None:
-        """`symbols` overrides config.symbols (a replay feed names its own);
-        `bot_ids` maps a BOT agent spec's name to its registered agent id."""
+        """`symbols` overrides config.symbols (a replay feed names its own). BOT entrants
+        carry their registered bot id in `params["bot_id"]` and order through submit_external."""
         self.id = competition_id
         self.config = config
         self.symbols = frozenset(symbols or config.symbols)
@@ -89,9 +92,11 @@ class Competition:
         self.prices: dict[str, Decimal] = {}
         self.last_timestamp: datetime | None = None
         self._seq = 0
+        # outcomes of external orders, (ticket, Fill | Rejection), for the runner to hand back
+        self.outcomes: list[tuple[object, Fill | Rejection]] = []
         self.entrants: dict[str, Entrant] = {}
         for slot, spec in enumerate(config.agents):
-            agent_id = (bot_ids or {}).get(spec.name) or f"{competition_id}-{slot}"
+            agent_id = f"{competition_id}-{slot}"
             agent = None
             if spec.kind != "BOT":
                 # every agent gets its own deterministic seed derived from the competition's
@@ -116,8 +121,23 @@ class Competition:
         previous, self.status = self.status, to
         return StateChanged(self.id, previous, to, self.round, at, reason)
 
+    def leave_running(self, to: CompetitionStatus, at: datetime, reason: str) -> list[Event]:
+        """Transition out of RUNNING; queued external orders are rejected, not kept for later."""
+        events: list[Event] = [self.transition(to, at, reason)]
+        code = ErrorCode.PAUSED if to is S.PAUSED else ErrorCode.NOT_RUNNING
+        for entrant in self.entrants.values():
+            while entrant.inbox:
+                intent, ticket = entrant.inbox.popleft()
+                rejection = Rejection(entrant.info.agent_id, intent, code, f"competition is {to.value}", self.round, at)
+                self.outcomes.append((ticket, rejection))
+                events.append(OrderRejected(self.id, rejection))
+        return events
+
+    def entrant_for_bot(self, bot_id: str) -> Entrant | None:
+        return next((e for e in self.entrants.values() if e.bot_id == bot_id), None)
+
     def finish(self, status: CompetitionStatus, at: datetime, reason: str) -> list[Event]:
-        events: list[Event] = [self.transition(status, at, reason)]
+        events: list[Event] = self.leave_running(status, at, reason)
         board = self.leaderboard()
         winner = board[0].agent_id if board and status is S.FINISHED else None
         events.append(CompetitionFinished(self.id, status, self.round, at, winner, board))
@@ -137,7 +157,7 @@ class Competition:
 
     # --- orders from outside (bots) ---------------------------------------------------
 
-    def submit_external(self, agent_id: str, intent: OrderIntent) -> None:
+    def submit_external(self, agent_id: str, intent: OrderIntent, ticket: object = None) -> None:
         """Queue a bot order; it executes at the start of the next round (deterministic)."""
         entrant = self.entrants.get(agent_id)
         if entrant is None:
@@ -145,7 +165,7 @@ class Competition:
         if self.status is not S.RUNNING:
             code = ErrorCode.PAUSED if self.status is S.PAUSED else ErrorCode.NOT_RUNNING
             raise ArenaError(code, f"competition is {self.status.value}")
-        entrant.inbox.append(intent)
+        entrant.inbox.append((intent, ticket))
 
     # --- rounds ----------------------------------------------------------------------
 
@@ -164,7 +184,8 @@ class Competition:
         events: list[Event] = [QuotesReceived(self.id, self.round, batch)]
         for entrant in self.entrants.values():
             while entrant.inbox:
-                self._execute(entrant, entrant.inbox.popleft(), at, events)
+                intent, ticket = entrant.inbox.popleft()
+                self.outcomes.append((ticket, self._execute(entrant, intent, at, events)))
         for entrant in self.entrants.values():
             if entrant.agent is None:
                 continue
@@ -183,13 +204,13 @@ class Competition:
         events.append(RoundCompleted(self.id, self.round, at, self.leaderboard()))
         return events
 
-    def _execute(self, entrant: Entrant, intent: OrderIntent, at: datetime, events: list[Event]) -> None:
+    def _execute(self, entrant: Entrant, intent: OrderIntent, at: datetime, events: list[Event]) -> Fill | Rejection:
         try:
             done = execute(entrant.account, intent, self.prices, self.symbols, self.costs)
         except ArenaError as refusal:
             rejection = Rejection(entrant.info.agent_id, intent, refusal.code, refusal.message, self.round, at)
             events.append(OrderRejected(self.id, rejection))
-            return
+            return rejection
         self._seq += 1
         fill = Fill(
             agent_id=entrant.info.agent_id,
@@ -213,6 +234,7 @@ class Competition:
         if entrant.agent is not None:
             entrant.agent.on_fill(fill)
         events.append(OrderFilled(self.id, fill))
+        return fill
 
     def _view(self, entrant: Entrant) -> AccountView:
         account = entrant.account

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from arena.domain.events import CompetitionStatus, Event, QuotesReceived
 from arena.domain.market import Quote, QuoteBatch
-from arena.domain.orders import OrderIntent
+from arena.domain.orders import Fill, OrderIntent, Rejection
 from arena.engine.competition import ACTIVE_STATES, Competition
 from arena.engine.config import CompetitionConfig, FeedMode, SpeedMode, SpeedSpec
 from arena.errors import ArenaError, ErrorCode
@@ -85,6 +85,8 @@ class ArenaRunner:
         self.competition_started_at: datetime | None = None
         self.rounds_total = 0
         self.finished = asyncio.Event()  # set when a competition ends (for headless runs)
+        self._orders_by_client_id: dict[tuple[str, str, str | None], tuple[OrderIntent, asyncio.Future]] = {}
+        self._outcomes: list[tuple[object, Fill | Rejection]] = []
 
     # --- what the API reads --------------------------------------------------------
 
@@ -148,7 +150,7 @@ class ArenaRunner:
 
     async def pause(self) -> Competition:
         competition = self._require_competition()
-        self._pending.append(competition.transition(S.PAUSED, self._clock(), "paused by operator"))
+        self._pending.extend(competition.leave_running(S.PAUSED, self._clock(), "paused by operator"))
         if self._running_since is not None:
             self._running_seconds += time.monotonic() - self._running_since
             self._running_since = None
@@ -172,8 +174,27 @@ class ArenaRunner:
         await self._end(S.STOPPED, "stopped by operator")
         return competition
 
-    def submit_order(self, agent_id: str, intent: OrderIntent) -> None:
-        self._require_competition().submit_external(agent_id, intent)
+    def submit_order(self, agent_id: str, intent: OrderIntent) -> asyncio.Future[Fill | Rejection]:
+        """Queue an external (bot) order for the start of the next round.
+
+        The future resolves with the Fill or the Rejection once the round's events
+        are recorded. A repeated client order id returns the first order's future;
+        reusing one for a different order is refused with DUPLICATE_CLIENT_ORDER_ID.
+        """
+        competition = self._require_competition()
+        key = (competition.id, agent_id, intent.client_order_id)
+        if intent.client_order_id is not None and key in self._orders_by_client_id:
+            first_intent, future = self._orders_by_client_id[key]
+            if first_intent != intent:
+                raise ArenaError(ErrorCode.DUPLICATE_CLIENT_ORDER_ID,
+                                 f"client order id {intent.client_order_id!r} was used for a different order",
+                                 "clientOrderId")
+            return future
+        future: asyncio.Future[Fill | Rejection] = asyncio.get_running_loop().create_future()
+        competition.submit_external(agent_id, intent, ticket=future)
+        if intent.client_order_id is not None:
+            self._orders_by_client_id[key] = (intent, future)
+        return future
 
     def request_shutdown(self) -> None:
         """Finish the current round, flush, and leave `run()`."""
@@ -285,8 +306,15 @@ class ArenaRunner:
         async with self._flush_lock:
             if not self._pending:
                 return
+            if self.competition is not None and self.competition.outcomes:
+                self._outcomes.extend(self.competition.outcomes)
+                self.competition.outcomes.clear()
             events, self._pending = self._pending, []
+            outcomes, self._outcomes = self._outcomes, []
             self._pending_rounds = 0
             self._last_flush = time.monotonic()
             for sink in self._sinks:
                 await sink(events)
+            for ticket, outcome in outcomes:  # recorded: now the caller may see it
+                if isinstance(ticket, asyncio.Future) and not ticket.done():
+                    ticket.set_result(outcome)

@@ -130,3 +130,15 @@ class RejectionRow(SQLModel, table=True):
     reason: str
     round: int
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class BotRow(SQLModel, table=True):
+    """An external bot: its identity across competitions. Only a hash of its token is kept."""
+
+    __tablename__ = "bot"
+
+    id: str = Field(primary_key=True)
+    name: str = Field(index=True)
+    token_hash: str = Field(index=True, unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
