@@ -49,3 +49,9 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
             result.errors = [coded(e) for e in result.errors]
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        """Subscription results pass here one by one, before each frame is sent."""
+        if getattr(result, "errors", None):
+            result.errors = [coded(e) for e in result.errors]  # type: ignore[attr-defined]
+        yield None

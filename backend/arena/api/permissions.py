@@ -16,3 +16,14 @@ class IsOperator(BasePermission):
 
     def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         return info.context.is_operator()
+
+
+class CanRead(BasePermission):
+    """Queries are public unless the server is configured otherwise (then: operator or bot token)."""
+
+    message = "this server's queries are private: send an operator or bot token"
+    error_extensions = {"code": "UNAUTHENTICATED"}
+
+    async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
+        ctx = info.context
+        return ctx.state.settings.public_queries or ctx.is_operator() or await ctx.bot() is not None

@@ -12,6 +12,7 @@ from arena.api import bots as bot_api
 from arena.api import readers
 from arena.store.bots import list_bots
 from arena.api.context import Context
+from arena.api.permissions import CanRead
 from arena.api.ids import decode_cursor, encode_cursor, from_global_id
 from arena.api.types import (
     Agent,
@@ -50,7 +51,7 @@ def _page_size(value: int | None, name: str, default: int = 50) -> int:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The arena right now: state, competition, round, feed.")
+    @strawberry.field(permission_classes=[CanRead], description="The arena right now: state, competition, round, feed.")
     async def arena(self, info: Info[Context, None]) -> Arena:
         runner = info.context.state.runner
         live = runner.competition
@@ -67,7 +68,7 @@ class Query:
                         for s in describe_strategies()],
         )
 
-    @strawberry.field(description="Competitions, newest first (Relay connection).")
+    @strawberry.field(permission_classes=[CanRead], description="Competitions, newest first (Relay connection).")
     async def competitions(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None,
         status: CompetitionStatusEnum | None = None,  # type: ignore[valid-type]
@@ -85,25 +86,25 @@ class Query:
                                end_cursor=edges[-1].cursor if edges else None),
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[CanRead])
     async def competition(self, info: Info[Context, None], id: strawberry.ID) -> Competition | None:
         return await readers.competition_by_id(info.context, str(id))
 
-    @strawberry.field(description="Agents ranked by equity; defaults to the current competition.")
+    @strawberry.field(permission_classes=[CanRead], description="Agents ranked by equity; defaults to the current competition.")
     async def agents(self, info: Info[Context, None], competition_id: strawberry.ID | None = None) -> list[Agent]:
         cid = str(competition_id) if competition_id else await readers.current_competition_id(info.context)
         return await readers.agents_of(info.context, cid) if cid else []
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[CanRead])
     async def agent(self, info: Info[Context, None], id: strawberry.ID) -> Agent | None:
         return await readers.agent_by_id(info.context, str(id))
 
-    @strawberry.field(description="The leaderboard; defaults to the current competition.")
+    @strawberry.field(permission_classes=[CanRead], description="The leaderboard; defaults to the current competition.")
     async def leaderboard(self, info: Info[Context, None], competition_id: strawberry.ID | None = None) -> list[LeaderboardEntry]:
         cid = str(competition_id) if competition_id else await readers.current_competition_id(info.context)
         return readers.leaderboard_of(await readers.agents_of(info.context, cid)) if cid else []
 
-    @strawberry.field(description="Trades newest first (Relay connection); cursors are stable under inserts.")
+    @strawberry.field(permission_classes=[CanRead], description="Trades newest first (Relay connection); cursors are stable under inserts.")
     async def trades(
         self, info: Info[Context, None],
         competition_id: strawberry.ID | None = None, agent_id: strawberry.ID | None = None,
@@ -141,14 +142,14 @@ class Query:
                                end_cursor=edges[-1].cursor if edges else None),
         )
 
-    @strawberry.field(description="The latest price per symbol.")
+    @strawberry.field(permission_classes=[CanRead], description="The latest price per symbol.")
     async def prices(self, info: Info[Context, None]) -> list[PriceTick]:
         latest = info.context.state.runner.latest
         if latest:
             return [PriceTick.from_quote(q) for q in sorted(latest.values(), key=lambda q: q.symbol)]
         return [PriceTick.from_row(r) for r in await repository.latest_prices(info.context.state.db)]
 
-    @strawberry.field(description="OHLC candles from the stored ticks; interval in seconds (default 60).")
+    @strawberry.field(permission_classes=[CanRead], description="OHLC candles from the stored ticks; interval in seconds (default 60).")
     async def price_history(
         self, info: Info[Context, None], symbol: str, since: datetime | None = None,
         until: datetime | None = None, interval: int = 60,
@@ -162,7 +163,7 @@ class Query:
         candles = await repository.price_candles(info.context.state.db, symbol, since, until, interval)
         return [Candle.from_row(c) for c in candles[-MAX_CANDLES:]]
 
-    @strawberry.field(description="An agent's equity after each round, oldest first.")
+    @strawberry.field(permission_classes=[CanRead], description="An agent's equity after each round, oldest first.")
     async def equity_history(
         self, info: Info[Context, None], agent_id: strawberry.ID, since: datetime | None = None,
         until: datetime | None = None, limit: int = 1000,
@@ -173,7 +174,7 @@ class Query:
                                                until=_aware(until), limit=limit)
         return [EquityPoint.from_row(r) for r in rows]
 
-    @strawberry.field(description="Recorded files a competition can replay (from the server's replay folders).")
+    @strawberry.field(permission_classes=[CanRead], description="Recorded files a competition can replay (from the server's replay folders).")
     def replay_files(self, info: Info[Context, None]) -> list[str]:
         from pathlib import Path
 
@@ -186,12 +187,12 @@ class Query:
 
     me = strawberry.field(resolver=bot_api.me, description="The calling bot's account (bot token).")
 
-    @strawberry.field(description="Registered bots (operator).")
+    @strawberry.field(permission_classes=[CanRead], description="Registered bots (operator).")
     async def bots(self, info: Info[Context, None]) -> list[bot_api.Bot]:
         info.context.require_operator()
         return [bot_api.Bot.from_row(b) for b in await list_bots(info.context.state.db)]
 
-    @strawberry.field(description="Any object by its global ID.")
+    @strawberry.field(permission_classes=[CanRead], description="Any object by its global ID.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> NodeResult | None:
         type_name, raw = from_global_id(str(id))
         if type_name == "Trade":

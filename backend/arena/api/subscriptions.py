@@ -27,14 +27,16 @@ from arena.domain.events import (
     StateChanged,
 )
 from arena.domain.market import QuoteBatch
+from arena.errors import ArenaError, ErrorCode
 from arena.pubsub import Subscriber
 
 LEADERBOARD_MIN_INTERVAL = 0.25  # at most 4 updates per second per subscriber
 
 
-def _check_access(info: Info[Context, None]) -> None:
-    if not info.context.state.settings.public_subscriptions:
-        info.context.require_operator()
+async def _check_access(info: Info[Context, None]) -> None:
+    ctx = info.context
+    if not ctx.state.settings.public_subscriptions and not ctx.is_operator() and await ctx.bot() is None:
+        raise ArenaError(ErrorCode.UNAUTHENTICATED, "this server's subscriptions are private: send a token")
 
 
 @strawberry.type
@@ -43,7 +45,7 @@ class Subscription:
 
     @strawberry.subscription(description="Prices as they tick: the latest per symbol first, then every new quote.")
     async def prices(self, info: Info[Context, None], symbols: list[str] | None = None) -> AsyncGenerator[PriceTick, None]:
-        _check_access(info)
+        await _check_access(info)
         wanted = set(symbols) if symbols else None
         runner = info.context.state.runner
         async with info.context.state.pubsub.subscribe(PRICES) as subscriber:
@@ -60,7 +62,7 @@ class Subscription:
     async def trades(
         self, info: Info[Context, None], agent_id: strawberry.ID | None = None, symbol: str | None = None,
     ) -> AsyncGenerator[Trade, None]:
-        _check_access(info)
+        await _check_access(info)
         runner = info.context.state.runner
         async with info.context.state.pubsub.subscribe(TRADES) as subscriber:
             async for event in subscriber:
@@ -78,7 +80,7 @@ class Subscription:
         description="The current competition's leaderboard: now, then on change, at most 4 per second."
     )
     async def leaderboard(self, info: Info[Context, None]) -> AsyncGenerator[list[LeaderboardEntry], None]:
-        _check_access(info)
+        await _check_access(info)
         ctx = info.context
         async with ctx.state.pubsub.subscribe(LEADERBOARD) as subscriber:
             cid = await readers.current_competition_id(ctx)
@@ -98,7 +100,7 @@ class Subscription:
         description="State changes, completed rounds, finishes and rejections; the current state first."
     )
     async def arena_events(self, info: Info[Context, None]) -> AsyncGenerator[ArenaEvent, None]:
-        _check_access(info)
+        await _check_access(info)
         runner = info.context.state.runner
         async with info.context.state.pubsub.subscribe(EVENTS) as subscriber:
             live = runner.competition
