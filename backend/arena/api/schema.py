@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 
+from arena.api import subscription_memo_fix
 from arena.api.errors import ErrorCodes
 from arena.api.mutations import Mutation
 from arena.api.queries import Query
@@ -17,6 +18,7 @@ MAX_ALIASES = 30
 
 
 def build_schema() -> strawberry.Schema:
+    subscription_memo_fix.install()
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
