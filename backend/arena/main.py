@@ -17,12 +17,14 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
+from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 
 from arena.api.auth import TokenCheck, generate_token
 from arena.api.context import AppState, Context
 from arena.api.ratelimit import RateLimiter
 from arena.api.errors import coded
+from arena.api.limits import BodySizeLimit, send_json_error
 from arena.api.publisher import Publisher
 from arena.api.schema import schema
 from arena.config import Settings
@@ -59,6 +61,14 @@ class ArenaGraphQL(GraphQL):
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                response = await self.run(Request(scope, receive=receive))
+            except HTTPException as exc:  # malformed JSON, no query, wrong method: still a GraphQL-shaped error
+                await send_json_error(send, exc.status_code, exc.reason, "BAD_REQUEST")
+                return
+            await response(scope, receive, send)
+            return
         if scope["type"] != "websocket":
             await super().__call__(scope, receive, send)
             return
@@ -168,5 +178,6 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.arena = state
+    app.add_middleware(BodySizeLimit)
     app.add_middleware(RequestTimer, metrics=state.metrics)
     return app

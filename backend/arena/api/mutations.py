@@ -26,6 +26,7 @@ from arena.engine.config import (
     default_agents,
 )
 from arena.errors import ArenaError, ErrorCode
+from arena.resume import resume_interrupted
 
 
 @strawberry.enum
@@ -136,9 +137,24 @@ class Mutation:
     async def pause_competition(self, info: Info[Context, None]) -> CompetitionPayload:
         return await _command(info, "pause")
 
-    @strawberry.mutation(permission_classes=[IsOperator])
-    async def resume_competition(self, info: Info[Context, None]) -> CompetitionPayload:
-        return await _command(info, "resume")
+    @strawberry.mutation(
+        permission_classes=[IsOperator],
+        description="Resume the paused competition, or continue one a crash left INTERRUPTED (the latest, or `id`) "
+        "from its last recorded round.",
+    )
+    async def resume_competition(self, info: Info[Context, None], id: strawberry.ID | None = None) -> CompetitionPayload:
+        state = info.context.state
+        live = state.runner.competition
+        if id is None and live is not None and live.status.value == "PAUSED":
+            return await _command(info, "resume")
+        try:
+            competition = await resume_interrupted(state.runner, state.db, str(id) if id else None)
+        except ArenaError as error:
+            if live is not None and live.status.value == "RUNNING" and error.code is ErrorCode.NO_COMPETITION:
+                error = ArenaError(ErrorCode.ALREADY_RUNNING, "the competition is already running")
+            existing = await readers.competition_by_id(info.context, live.id) if live else None
+            return CompetitionPayload(competition=existing, user_errors=[_user_error(error)])
+        return await _payload(info, competition.id)
 
     @strawberry.mutation(permission_classes=[IsOperator])
     async def stop_competition(self, info: Info[Context, None]) -> CompetitionPayload:

@@ -32,6 +32,7 @@ class FeedSpec:
     paths: tuple[str, ...] = ()
     symbols: tuple[str, ...] = ()  # replay: one per path; sim: defaults to DEFAULT_SYMBOLS
     step_seconds: float = 60.0  # sim: feed time between ticks
+    start: str | None = None  # sim: ISO time of the first tick; fixed at start so a resume replays it exactly
 
     @classmethod
     def parse(cls, text: str, seed: int = 42, symbols: tuple[str, ...] = ()) -> FeedSpec:
@@ -164,6 +165,7 @@ class CompetitionConfig:
                 paths=tuple(feed["paths"]),
                 symbols=tuple(feed["symbols"]),
                 step_seconds=float(feed["step_seconds"]),
+                start=feed.get("start"),
             ),
             rounds=data.get("rounds"),
             duration_s=data.get("duration_s"),

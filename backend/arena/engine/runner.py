@@ -14,7 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from arena.domain.events import CompetitionStatus, Event, QuotesReceived
@@ -109,6 +109,10 @@ class ArenaRunner:
         if self.is_active:
             raise ArenaError(ErrorCode.ALREADY_RUNNING, "a competition is already running; stop it first")
         config = config.validated()
+        if config.feed is not None and config.feed.mode is FeedMode.SIM and config.feed.start is None:
+            # pin the simulation's clock so that a resume after a crash replays the same ticks
+            start = self._clock().replace(microsecond=0).isoformat()
+            config = replace(config, feed=replace(config.feed, start=start))
         own: _Source | None = None
         symbols = config.symbols
         if config.feed is not None:
@@ -172,6 +176,26 @@ class ArenaRunner:
         if competition.status not in ACTIVE_STATES:
             raise ArenaError(ErrorCode.NOT_RUNNING, f"competition is {competition.status.value}")
         await self._end(S.STOPPED, "stopped by operator")
+        return competition
+
+    async def resume_restored(self, competition: Competition, feed: Feed | None, batches: Iterator[QuoteBatch] | None) -> Competition:
+        """Continue an INTERRUPTED competition rebuilt by arena.engine.recovery."""
+        if self.is_active:
+            raise ArenaError(ErrorCode.ALREADY_RUNNING, "a competition is already running; stop it first")
+        if feed is not None and batches is not None:
+            self._own = _Source(feed, batches, Pacer(competition.config.speed), owned=True)
+        elif self._market is None:
+            raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed to continue on", "feed")
+        else:
+            self._own = None
+        self.competition = competition
+        self.competition_started_at = self._clock()
+        self._running_seconds = 0.0
+        self._running_since = time.monotonic()
+        self.finished.clear()
+        self._pending.append(competition.transition(S.RUNNING, self._clock(), f"resumed after interruption at round {competition.round}"))
+        await self.flush()
+        self._wakeup.set()
         return competition
 
     def submit_order(self, agent_id: str, intent: OrderIntent) -> asyncio.Future[Fill | Rejection]:

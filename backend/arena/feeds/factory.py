@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from collections.abc import Sequence
 
 from arena.engine.config import FeedMode, FeedSpec
@@ -21,7 +23,8 @@ def build_feed(spec: FeedSpec, symbols: Sequence[str] = ()) -> Feed:
     """
     if spec.mode is FeedMode.SIM:
         names = tuple(spec.symbols) or tuple(symbols)
-        return SimulatedFeed(names or None, spec.seed, spec.step_seconds)
+        start = datetime.fromisoformat(spec.start) if spec.start else None
+        return SimulatedFeed(names or None, spec.seed, spec.step_seconds, start=start)
     if spec.mode is FeedMode.REPLAY:
         return ReplayFeed(spec.paths, spec.symbols or None)
     raise ArenaError(ErrorCode.INVALID_CONFIG, f"unknown feed mode {spec.mode!r}", "feed")
