@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from arena.api.ratelimit import RateLimiter
 from arena.api.errors import coded
 from arena.api.limits import BodySizeLimit, send_json_error
 from arena.api.publisher import Publisher
+from arena.api.ws_handlers import LegacyWSHandler, TransportWSHandler
 from arena.api.schema import schema
 from arena.config import Settings
 from arena.engine.config import CompetitionConfig, FeedSpec, SpeedMode, SpeedSpec, default_agents
@@ -41,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 
 class ArenaGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         super().__init__(schema, **kwargs)
         self.state = state
@@ -145,7 +149,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
             state.pubsub.close_all()
             await state.db.close()
 
-    graphql = ArenaGraphQL(state, max_subscriptions_per_connection=settings.max_subscriptions_per_connection)
+    graphql = ArenaGraphQL(state, max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+                           connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout))
 
     async def health(request: Request) -> JSONResponse:
         db_ok = await state.db.ping()
