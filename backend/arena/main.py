@@ -110,7 +110,7 @@ def demo_config(symbols: tuple[str, ...]) -> CompetitionConfig:
 def build_state(settings: Settings) -> AppState:
     token = settings.operator_token or generate_token()
     metrics = Metrics()
-    pubsub = PubSub()
+    pubsub = PubSub(queue_size=settings.subscriber_queue)
     metrics.count_published(lambda: pubsub.published_total)
     metrics.subscriptions.set_function(lambda: pubsub.subscriber_count())
     db = Database(settings.database_url)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,12 +23,13 @@ class SubscriberOverflow(Exception):
 
 
 class Subscriber:
-    __slots__ = ("topic", "_queue", "overflowed")
+    __slots__ = ("topic", "_queue", "overflowed", "_on_overflow")
 
-    def __init__(self, topic: str, maxsize: int) -> None:
+    def __init__(self, topic: str, maxsize: int, on_overflow: Callable[[], None] | None = None) -> None:
         self.topic = topic
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize)
         self.overflowed = False
+        self._on_overflow = on_overflow
 
     def offer(self, message: Any) -> bool:
         try:
@@ -37,6 +38,8 @@ class Subscriber:
         except asyncio.QueueFull:
             self.overflowed = True
             self._drain_and_close()
+            if self._on_overflow is not None:
+                self._on_overflow()
             return False
 
     def close(self) -> None:
@@ -83,8 +86,9 @@ class PubSub:
         return delivered
 
     @asynccontextmanager
-    async def subscribe(self, topic: str) -> AsyncIterator[Subscriber]:
-        subscriber = Subscriber(topic, self.queue_size)
+    async def subscribe(self, topic: str, on_overflow: Callable[[], None] | None = None) -> AsyncIterator[Subscriber]:
+        """`on_overflow` runs (synchronously, in publish) when this subscriber is dropped as too slow."""
+        subscriber = Subscriber(topic, self.queue_size, on_overflow)
         self._topics.setdefault(topic, set()).add(subscriber)
         try:
             yield subscriber

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from arena.api import readers
 from arena.api.context import Context
 from arena.api.publisher import TRADES
+from arena.api.streams import subscribe
 from arena.api.types import Agent, SideEnum, Trade, UserError
 from arena.domain.events import OrderFilled
 from arena.domain.orders import Fill, OrderIntent, Rejection, Side
@@ -152,7 +153,7 @@ async def me(info: Info[Context, None]) -> Me:
 
 async def my_fills(info: Info[Context, None]) -> AsyncGenerator[Trade, None]:
     bot = await info.context.require_bot()
-    async with info.context.state.pubsub.subscribe(TRADES) as subscriber:
+    async with subscribe(info, TRADES) as subscriber:
         async for event in subscriber:
             assert isinstance(event, OrderFilled)
             live = info.context.state.runner.competition

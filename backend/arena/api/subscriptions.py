@@ -7,16 +7,19 @@ Each subscription first sends the current state where that makes sense
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncGenerator
 
 import strawberry
+from starlette.websockets import WebSocket
 from strawberry.types import Info
 
 from arena.api import bots as bot_api
 from arena.api import readers
 from arena.api.context import Context
 from arena.api.publisher import EVENTS, LEADERBOARD, PRICES, TRADES
+from arena.api.streams import subscribe
 from arena.api.types import ArenaEvent, ArenaEventKind, LeaderboardEntry, PriceTick, Trade
 from arena.domain.events import (
     CompetitionFinished,
@@ -29,6 +32,8 @@ from arena.domain.events import (
 from arena.domain.market import QuoteBatch
 from arena.errors import ArenaError, ErrorCode
 from arena.pubsub import Subscriber
+
+logger = logging.getLogger(__name__)
 
 LEADERBOARD_MIN_INTERVAL = 0.25  # at most 4 updates per second per subscriber
 
@@ -48,7 +53,7 @@ class Subscription:
         await _check_access(info)
         wanted = set(symbols) if symbols else None
         runner = info.context.state.runner
-        async with info.context.state.pubsub.subscribe(PRICES) as subscriber:
+        async with subscribe(info, PRICES) as subscriber:
             for quote in sorted(runner.latest.values(), key=lambda q: q.symbol):
                 if wanted is None or quote.symbol in wanted:
                     yield PriceTick.from_quote(quote)
@@ -64,7 +69,7 @@ class Subscription:
     ) -> AsyncGenerator[Trade, None]:
         await _check_access(info)
         runner = info.context.state.runner
-        async with info.context.state.pubsub.subscribe(TRADES) as subscriber:
+        async with subscribe(info, TRADES) as subscriber:
             async for event in subscriber:
                 assert isinstance(event, OrderFilled)
                 fill = event.fill
@@ -82,7 +87,7 @@ class Subscription:
     async def leaderboard(self, info: Info[Context, None]) -> AsyncGenerator[list[LeaderboardEntry], None]:
         await _check_access(info)
         ctx = info.context
-        async with ctx.state.pubsub.subscribe(LEADERBOARD) as subscriber:
+        async with subscribe(info, LEADERBOARD) as subscriber:
             cid = await readers.current_competition_id(ctx)
             yield readers.leaderboard_of(await readers.agents_of(ctx, cid)) if cid else []
             last_sent = time.monotonic()
@@ -102,7 +107,7 @@ class Subscription:
     async def arena_events(self, info: Info[Context, None]) -> AsyncGenerator[ArenaEvent, None]:
         await _check_access(info)
         runner = info.context.state.runner
-        async with info.context.state.pubsub.subscribe(EVENTS) as subscriber:
+        async with subscribe(info, EVENTS) as subscriber:
             live = runner.competition
             yield ArenaEvent(
                 kind=ArenaEventKind.STATE_CHANGED, competition_id=strawberry.ID(live.id) if live else None,

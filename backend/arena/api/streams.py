@@ -1,0 +1,41 @@
+"""Subscribing a GraphQL subscription to a pub/sub topic, with slow-consumer protection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.websockets import WebSocket
+from strawberry.types import Info
+
+from arena.api.context import Context
+
+logger = logging.getLogger(__name__)
+
+SLOW_SUBSCRIBER_CLOSE_CODE = 1013  # "try again later": the connection could not keep up and was closed
+SLOW_SUBSCRIBER_CLOSE_TIMEOUT = 5.0
+
+
+def subscribe(info: Info[Context, None], topic: str):  # type: ignore[no-untyped-def]
+    """A pub/sub subscription that closes the client's websocket if it falls too far behind."""
+    request = info.context.request
+
+    def close_slow_connection() -> None:
+        if isinstance(request, WebSocket):
+            task = asyncio.get_running_loop().create_task(_close(request))
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
+
+    return info.context.state.pubsub.subscribe(topic, on_overflow=close_slow_connection)
+
+
+_closing: set[asyncio.Task] = set()
+
+
+async def _close(websocket: WebSocket) -> None:
+    logger.warning("closing a websocket whose subscriber could not keep up (code %d)", SLOW_SUBSCRIBER_CLOSE_CODE)
+    try:
+        await asyncio.wait_for(websocket.close(SLOW_SUBSCRIBER_CLOSE_CODE, "subscriber too slow"),
+                               SLOW_SUBSCRIBER_CLOSE_TIMEOUT)
+    except (TimeoutError, RuntimeError, OSError):
+        logger.info("the slow websocket did not take its close frame in time")
