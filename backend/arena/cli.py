@@ -135,8 +135,22 @@ def _serve(args: argparse.Namespace) -> int:
               flush=True)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                             lifespan="on", ws_ping_interval=20, timeout_graceful_shutdown=5)
-    _GracefulServer(config).run()
+    sockets = [_listening_socket(settings.host, settings.port, settings.socket_send_buffer)] if settings.socket_send_buffer else None
+    _GracefulServer(config).run(sockets=sockets)
     return 0
+
+
+def _listening_socket(host: str, port: int, send_buffer: int):  # type: ignore[no-untyped-def]
+    """A listening socket whose accepted connections inherit a bounded kernel send buffer."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
 
 
 def _graceful_server_class() -> type:
