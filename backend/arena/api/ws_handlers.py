@@ -24,24 +24,25 @@ def with_codes(message: Any) -> Any:
     return message
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler):
-    async def handle_message(self, message: Any) -> None:
-        # strawberry assumes a JSON object here; an array or a number would crash the connection
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self.websocket.close(code=4400, reason="a message must be a JSON object with a type")
-            return
-        await super().handle_message(message)
+class _CodedMessages:
+    """Refuses frames that are not JSON objects with a type (strawberry would crash on them) and
+    gives every error message a code."""
 
-    async def send_message(self, message: Any) -> None:
-        await super().send_message(with_codes(message))
+    websocket: Any
 
-
-class LegacyWSHandler(BaseGraphQLWSHandler):
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.websocket.close(code=4400, reason="a message must be a JSON object with a type")
             return
-        await super().handle_message(message)
+        await super().handle_message(message)  # type: ignore[misc]
 
     async def send_message(self, message: Any) -> None:
-        await super().send_message(with_codes(message))
+        await super().send_message(with_codes(message))  # type: ignore[misc]
+
+
+class TransportWSHandler(_CodedMessages, BaseGraphQLTransportWSHandler):
+    pass
+
+
+class LegacyWSHandler(_CodedMessages, BaseGraphQLWSHandler):
+    pass
