@@ -88,3 +88,15 @@ def test_bad_queries_get_coded_errors(server, query):
     assert data.get("errors"), data
     assert data["errors"][0]["extensions"]["code"] in ("BAD_REQUEST", "INVALID_INPUT"), data
     assert server.graphql("{ arena { state } }")["data"]["arena"]["state"] == "IDLE"
+
+
+@pytest.mark.parametrize("query", [
+    '{ trades(first: 5, after: "%s") { totalCount } }',
+    '{ node(id: "%s") { __typename } }',
+])
+def test_ids_beyond_sqlite_integers_are_invalid_input(server, query):
+    from arena.api.ids import to_global_id
+
+    huge = to_global_id("cursor", 10**30) if "trades" in query else to_global_id("Trade", f"abc/{10**30}")
+    data = server.graphql(query % huge)
+    assert data["errors"][0]["extensions"]["code"] == "INVALID_INPUT", data

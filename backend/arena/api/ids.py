@@ -26,13 +26,15 @@ def from_global_id(global_id: str, expected: str | None = None) -> tuple[str, st
     return type_name, raw
 
 
+MAX_ROW_ID = 2**63 - 1  # SQLite's INTEGER range
+
+
 def encode_cursor(value: int) -> str:
     return to_global_id("cursor", value)
 
 
 def decode_cursor(cursor: str) -> int:
     _, raw = from_global_id(cursor, "cursor")
-    try:
-        return int(raw)
-    except ValueError:
-        raise ArenaError(ErrorCode.INVALID_INPUT, f"malformed cursor {cursor!r}", "cursor") from None
+    if not raw.isdigit() or int(raw) >= MAX_ROW_ID:
+        raise ArenaError(ErrorCode.INVALID_INPUT, f"malformed cursor {cursor!r}", "cursor")
+    return int(raw)

@@ -90,7 +90,8 @@ def build_config(
         if not data.replay_files:
             raise ArenaError(ErrorCode.INVALID_CONFIG, "a replay needs at least one file", "replayFiles")
         feed = FeedSpec(FeedMode.REPLAY, seed=data.seed,
-                        paths=tuple(resolve_replay_file(f, replay_folders) for f in data.replay_files))
+                        paths=tuple(resolve_replay_file(f, replay_folders) for f in data.replay_files),
+                        symbols=tuple(data.symbols or ()))
     agents = (
         tuple(AgentSpec(a.name, a.strategy, dict(a.params or {})) for a in data.agents)
         if data.agents is not None else default_agents()

@@ -13,7 +13,7 @@ from arena.api import readers
 from arena.store.bots import list_bots
 from arena.api.context import Context
 from arena.api.permissions import CanRead
-from arena.api.ids import decode_cursor, encode_cursor, from_global_id
+from arena.api.ids import MAX_ROW_ID, decode_cursor, encode_cursor, from_global_id
 from arena.api.types import (
     Agent,
     Arena,
@@ -197,7 +197,7 @@ class Query:
         type_name, raw = from_global_id(str(id))
         if type_name == "Trade":
             competition_id, _, seq = raw.partition("/")
-            if not seq.isdigit():
+            if not seq.isdigit() or int(seq) >= MAX_ROW_ID:
                 raise ArenaError(ErrorCode.INVALID_INPUT, f"malformed id {id!r}", "id")
             row = await repository.get_fill(info.context.state.db, competition_id, int(seq))
             if row is None:

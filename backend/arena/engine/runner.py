@@ -123,7 +123,8 @@ class ArenaRunner:
             except OSError as exc:
                 raise ArenaError(ErrorCode.FEED_ERROR, f"cannot open feed: {exc}", "feed") from None
             if config.feed.mode is FeedMode.REPLAY:
-                symbols = feed.info.symbols
+                symbols = feed.info.symbols  # a replay names its own symbols
+                config = replace(config, symbols=symbols)
             own = _Source(feed, feed.batches(), Pacer(config.speed), owned=True)
         elif self._market is None:
             raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed: give the competition a feed", "feed")
@@ -139,6 +140,8 @@ class ArenaRunner:
         competition = Competition(competition_id or uuid.uuid4().hex[:12], config, symbols=symbols)
         now = self._clock()
         info = (own or self._market).feed.info  # type: ignore[union-attr]
+        if own is not None:
+            self.latest.clear()  # the prices now come from the competition's own feed
         self._own = own
         self.competition = competition
         self.competition_started_at = now
@@ -184,6 +187,7 @@ class ArenaRunner:
             raise ArenaError(ErrorCode.ALREADY_RUNNING, "a competition is already running; stop it first")
         if feed is not None and batches is not None:
             self._own = _Source(feed, batches, Pacer(competition.config.speed), owned=True)
+            self.latest.clear()
         elif self._market is None:
             raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed to continue on", "feed")
         else:
@@ -289,6 +293,8 @@ class ArenaRunner:
         if self._running_since is not None:
             self._running_seconds += time.monotonic() - self._running_since
             self._running_since = None
+        if self._own is not None:
+            self.latest.clear()  # back to the shared market feed's symbols
         self._own = None
         self.finished.set()
         self._wakeup.set()

@@ -1,0 +1,82 @@
+// Every query and mutation the dashboard makes, over HTTP, shaped for the views.
+
+import * as doc from "./documents.js";
+import { graphqlRequest } from "./http.js";
+
+const COMMAND_DOCS = { pause: doc.PAUSE, resume: doc.RESUME, stop: doc.STOP };
+const COMMAND_FIELDS = { pause: "pauseCompetition", resume: "resumeCompetition", stop: "stopCompetition" };
+
+export class Api {
+  constructor(getToken) {
+    this.getToken = getToken;
+  }
+
+  request(query, variables = {}) {
+    return graphqlRequest(query, variables, { token: this.getToken() });
+  }
+
+  async arena() {
+    return (await this.request(doc.ARENA)).arena;
+  }
+
+  async prices() {
+    return (await this.request(doc.PRICES)).prices;
+  }
+
+  async leaderboard(competitionId) {
+    return (await this.request(doc.LEADERBOARD, { competitionId })).leaderboard;
+  }
+
+  /** -> { trades (newest first), total, endCursor, hasNextPage } */
+  async trades({ competitionId, agentId = null, first = 100, after = null }) {
+    const { trades } = await this.request(doc.TRADES, { competitionId, agentId: agentId || null, first, after });
+    return {
+      trades: trades.edges.map((e) => e.node),
+      total: trades.totalCount,
+      endCursor: trades.pageInfo.endCursor,
+      hasNextPage: trades.pageInfo.hasNextPage,
+    };
+  }
+
+  /** -> Map agentId -> [{ round, equity, returnPct }] (the latest `limit` rounds, oldest first) */
+  async equityHistories(agentIds, limit = 2000) {
+    if (!agentIds.length) return new Map();
+    const variables = { limit };
+    agentIds.forEach((id, i) => (variables[`a${i}`] = id));
+    const data = await this.request(doc.equityHistories(agentIds.length), variables);
+    return new Map(agentIds.map((id, i) => [id, data[`a${i}`]]));
+  }
+
+  /** -> Map symbol -> candles of one minute between since and until (ISO strings). */
+  async priceHistories(symbols, since, until) {
+    if (!symbols.length) return new Map();
+    const variables = { since, until };
+    symbols.forEach((s, i) => (variables[`s${i}`] = s));
+    const data = await this.request(doc.priceHistories(symbols.length), variables);
+    return new Map(symbols.map((s, i) => [s, data[`s${i}`]]));
+  }
+
+  /** -> { competitions, endCursor, hasNextPage } newest first */
+  async competitions(first = 20, after = null) {
+    const { competitions } = await this.request(doc.COMPETITIONS, { first, after });
+    return {
+      competitions: competitions.edges.map((e) => e.node),
+      endCursor: competitions.pageInfo.endCursor,
+      hasNextPage: competitions.pageInfo.hasNextPage,
+    };
+  }
+
+  async competition(id) {
+    return (await this.request(doc.COMPETITION, { id })).competition;
+  }
+
+  /** -> userErrors ([] when it started) */
+  async start(input) {
+    return (await this.request(doc.START, { input })).startCompetition.userErrors;
+  }
+
+  /** name: pause | resume | stop -> userErrors */
+  async command(name) {
+    return (await this.request(COMMAND_DOCS[name]))[COMMAND_FIELDS[name]].userErrors;
+  }
+}

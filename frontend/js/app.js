@@ -1,0 +1,98 @@
+// Wiring: build the views, connect them to the API, route between Live and History.
+
+import { Api } from "./api.js";
+import { Controls } from "./controls.js";
+import { byId } from "./dom.js";
+import { EquityCurves } from "./equity.js";
+import { EventLog } from "./event-log.js";
+import { SubscriptionClient, defaultSocketUrl } from "./graphql.js";
+import { Header } from "./header.js";
+import { HistoryView } from "./history.js";
+import { LeaderboardTable } from "./leaderboard.js";
+import { LiveView } from "./live.js";
+import { PriceChartPanel } from "./price-chart.js";
+import { PriceSeries } from "./price-series.js";
+import { PriceCards } from "./prices.js";
+import { StartForm } from "./start-form.js";
+import { adoptTokenFromUrl, saveToken } from "./token.js";
+import { TradeFeed } from "./trades.js";
+
+let token = adoptTokenFromUrl();
+const api = new Api(() => token);
+const client = new SubscriptionClient(defaultSocketUrl(), { getToken: () => token });
+const log = new EventLog(byId("event-log"));
+
+const header = new Header({
+  state: byId("arena-state"), name: byId("competition-name"), round: byId("round"),
+  feedKind: byId("feed-kind"), feedDescription: byId("feed-description"),
+  connection: byId("connection"), connectionLabel: byId("connection-label"), updates: byId("update-count"),
+});
+
+const series = new PriceSeries();
+const chart = new PriceChartPanel({
+  canvas: byId("price-chart"), symbolLabel: byId("chart-symbol"), series,
+  kindButtons: [...document.querySelectorAll("[data-chart-kind]")], windowSelect: byId("chart-window"),
+});
+const cards = new PriceCards(byId("price-cards"), { onSelect: (symbol) => chart.setSymbol(symbol) });
+
+const equity = new EquityCurves({
+  canvas: byId("equity-chart"), legend: byId("equity-legend"),
+  unitButtons: [...document.querySelectorAll("#view-live [data-equity-unit]")],
+});
+const leaderboard = new LeaderboardTable(byId("leaderboard"), { caption: "Live leaderboard", banner: byId("winner-banner") });
+
+let live = null;
+const trades = new TradeFeed(byId("trade-feed"), {
+  filterSelect: byId("trade-filter"), countLabel: byId("trade-count"),
+  onFilter: (agentId) => live.refilterTrades(agentId),
+});
+
+const controlsRoot = byId("controls");
+const controls = new Controls(controlsRoot, {
+  token,
+  onTokenChange: (value) => {
+    if (value === token) return;
+    token = value;
+    saveToken(value);
+    log.info(value ? "operator token saved in this browser" : "operator token cleared");
+    client.restart("token changed"); // the websocket sends the token in connection_init
+  },
+  onCommand: async (name) => {
+    const errors = await api.command(name);
+    await live.resync();
+    return errors;
+  },
+});
+const startForm = new StartForm(controlsRoot, {
+  onSubmit: async (input) => {
+    const errors = await api.start(input);
+    if (!errors.length) {
+      log.info(`started "${input.name}"`);
+      await live.resync();
+    }
+    return errors;
+  },
+});
+
+live = new LiveView({ client, api, header, cards, chart, series, equity, leaderboard, trades, controls, startForm, log });
+
+const history = new HistoryView({
+  listContainer: byId("history-list"), detail: byId("history-detail"), refreshButton: byId("history-refresh"),
+  api, log, onSelect: (id) => (window.location.hash = `#history/${id}`),
+});
+
+function route() {
+  const [view, id] = window.location.hash.replace(/^#/, "").split("/");
+  const showHistory = view === "history";
+  byId("view-live").hidden = showHistory;
+  byId("view-history").hidden = !showHistory;
+  for (const [tab, current] of [["tab-live", !showHistory], ["tab-history", showHistory]]) {
+    if (current) byId(tab).setAttribute("aria-current", "page");
+    else byId(tab).removeAttribute("aria-current");
+  }
+  if (showHistory) history.open(id ? decodeURIComponent(id) : null);
+}
+
+window.addEventListener("hashchange", route);
+route();
+live.start();

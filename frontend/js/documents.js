@@ -1,0 +1,92 @@
+// The GraphQL documents the dashboard sends. Fragments keep the shapes in one place.
+
+const AGENT_FIELDS = `
+  id name strategy kind status competitionId equity cash realizedPnl unrealizedPnl
+  returnPct tradeCount winRate scars maxDrawdown sharpe profitFactor rank`;
+
+const LEADERBOARD_FIELDS = `rank equity returnPct agent { ${AGENT_FIELDS} }`;
+
+const TRADE_FIELDS = `
+  id agentId agentName competitionId symbol side quantity price notional fee realizedPnl round executedAt`;
+
+const COMPETITION_FIELDS = `
+  id name status feedKind feedDescription startingCash createdAt startedAt endedAt round
+  winner { id name }`;
+
+export const ARENA = `
+query Arena {
+  arena {
+    state round symbols startedAt
+    feed { kind description seed sources symbols }
+    competition { ${COMPETITION_FIELDS} }
+    strategies { name description }
+  }
+}`;
+
+export const PRICES = `query Prices { prices { symbol price changePct timestamp } }`;
+
+export const LEADERBOARD = `
+query Leaderboard($competitionId: ID) { leaderboard(competitionId: $competitionId) { ${LEADERBOARD_FIELDS} } }`;
+
+export const TRADES = `
+query Trades($competitionId: ID, $agentId: ID, $first: Int, $after: String) {
+  trades(competitionId: $competitionId, agentId: $agentId, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { ${TRADE_FIELDS} } }
+  }
+}`;
+
+export const COMPETITIONS = `
+query Competitions($first: Int, $after: String) {
+  competitions(first: $first, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    edges { node { ${COMPETITION_FIELDS} } }
+  }
+}`;
+
+export const COMPETITION = `
+query Competition($id: ID!) {
+  competition(id: $id) { ${COMPETITION_FIELDS} leaderboard { ${LEADERBOARD_FIELDS} } }
+}`;
+
+/** One request for many series: aliases a0..aN, each with its own variable. */
+export function equityHistories(count) {
+  const vars = Array.from({ length: count }, (_, i) => `$a${i}: ID!`).join(", ");
+  const fields = Array.from({ length: count }, (_, i) =>
+    `a${i}: equityHistory(agentId: $a${i}, limit: $limit) { round equity returnPct }`).join("\n  ");
+  return `query EquityHistories(${vars}, $limit: Int!) {\n  ${fields}\n}`;
+}
+
+export function priceHistories(count) {
+  const vars = Array.from({ length: count }, (_, i) => `$s${i}: String!`).join(", ");
+  const fields = Array.from({ length: count }, (_, i) =>
+    `s${i}: priceHistory(symbol: $s${i}, since: $since, until: $until, interval: 60) { start open high low close }`).join("\n  ");
+  return `query PriceHistories(${vars}, $since: DateTime, $until: DateTime) {\n  ${fields}\n}`;
+}
+
+export const START = `
+mutation Start($input: StartCompetitionInput!) {
+  startCompetition(input: $input) {
+    competition { id name status }
+    userErrors { field message code }
+  }
+}`;
+
+const command = (name) => `
+mutation { ${name} { competition { id status } userErrors { field message code } } }`;
+
+export const PAUSE = command("pauseCompetition");
+export const RESUME = command("resumeCompetition");
+export const STOP = command("stopCompetition");
+
+export const SUB_PRICES = `subscription Prices { prices { symbol price changePct timestamp } }`;
+
+export const SUB_TRADES = `subscription Trades { trades { ${TRADE_FIELDS} } }`;
+
+export const SUB_LEADERBOARD = `subscription Leaderboard { leaderboard { ${LEADERBOARD_FIELDS} } }`;
+
+export const SUB_EVENTS = `
+subscription Events {
+  arenaEvents { kind competitionId round at status previousStatus message agentId code winnerId }
+}`;

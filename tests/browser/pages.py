@@ -1,0 +1,113 @@
+"""The dashboard as the tests see it: what to click and what to read, in one place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # the `browser` fixture skips (or fails, in CI) and says why
+    Page = expect = None
+
+from tests.e2e.server import ServerProcess
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+# Chromium logs refused or offline connections on the console: expected while the server is down or the browser offline.
+NETWORK_NOISE = re.compile(r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed")
+
+
+@dataclass
+class Dashboard:
+    page: Page
+    server: ServerProcess
+    console_errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.console_errors.append(f"uncaught: {e}"))
+
+    # --- navigation ----------------------------------------------------------------------
+
+    def open(self, query: str = "") -> Dashboard:
+        self.page.goto(f"{self.server.url}/{query}")
+        expect(self.page.locator("#connection")).to_have_attribute("data-state", "connected")
+        return self
+
+    def open_with_token(self) -> Dashboard:
+        return self.open(f"?token={self.server.token}")
+
+    def show_history(self) -> None:
+        self.page.get_by_role("link", name="History").click()
+        expect(self.page.locator("#view-history")).to_be_visible()
+
+    # --- reading -------------------------------------------------------------------------
+
+    @property
+    def state(self):
+        return self.page.locator("#arena-state")
+
+    def updates(self) -> int:
+        return int(self.page.locator("#update-count").inner_text().replace(",", ""))
+
+    def price(self, symbol: str) -> str:
+        return self.page.locator(f'.price-card[data-symbol="{symbol}"] .price').inner_text()
+
+    def trade_rows(self):
+        return self.page.locator("#trade-feed li")
+
+    def trade_total(self) -> int:
+        text = self.page.locator("#trade-count").inner_text()
+        return int(text.split()[0].replace(",", ""))
+
+    def leaderboard_rows(self):
+        return self.page.locator("#leaderboard tbody tr[data-agent]")
+
+    def wait_for_updates(self, count: int) -> None:
+        """Wait until `count` more live messages have arrived (time measured in events, not sleeps)."""
+        target = self.updates() + count
+        self.page.wait_for_function(
+            "t => Number(document.getElementById('update-count').textContent.replace(/,/g, '')) >= t", arg=target)
+
+    def wait_for_rank_change(self, timeout: float = 20_000) -> None:
+        """Wait until the leaderboard has shown two different orders of agents."""
+        self.page.wait_for_function("""() => {
+            const order = [...document.querySelectorAll('#leaderboard tbody tr[data-agent]')].map(r => r.dataset.agent).join();
+            window.__orders ??= new Set();
+            if (order) window.__orders.add(order);
+            return window.__orders.size > 1;
+        }""", polling=50, timeout=timeout)
+
+    def real_console_errors(self) -> list[str]:
+        return [e for e in self.console_errors if not NETWORK_NOISE.search(e)]
+
+    # --- acting --------------------------------------------------------------------------
+
+    def start(self, name: str, *, feed: str = "Shared market", rounds: str = "", speed: str = "",
+              seed: str = "", replay: str = "") -> None:
+        form = self.page.locator("form.start-form")
+        form.get_by_label("Name").fill(name)
+        form.get_by_label(feed, exact=True).check()
+        if seed:
+            form.get_by_label("Seed").fill(seed)
+        if replay:
+            form.get_by_label("Replay file").fill(replay)
+        if rounds:
+            form.get_by_label("Rounds").fill(rounds)
+        if speed:
+            form.get_by_label("Speed").fill(speed)
+        form.get_by_role("button", name="Start competition").click()
+
+    def command(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).click()
+
+    def screenshot(self, name: str, viewport: dict[str, int]) -> list[Path]:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.set_viewport_size(viewport)
+        self.page.evaluate("window.scrollTo(0, 0)")
+        self.page.wait_for_function("() => document.getElementById('price-chart').width > 0")
+        shots = [SCREENSHOTS / f"{name}.png", SCREENSHOTS / f"{name}-full.png"]
+        self.page.screenshot(path=str(shots[0]), animations="disabled")
+        self.page.screenshot(path=str(shots[1]), full_page=True, animations="disabled")
+        return shots
