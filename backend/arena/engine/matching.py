@@ -50,12 +50,16 @@ def execute(
     if price <= ZERO:
         raise ArenaError(ErrorCode.NO_PRICE, f"no executable price for {intent.symbol!r}", "symbol")
     if intent.quantity is not None:
-        quantity = quantize(Decimal(intent.quantity))
+        raw = Decimal(intent.quantity)
     elif intent.side is Side.BUY:
         # spend at most `notional` including the fee
-        quantity = quantize_down(Decimal(intent.notional) / (price * (ONE + costs.fee_rate)))  # type: ignore[arg-type]
+        raw = Decimal(intent.notional) / (price * (ONE + costs.fee_rate))  # type: ignore[arg-type]
     else:
-        quantity = quantize_down(Decimal(intent.notional) / price)  # type: ignore[arg-type]
+        raw = Decimal(intent.notional) / price  # type: ignore[arg-type]
+    if raw > risk.MAX_ABS or raw * price > risk.MAX_ABS:
+        # also keeps every amount within Decimal's 28 significant digits at 1e-8 resolution
+        raise ArenaError(ErrorCode.INVALID_QUANTITY, "order is too large", "quantity")
+    quantity = quantize(raw) if intent.quantity is not None else quantize_down(raw)
     if quantity <= ZERO:
         raise ArenaError(ErrorCode.INVALID_QUANTITY, "order is smaller than the minimum quantity 1e-8", "quantity")
     gross = quantize(quantity * price)
