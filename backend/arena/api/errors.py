@@ -32,6 +32,8 @@ def coded(error: GraphQLError) -> GraphQLError:
         if "code" not in extensions:
             extensions["code"] = "BAD_REQUEST"
         return _with(error, error.message, extensions)
+    if isinstance(original, UnicodeEncodeError):  # lone surrogates in a string argument cannot be stored or matched
+        return _with(error, "text arguments must be valid Unicode", {"code": ErrorCode.INVALID_INPUT.value})
     if "code" in extensions:  # e.g. permission errors carry their own code
         return _with(error, error.message, extensions)
     logger.error("internal error in %s", error.path, exc_info=original)

@@ -35,6 +35,6 @@ def encode_cursor(value: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     _, raw = from_global_id(cursor, "cursor")
-    if not raw.isdigit() or int(raw) >= MAX_ROW_ID:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) >= MAX_ROW_ID:
         raise ArenaError(ErrorCode.INVALID_INPUT, f"malformed cursor {cursor!r}", "cursor")
     return int(raw)

@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_BODY_BYTES = 1024 * 1024
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def has_lone_surrogate(value: object) -> bool:
+    """True if a decoded JSON value holds text that is not valid Unicode (cannot be stored or matched)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def body_has_lone_surrogate(body: bytes) -> bool:
+    if not _SURROGATE_ESCAPE.search(body):  # the cheap test first: surrogates only arrive as \u escapes
+        return False
+    try:
+        return has_lone_surrogate(json.loads(body))
+    except ValueError:
+        return False  # malformed JSON: GraphQL answers that itself
 
 
 def error_body(message: str, code: str) -> bytes:
@@ -50,13 +70,17 @@ class BodySizeLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
+        body = b"".join(chunks)
+        if body_has_lone_surrogate(body):
+            await send_json_error(send, 400, "text in the request must be valid Unicode (no lone surrogates)", "BAD_REQUEST")
+            return
         replayed = False
 
         async def replay() -> Message:
             nonlocal replayed
             if not replayed:
                 replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
         await self.app(scope, replay, send)

@@ -92,13 +92,13 @@ def build_config(
         feed = FeedSpec(FeedMode.REPLAY, seed=data.seed,
                         paths=tuple(resolve_replay_file(f, replay_folders) for f in data.replay_files),
                         symbols=tuple(data.symbols or ()))
+    for agent in data.agents or ():
+        if agent.params is not None and not isinstance(agent.params, dict):
+            raise ArenaError(ErrorCode.INVALID_CONFIG, "params must be an object", "agents")
     agents = (
         tuple(AgentSpec(a.name, a.strategy, dict(a.params or {})) for a in data.agents)
         if data.agents is not None else default_agents()
     ) + tuple(AgentSpec(name, "external", {"bot_id": bot_id}, kind="BOT") for name, bot_id in bots)
-    for agent in data.agents or ():
-        if agent.params is not None and not isinstance(agent.params, dict):
-            raise ArenaError(ErrorCode.INVALID_CONFIG, "params must be an object", "agents")
     return CompetitionConfig(
         name=data.name, symbols=tuple(data.symbols or DEFAULT_SYMBOLS), feed=feed, rounds=data.rounds,
         duration_s=data.duration_seconds, speed=SpeedSpec.parse(data.speed), starting_cash=data.starting_cash,

@@ -197,7 +197,7 @@ class Query:
         type_name, raw = from_global_id(str(id))
         if type_name == "Trade":
             competition_id, _, seq = raw.partition("/")
-            if not seq.isdigit() or int(seq) >= MAX_ROW_ID:
+            if not (seq.isascii() and seq.isdigit()) or int(seq) >= MAX_ROW_ID:
                 raise ArenaError(ErrorCode.INVALID_INPUT, f"malformed id {id!r}", "id")
             row = await repository.get_fill(info.context.state.db, competition_id, int(seq))
             if row is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from arena.api.limits import has_lone_surrogate
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
@@ -33,6 +34,9 @@ class _CodedMessages:
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.websocket.close(code=4400, reason="a message must be a JSON object with a type")
+            return
+        if has_lone_surrogate(message):
+            await self.websocket.close(code=4400, reason="text must be valid Unicode")
             return
         await super().handle_message(message)  # type: ignore[misc]
 
