@@ -156,9 +156,11 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
         db_ok = await state.db.ping()
         feed = state.runner.feed_info
         live = state.runner.competition
+        healthy = db_ok and state.runner.last_error is None
         return JSONResponse(
             {
-                "status": "ok" if db_ok else "degraded",
+                "status": "ok" if healthy else "degraded",
+                "error": state.runner.last_error,
                 "database": "ok" if db_ok else "unavailable",
                 "feed": None if feed is None else {"kind": feed.kind.value, "description": feed.description,
                                                    "symbols": list(feed.symbols)},

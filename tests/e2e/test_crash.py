@@ -20,7 +20,7 @@ from arena.store.rebuild import rebuild_accounts
 from .server import ServerProcess
 from .test_api import START, client, take, wait_until
 
-ROUNDS = 150
+ROUNDS = 300
 SEED = 5
 
 
@@ -58,10 +58,10 @@ async def test_sigkill_loses_nothing_and_resume_matches_an_uninterrupted_run(tmp
     seen: list[dict] = []
     try:
         started = server.operator(START, {"input": {"name": "crash", "feed": "SIMULATED", "seed": SEED,
-                                                    "rounds": ROUNDS, "speed": "0.05s"}})
+                                                    "rounds": ROUNDS, "speed": "0.1s"}})
         cid = started["data"]["startCompetition"]["competition"]["id"]
         async with client(server, WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL) as session:
-            for result in await take(session, "subscription { trades { id round } }", 8, timeout=60):
+            for result in await take(session, "subscription { trades { id round } }", 5, timeout=60):
                 seen.append(result["trades"])
         wait_until(lambda: round_of(server, cid)["round"] >= 40, what="round 40")
         server.stop(signal.SIGKILL)

@@ -124,3 +124,12 @@ async def test_duration_finishes_a_competition():
     runner.request_shutdown()
     await task
     assert competition.status is S.FINISHED and competition.round >= 1
+
+
+async def test_shutdown_does_not_wait_out_a_long_round_interval():
+    runner = ArenaRunner([CollectingSink()], market_feed=SimulatedFeed(None, seed=1),
+                         market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=3600))
+    task = asyncio.create_task(runner.run())
+    await wait_for(lambda: "BTC-USD" in runner.latest)  # the first batch goes out at once; the next is an hour away
+    runner.request_shutdown()
+    await asyncio.wait_for(task, 2)

@@ -9,7 +9,8 @@ bot and some trades. Two kinds of test:
   huge integers, real and forged global IDs and cursors). Each case goes one of three ways: inline
   literals over POST (schemathesis' own `case.call`), the root field's arguments hoisted into JSON
   variables over POST, or a query over GET. It runs without a token, with the bot's token and with
-  the operator's token, so mutations really run. Fixed seeds, bounded examples.
+  the operator's token, so mutations really run. Fixed seeds, bounded examples
+  (ARENA_FUZZ_SEED and ARENA_FUZZ_SCALE change them for a deeper local run).
 - A sweep: every argument (and every field of an input argument) of every root field gets every
   value of a dictionary of hostile values for its type, through variables, a batch of aliases per
   request. Schemathesis has no coverage phase for GraphQL; this is one.
@@ -25,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +47,10 @@ from schemathesis.specs.graphql import scalars as gql_scalars
 from arena.errors import ErrorCode
 from tests.e2e.server import ServerProcess
 
-SEED = 20240607
+# CI runs the fixed seed and the bounded examples below; for a deeper local run, e.g.
+#   ARENA_FUZZ_SEED=7 ARENA_FUZZ_SCALE=10 .venv/bin/python -m pytest tests/fuzz
+SEED = int(os.environ.get("ARENA_FUZZ_SEED", "20240607"))
+SCALE = float(os.environ.get("ARENA_FUZZ_SCALE", "1"))
 TRANSPORTS = ("inline", "variables", "get")
 # Examples per root field, per auth variant. Each variant has its own seed, so the queries every
 # variant may run get different documents; each spends most on what its token unlocks.
@@ -539,7 +544,7 @@ def fuzz(arena: Arena, schema, who: str, token: str | None) -> None:
         for strategy, examples in plan(operations, variant):
 
             @seed(variant["seed"])
-            @settings(max_examples=examples, deadline=None, database=None, print_blob=False,
+            @settings(max_examples=max(1, round(examples * SCALE)), deadline=None, database=None, print_blob=False,
                       phases=[Phase.explicit, Phase.generate],
                       suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                              HealthCheck.filter_too_much, HealthCheck.large_base_example])
@@ -622,6 +627,10 @@ def sweep_targets(arena: Arena, client_schema: graphql.GraphQLSchema):
                     template = dict(base.get(arg_name, {}))
                     if sub_name in ("quantity", "notional"):  # an order takes one of them
                         template.pop("notional", None)
+                    if sub_name == "replayFiles":  # read only for a replay
+                        template["feed"] = "REPLAY"
+                    if sub_name in ("seed", "symbols"):  # a feed of the competition's own
+                        template["feed"] = "SIMULATED"
                     values = [{**base, arg_name: {**template, sub_name: v}}
                               for v in arena.known.dictionary(sub_named.name, sub_name)]
                     yield root, field_name, field_def, values, f"{arg_name}.{sub_name}"

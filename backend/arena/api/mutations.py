@@ -73,10 +73,13 @@ def _user_error(error: ArenaError) -> UserError:
 def resolve_replay_file(name: str, folders: tuple[str, ...]) -> str:
     """Only files inside the configured replay folders can be replayed."""
     for folder in folders:
-        root = Path(folder).resolve()
-        candidate = (root / name).resolve()
-        if candidate.is_relative_to(root) and candidate.is_file():
-            return str(candidate)
+        try:
+            root = Path(folder).resolve()
+            candidate = (root / name).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                return str(candidate)
+        except (ValueError, OSError):  # NUL bytes, names too long: not a file we have
+            continue
     raise ArenaError(ErrorCode.INVALID_CONFIG, f"no replay file {name!r} in the replay folders", "replayFiles")
 
 

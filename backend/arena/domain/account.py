@@ -83,15 +83,18 @@ class Account:
         return pnl
 
     def market_value(self, prices: Mapping[str, Decimal]) -> Decimal:
-        return sum(
-            (p.quantity * prices[p.symbol] for p in self.positions.values()), ZERO
-        )
+        # the same additions, in the same order, as sum(..., ZERO), without a generator per call
+        total = ZERO
+        for p in self.positions.values():
+            total += p.quantity * prices[p.symbol]
+        return total
 
     def equity(self, prices: Mapping[str, Decimal]) -> Decimal:
         """Cash plus every position marked to the latest price."""
         return quantize(self.cash + self.market_value(prices))
 
     def unrealized_pnl(self, prices: Mapping[str, Decimal]) -> Decimal:
-        return quantize(
-            sum((p.unrealized_pnl(prices[p.symbol]) for p in self.positions.values()), ZERO)
-        )
+        total = ZERO
+        for p in self.positions.values():
+            total += p.quantity * prices[p.symbol] - p.cost_basis
+        return quantize(total)

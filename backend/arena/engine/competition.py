@@ -182,6 +182,7 @@ class Competition:
                 quotes[quote.symbol] = quote
                 self.prices[quote.symbol] = quote.price
         events: list[Event] = [QuotesReceived(self.id, self.round, batch)]
+        marked: dict[str, tuple[Decimal, int]] = {}  # agent id -> (equity, trade count) when its view was made
         for entrant in self.entrants.values():
             while entrant.inbox:
                 intent, ticket = entrant.inbox.popleft()
@@ -194,14 +195,19 @@ class Competition:
             if not quotes:
                 continue
             # a resting agent still sees prices (its indicators stay current); its orders are dropped
-            intents = entrant.agent.on_round(quotes, self._view(entrant))
+            view = self._view(entrant)
+            marked[entrant.info.agent_id] = (view.equity, entrant.account.trade_count)
+            intents = entrant.agent.on_round(quotes, view)
             if entrant.status is AgentStatus.RESTING:
                 continue
             for intent in intents:
                 self._execute(entrant, intent, at, events)
-        for entrant in self.entrants.values():
-            entrant.tracker.record_equity(entrant.account.equity(self.prices))
-        events.append(RoundCompleted(self.id, self.round, at, self.leaderboard()))
+        # each entrant's marked equity, computed once: its tracker and the leaderboard share it
+        # (the view's, when the account has not traded since: prices are fixed for the round)
+        equities = [self._equity(entrant, marked.get(entrant.info.agent_id)) for entrant in self.entrants.values()]
+        for entrant, equity in zip(self.entrants.values(), equities):
+            entrant.tracker.record_equity(equity)
+        events.append(RoundCompleted(self.id, self.round, at, self._ranked(equities)))
         return events
 
     def _execute(self, entrant: Entrant, intent: OrderIntent, at: datetime, events: list[Event]) -> Fill | Rejection:
@@ -236,6 +242,12 @@ class Competition:
         events.append(OrderFilled(self.id, fill))
         return fill
 
+    def _equity(self, entrant: Entrant, marked: tuple[Decimal, int] | None) -> Decimal:
+        account = entrant.account
+        if marked is not None and marked[1] == account.trade_count:  # only fills change an account
+            return marked[0]
+        return account.equity(self.prices)
+
     def _view(self, entrant: Entrant) -> AccountView:
         account = entrant.account
         return AccountView(
@@ -248,9 +260,11 @@ class Competition:
 
     # --- standings ---------------------------------------------------------------------
 
-    def snapshot(self, entrant: Entrant, rank: int = 0) -> AgentSnapshot:
+    def snapshot(self, entrant: Entrant, rank: int = 0, equity: Decimal | None = None) -> AgentSnapshot:
+        """`equity`, when given, is the entrant's equity marked at the current prices."""
         account, tracker = entrant.account, entrant.tracker
-        equity = account.equity(self.prices)
+        if equity is None:
+            equity = account.equity(self.prices)
         return AgentSnapshot(
             agent_id=entrant.info.agent_id,
             name=entrant.info.name,
@@ -273,15 +287,13 @@ class Competition:
 
     def leaderboard(self) -> tuple[AgentSnapshot, ...]:
         """Ranked by equity, ties broken by entry order."""
-        snaps = [self.snapshot(e) for e in self.entrants.values()]
-        order = sorted(range(len(snaps)), key=lambda i: (-snaps[i].equity, i))
-        return tuple(_ranked(snaps[i], rank) for rank, i in enumerate(order, start=1))
+        return self._ranked([entrant.account.equity(self.prices) for entrant in self.entrants.values()])
 
-
-def _ranked(snapshot: AgentSnapshot, rank: int) -> AgentSnapshot:
-    from dataclasses import replace
-
-    return replace(snapshot, rank=rank)
+    def _ranked(self, equities: Sequence[Decimal]) -> tuple[AgentSnapshot, ...]:
+        """Snapshots in rank order, built once each with their rank, from the entrants' current equities."""
+        entrants = tuple(self.entrants.values())
+        order = sorted(range(len(entrants)), key=lambda i: (-equities[i], i))
+        return tuple(self.snapshot(entrants[i], rank, equities[i]) for rank, i in enumerate(order, start=1))
 
 
 def _refusal_code(current: CompetitionStatus, wanted: CompetitionStatus) -> ErrorCode:

@@ -79,6 +79,8 @@ class ArenaRunner:
         self._last_flush = time.monotonic()
         self._flush_lock = asyncio.Lock()
         self._wakeup = asyncio.Event()
+        self._stop_requested = asyncio.Event()
+        self.last_error: str | None = None  # the latest unexpected failure in the loop, for /health
         self._stopping = False
         self._running_since: float | None = None
         self._running_seconds = 0.0
@@ -227,6 +229,7 @@ class ArenaRunner:
     def request_shutdown(self) -> None:
         """Finish the current round, flush, and leave `run()`."""
         self._stopping = True
+        self._stop_requested.set()
         self._wakeup.set()
 
     # --- the loop -------------------------------------------------------------------
@@ -243,15 +246,19 @@ class ArenaRunner:
                 if batch is None:
                     await self._source_exhausted(source)
                     continue
-                await source.pacer.wait(batch)
+                await self._paced(source, batch)
                 if self._stopping:
                     break
                 if self._feed_paused(source) or source is not self._source():
                     continue  # paused or switched while we slept: this batch is not played
-                self._play(batch)
-                if self._flush_due(source):
-                    await self.flush()
-                await self._check_duration()
+                try:
+                    self._play(batch)
+                    if self._flush_due(source):
+                        await self.flush()
+                    await self._check_duration()
+                except Exception as exc:  # keep the market going; /health reports the failure
+                    logger.exception("round failed")
+                    self.last_error = f"{type(exc).__name__}: {exc}"
         finally:
             await self.flush()
 
@@ -268,6 +275,19 @@ class ArenaRunner:
         else:
             self._pending.append(QuotesReceived(None, None, batch))
         self._pending_rounds += 1
+
+    async def _paced(self, source: _Source, batch: QuoteBatch) -> None:
+        """Wait for the batch's time, but wake at once for a shutdown (long intervals must not delay it)."""
+        if source.pacer.speed.mode is SpeedMode.MAX:
+            await source.pacer.wait(batch)
+            return
+        pacing = asyncio.ensure_future(source.pacer.wait(batch))
+        stopping = asyncio.ensure_future(self._stop_requested.wait())
+        try:
+            await asyncio.wait({pacing, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pacing, stopping):
+                task.cancel()
 
     async def _check_duration(self) -> None:
         competition = self.competition

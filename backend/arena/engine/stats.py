@@ -18,7 +18,7 @@ class PerformanceTracker:
 
     __slots__ = (
         "starting_cash", "wins", "losses", "gross_profit", "gross_loss", "consecutive_losses",
-        "_peak", "max_drawdown", "_last_equity", "_n", "_mean", "_m2",
+        "_peak", "max_drawdown", "_last_equity", "_n", "_mean", "_m2", "_profit_factor", "_return_of",
     )
 
     def __init__(self, starting_cash: Decimal) -> None:
@@ -34,6 +34,8 @@ class PerformanceTracker:
         self._n = 0
         self._mean = 0.0
         self._m2 = 0.0
+        self._profit_factor: float | None = None  # recomputed when a trade closes
+        self._return_of: tuple[Decimal, float] | None = None  # (equity, return %) last computed
 
     def record_closed_trade(self, realized_pnl: Decimal) -> None:
         if realized_pnl > 0:
@@ -44,6 +46,7 @@ class PerformanceTracker:
             self.losses += 1
             self.gross_loss -= realized_pnl
             self.consecutive_losses += 1
+        self._profit_factor = None if self.gross_loss == 0 else float(self.gross_profit / self.gross_loss)
 
     def record_equity(self, equity: Decimal) -> None:
         value = float(equity)
@@ -85,9 +88,12 @@ class PerformanceTracker:
 
     @property
     def profit_factor(self) -> float | None:
-        if self.gross_loss == 0:
-            return None
-        return float(self.gross_profit / self.gross_loss)
+        return self._profit_factor
 
     def return_pct(self, equity: Decimal) -> float:
-        return float((equity - self.starting_cash) / self.starting_cash * 100)
+        last = self._return_of
+        if last is not None and last[0] == equity:  # equal Decimals give the same quotient
+            return last[1]
+        value = float((equity - self.starting_cash) / self.starting_cash * 100)
+        self._return_of = (equity, value)
+        return value

@@ -1,0 +1,139 @@
+"""Run every benchmark, then print the issue's targets as met / not met.
+
+    python -m bench.all [--smoke] [--only fanout,queries,...]
+
+Each benchmark runs as its own process (`python -m bench.<name>`), one after the other,
+and writes its JSON to bench/results/; this writes bench/results/all.json with the
+summary. Before each one (not in smoke mode) it waits, at most a minute, for the
+machine to be quiet (other processes using less than half a core), and records the
+background load it measured either way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import PYTHON, ROOT, parse_args, table, write_result
+
+BENCHMARKS = ("fastforward", "persist", "leak", "queries", "fanout")
+QUIET_CORES = 0.5
+QUIET_WAIT_S = 60.0
+
+
+def _extra(parser: Any) -> None:
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset")
+    parser.add_argument("--no-wait", action="store_true", help="do not wait for a quiet machine")
+
+
+def busy_cores(sample_s: float = 1.0) -> float:
+    def jiffies() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        idle = values[3] + values[4]
+        total = sum(values[:8])
+        return total - idle, total
+
+    busy0, total0 = jiffies()
+    time.sleep(sample_s)
+    busy1, total1 = jiffies()
+    return (os.cpu_count() or 1) * (busy1 - busy0) / max(1, total1 - total0)
+
+
+def wait_for_quiet(limit_s: float = QUIET_WAIT_S) -> float:
+    deadline = time.monotonic() + limit_s
+    load = busy_cores()
+    while load > QUIET_CORES and time.monotonic() < deadline:
+        print(f"  machine busy ({load:.2f} cores in use by others); waiting ...", file=sys.stderr, flush=True)
+        load = busy_cores(2.0)
+    return load
+
+
+def _load(folder: Path, name: str, smoke: bool) -> dict[str, Any] | None:
+    path = folder / f"{name}{'-smoke' if smoke else ''}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "NOT MET")
+
+
+def summarize(folder: Path, smoke: bool) -> list[dict[str, Any]]:
+    """The issue's targets against the latest results in `folder`."""
+    rows: list[dict[str, Any]] = []
+    fanout = _load(folder, "fanout", smoke)
+    if fanout:
+        for label, series in fanout["series"].items():
+            graphql = [r for r in series["live"] if r["mode"] == "graphql"]
+            top = max(graphql, key=lambda r: r["clients"]) if graphql else None
+            if top:
+                ok = (top["ratio_to_raw"] or 0) >= 0.5 and (top["p99_ms"] or 1e9) <= 100
+                rows.append({"target": f"fan-out at {top['clients']:,} subscribers (deflate {label})",
+                             "goal": ">= 0.5 of raw, p99 <= 100 ms",
+                             "measured": f"{top['ratio_to_raw']:.2f} of raw, p99 {top['p99_ms']:,.0f} ms",
+                             "verdict": _verdict(ok)})
+            idle = next((r for r in series["idle"] if r["mode"] == "graphql"), None)
+            raw_idle = next((r for r in series["idle"] if r["mode"] == "raw"), None)
+            if idle:
+                kib = idle["per_subscriber"] / 1024
+                rows.append({"target": f"memory per idle subscriber (deflate {label})", "goal": "<= 50 KiB",
+                             "measured": f"{kib:.1f} KiB (raw websocket {raw_idle['per_subscriber'] / 1024:.1f} KiB)"
+                             if raw_idle else f"{kib:.1f} KiB", "verdict": _verdict(kib <= 50)})
+            if graphql:
+                stall = max(r["loop_max_stall_ms"] for r in graphql)
+                rows.append({"target": f"event-loop stall, live runs with subscribers (deflate {label})",
+                             "goal": "none > 50 ms",
+                             "measured": ", ".join(f"{r['clients']:,}: {r['loop_max_stall_ms']:.0f} ms" for r in graphql),
+                             "verdict": _verdict(stall <= 50)})
+    queries = _load(folder, "queries", smoke)
+    if queries and not queries.get("skipped"):
+        for r in queries["rows"]:
+            if r["mode"] == "graphql":
+                rows.append({"target": f"query {r['query']}", "goal": ">= 0.25 of raw",
+                             "measured": f"{r['ratio_to_raw']:.2f} of raw ({r['req_per_s']:,.0f} req/s, "
+                                         f"p99 {r['p99_ms']:.0f} ms)",
+                             "verdict": _verdict(r["ratio_to_raw"] >= 0.25)})
+    fastforward = _load(folder, "fastforward", smoke)
+    if fastforward and not fastforward.get("skipped"):
+        arena = next(r for r in fastforward["rows"] if r["run"] == "arena")
+        rows.append({"target": "fast-forward (persistence on)", "goal": ">= 100k bar-steps/s",
+                     "measured": f"{arena['bar_steps_per_s']:,.0f} bar-steps/s ({arena['ratio_to_bare']:.3f} of the "
+                                 f"bare loop); {arena['fills_per_s']:,.0f} fills/s persisted",
+                     "verdict": _verdict(arena["bar_steps_per_s"] >= 100_000)})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args = parse_args("run every benchmark and check the targets", argv, _extra)
+    chosen = [b for b in args.only.split(",") if b]
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        raise SystemExit(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    runs = []
+    for name in chosen:
+        load = None if args.smoke or args.no_wait else wait_for_quiet()
+        print(f"\n=== bench.{name}{' --smoke' if args.smoke else ''} ===", flush=True)
+        started = time.monotonic()
+        cmd = [PYTHON, "-m", f"bench.{name}", "--out", args.out, *(["--smoke"] if args.smoke else [])]
+        code = subprocess.run(cmd, cwd=ROOT, timeout=3600).returncode
+        runs.append({"benchmark": name, "exit": code, "seconds": time.monotonic() - started,
+                     "background_cores_before": load})
+        if code != 0:
+            print(f"bench.{name} failed with exit code {code}", file=sys.stderr)
+    targets = summarize(Path(args.out), args.smoke)
+    print(table(["target", "goal", "measured", "verdict"],
+                [[t["target"], t["goal"], t["measured"], t["verdict"]] for t in targets], title="\nTargets (issue 6)"))
+    result = {"runs": runs, "targets": targets}
+    write_result("all", result, args.out, args.smoke)
+    if any(r["exit"] != 0 for r in runs):
+        raise SystemExit(1)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The GraphQL documents the benchmarks send, and the raw baselines' hand-built equivalents.
+
+Each raw builder returns exactly what GraphQL returns as `data` for the matching
+document (same keys, same value encodings: Decimal as its string, DateTime as
+isoformat, enums by name), so the baselines serve the same bytes of data without
+GraphQL. The query benchmark checks that equality before it measures.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+PRICES_SUBSCRIPTION = "subscription { prices { symbol price timestamp } }"
+
+LEADERBOARD_QUERY = (
+    "query Leaderboard { leaderboard { rank equity returnPct agent { id name strategy status cash "
+    "realizedPnl unrealizedPnl tradeCount winRate scars maxDrawdown sharpe profitFactor } } }"
+)
+
+TRADES_QUERY = (
+    "query Trades { trades(first: 50) { totalCount pageInfo { hasNextPage endCursor } "
+    "edges { cursor node { id agentName symbol side quantity price notional fee realizedPnl round executedAt } } } }"
+)
+
+_SEPARATORS = (",", ":")
+
+
+def dumps(value: Any) -> str:
+    """JSON exactly as Strawberry encodes it (json.dumps with compact separators)."""
+    return json.dumps(value, separators=_SEPARATORS)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _name(value: Any) -> Any:
+    return getattr(value, "name", value)
+
+
+def price_payload(quote: Any) -> str:
+    """The `payload` of a graphql-transport-ws `next` message for PRICES_SUBSCRIPTION."""
+    return dumps({"data": {"prices": {"symbol": quote.symbol, "price": str(quote.price),
+                                      "timestamp": quote.timestamp.isoformat()}}})
+
+
+def next_frame(operation_id: str, payload_json: str) -> str:
+    """A `next` message around an already-encoded payload: the same text json.dumps would give."""
+    return '{"id":' + dumps(operation_id) + ',"type":"next","payload":' + payload_json + "}"
+
+
+def leaderboard_data(entries: list[Any]) -> dict[str, Any]:
+    out = []
+    for e in entries:
+        a = e.agent
+        out.append({
+            "rank": e.rank, "equity": _dec(e.equity), "returnPct": e.return_pct,
+            "agent": {
+                "id": str(a.id), "name": a.name, "strategy": a.strategy, "status": _name(a.status),
+                "cash": _dec(a.cash), "realizedPnl": _dec(a.realized_pnl), "unrealizedPnl": _dec(a.unrealized_pnl),
+                "tradeCount": a.trade_count, "winRate": a.win_rate, "scars": a.scars, "maxDrawdown": a.max_drawdown,
+                "sharpe": a.sharpe, "profitFactor": a.profit_factor,
+            },
+        })
+    return {"leaderboard": out}
+
+
+def trades_data(trades: list[Any], cursors: list[str], total: int, has_next: bool) -> dict[str, Any]:
+    edges = [
+        {"cursor": cursor, "node": {
+            "id": str(t.id), "agentName": t.agent_name, "symbol": t.symbol, "side": _name(t.side),
+            "quantity": _dec(t.quantity), "price": _dec(t.price), "notional": _dec(t.notional), "fee": _dec(t.fee),
+            "realizedPnl": _dec(t.realized_pnl), "round": t.round, "executedAt": t.executed_at.isoformat(),
+        }}
+        for t, cursor in zip(trades, cursors)
+    ]
+    return {"trades": {
+        "totalCount": total,
+        "pageInfo": {"hasNextPage": has_next, "endCursor": cursors[-1] if cursors else None},
+        "edges": edges,
+    }}
