@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from arena.api import subscription_memo_fix
 from arena.api.errors import ErrorCodes
@@ -15,6 +17,10 @@ from arena.api.types import Agent, Competition, Trade
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 30
+
+# The same rule classes for every request: ValidationCache keys on them, so rules built per
+# request (as the QueryDepthLimiter/MaxAliasesLimiter factories do) would never hit the cache.
+GUARD_RULES = [max_depth_rule(MAX_DEPTH, None, None), max_aliases_rule(MAX_ALIASES)]
 
 
 def build_schema() -> strawberry.Schema:
@@ -28,9 +34,8 @@ def build_schema() -> strawberry.Schema:
             ErrorCodes,
             ParserCache,
             ValidationCache,
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: AddValidationRules(GUARD_RULES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         ],
     )
 
