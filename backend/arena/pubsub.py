@@ -45,6 +45,11 @@ class Subscriber:
     def close(self) -> None:
         self._drain_and_close()
 
+    def keep_latest(self) -> None:
+        """Discard all but the newest waiting message (for subscribers that only need the latest state)."""
+        while self._queue.qsize() > 1:
+            self._queue.get_nowait()
+
     def _drain_and_close(self) -> None:
         while not self._queue.empty():
             self._queue.get_nowait()

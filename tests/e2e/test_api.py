@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -229,13 +230,21 @@ def test_queries_for_history_nodes_and_candles(server):
     cid = competition["id"]
     wait_until(lambda: server.graphql("query($id: ID!) { competition(id: $id) { status } }", {"id": cid})
                ["data"]["competition"]["status"] == "FINISHED", what="the competition to finish")
+    start(server, name="next", rounds=1000)  # the finished one is now read from the store, not from memory
+    ended = server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"]
+    wait_until(lambda: server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"] != ended,
+               what="the market to move on after the finish")
     data = server.graphql("""query($id: ID!) {
-        competition(id: $id) { status round winner { name } leaderboard { rank agent { id name equity positions { symbol quantity } } } }
+        competition(id: $id) { status round winner { name } leaderboard { rank agent { id name equity cash positions { symbol quantity marketValue } } } }
         competitions(first: 5) { edges { node { id status } } pageInfo { hasNextPage } }
     }""", {"id": cid})["data"]
     assert data["competition"]["round"] == 30
+    for entry in data["competition"]["leaderboard"]:  # positions are marked at the competition's own last prices
+        agent = entry["agent"]
+        marked = Decimal(agent["cash"]) + sum(Decimal(p["marketValue"]) for p in agent["positions"])
+        assert abs(marked - Decimal(agent["equity"])) <= Decimal("0.00000001"), agent
     assert data["competition"]["winner"]["name"] == data["competition"]["leaderboard"][0]["agent"]["name"]
-    assert data["competitions"]["edges"][0]["node"]["id"] == cid
+    assert [e["node"]["id"] for e in data["competitions"]["edges"]][1] == cid  # newest first
     agent_id = data["competition"]["leaderboard"][0]["agent"]["id"]
     history = server.graphql("query($a: ID!) { equityHistory(agentId: $a) { round equity } }", {"a": agent_id})["data"]
     assert [p["round"] for p in history["equityHistory"]] == list(range(1, 31))

@@ -117,16 +117,12 @@ class Query:
         filters = dict(competition_id=str(competition_id) if competition_id else None,
                        agent_id=str(agent_id) if agent_id else None, symbol=symbol)
         if last is not None:
+            # the `last` items of the newest-first list are the oldest ones (after `before`): read them
+            # oldest first, then show them newest first like every page
             limit = _page_size(last, "last")
             rows = await repository.list_fills(db, **filters, after_id=decode_cursor(before) if before else None,
-                                               newest_first=False if before is None else True, limit=limit + 1)
-            if before is None:
-                rows.sort(key=lambda r: -(r.id or 0))  # oldest `limit`, shown newest first
-            has_previous = len(rows) > limit
-            page = rows[-limit:] if before is None else rows[len(rows) - limit:] if len(rows) > limit else rows
-            if before is not None and len(rows) > limit:
-                page = rows[1:]
-            has_next = before is not None
+                                               newest_first=False, limit=limit + 1)
+            page, has_previous, has_next = rows[:limit][::-1], len(rows) > limit, before is not None
         else:
             limit = _page_size(first, "first")
             rows = await repository.list_fills(db, **filters, before_id=decode_cursor(after) if after else None, limit=limit + 1)

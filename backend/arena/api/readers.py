@@ -70,7 +70,7 @@ async def agents_of(ctx: Context, competition_id: str) -> list[Agent]:
     entrants = {e.id: e for e in await repository.list_entrants(ctx.state.db, competition_id)}
     snapshots = {s.agent_id: s for s in await repository.latest_snapshots(ctx.state.db, competition_id)}
     accounts = await rebuild_accounts(ctx.state.db, competition_id)
-    prices = await _final_prices(ctx, row)
+    prices = await repository.final_prices(ctx.state.db, competition_id)
     agents = [
         agent_from_snapshot(snapshots.get(agent_id), entrant,
                             _positions(accounts.get(agent_id) or Account.open(row.starting_cash), prices),
@@ -79,10 +79,6 @@ async def agents_of(ctx: Context, competition_id: str) -> list[Agent]:
     ]
     agents.sort(key=lambda a: a.rank)
     return agents
-
-
-async def _final_prices(ctx: Context, row: CompetitionRow) -> dict[str, Decimal]:
-    return {t.symbol: t.price for t in await repository.latest_prices(ctx.state.db)}
 
 
 def leaderboard_of(agents: list[Agent]) -> list[LeaderboardEntry]:

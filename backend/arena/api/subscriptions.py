@@ -7,6 +7,7 @@ Each subscription first sends the current state where that makes sense
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 import logging
 import time
 from collections.abc import AsyncGenerator
@@ -31,7 +32,6 @@ from arena.domain.events import (
 )
 from arena.domain.market import QuoteBatch
 from arena.errors import ArenaError, ErrorCode
-from arena.pubsub import Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class Subscription:
                 wait = LEADERBOARD_MIN_INTERVAL - (time.monotonic() - last_sent)
                 if wait > 0:
                     await asyncio.sleep(wait)
-                _drain(subscriber)  # coalesce: whatever came meanwhile is covered by the fresh read
+                subscriber.keep_latest()  # coalesce: whatever came meanwhile is covered by the fresh read
                 cid = getattr(event, "competition_id", None) or await readers.current_competition_id(ctx)
                 yield readers.leaderboard_of(await readers.agents_of(ctx, cid)) if cid else []
                 last_sent = time.monotonic()
@@ -111,23 +111,11 @@ class Subscription:
             live = runner.competition
             yield ArenaEvent(
                 kind=ArenaEventKind.STATE_CHANGED, competition_id=strawberry.ID(live.id) if live else None,
-                round=live.round if live else 0, at=runner.competition_started_at or _now(),
+                round=live.round if live else 0, at=runner.competition_started_at or datetime.now(UTC),
                 status=runner.status, previous_status=None, message="current state",
             )
             async for event in subscriber:
                 yield _arena_event(event)
-
-
-def _drain(subscriber: Subscriber) -> None:
-    queue = subscriber._queue  # noqa: SLF001 - same package, coalescing needs a peek
-    while queue.qsize() > 1:
-        queue.get_nowait()
-
-
-def _now():
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def _arena_event(event: object) -> ArenaEvent:

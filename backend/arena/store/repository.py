@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import BigInteger, ColumnElement, and_, func, or_, type_coerce, update
 from sqlmodel import col, select
@@ -284,3 +285,16 @@ async def get_fill(source: Source, competition_id: str, seq: int) -> FillRow | N
     statement = select(FillRow).where(FillRow.competition_id == competition_id, FillRow.seq == seq)
     async with _session(source) as session:
         return (await session.exec(statement)).first()
+
+
+async def final_prices(source: Source, competition_id: str) -> dict[str, Decimal]:
+    """The last price of each symbol a competition saw (what its positions are marked at)."""
+    last = (
+        select(PriceTickRow.symbol, func.max(PriceTickRow.id).label("last_id"))
+        .where(PriceTickRow.competition_id == competition_id)
+        .group_by(PriceTickRow.symbol)
+        .subquery()
+    )
+    statement = select(PriceTickRow).join(last, PriceTickRow.id == last.c.last_id)
+    async with _session(source) as session:
+        return {t.symbol: t.price for t in (await session.exec(statement)).all()}
