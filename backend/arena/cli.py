@@ -1,4 +1,4 @@
-"""The `arena` command: serve, run, export-schema."""
+"""The `arena` command: serve, run, db, export-schema."""
 
 from __future__ import annotations
 
@@ -9,17 +9,13 @@ import sys
 from collections.abc import Sequence
 from decimal import Decimal
 
+from arena.agents.spec import MAIN_STRATEGIES, AgentSpec
 from arena.config import get_settings
 from arena.domain.events import AgentSnapshot
-from arena.engine.config import (
-    MAIN_STRATEGIES,
-    AgentSpec,
-    CompetitionConfig,
-    FeedMode,
-    FeedSpec,
-    SpeedSpec,
-)
+from arena.engine.config import CompetitionConfig
 from arena.errors import ArenaError
+from arena.feeds.spec import FeedMode, FeedSpec, SpeedSpec
+from arena.store.errors import StoreError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -30,6 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except ArenaError as exc:
         print(f"error [{exc.code.value}]: {exc.message}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"error [STORE]: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -50,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--token", default=None, help="operator token (default: $ARENA_OPERATOR_TOKEN, or generated)")
     serve.set_defaults(handler=_serve)
 
+    db = commands.add_parser("db", help="the database's schema: its revision, and upgrading it")
+    db.add_argument("action", choices=["upgrade", "current"], help="upgrade to this version's schema, or show the revision")
+    db.add_argument("--db", default=None, help="SQLite file or URL (default: $ARENA_DB or data/arena.db)")
+    db.set_defaults(handler=_db)
+
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", "-o", default=None, help="write to this file instead of stdout")
     export.set_defaults(handler=_export_schema)
@@ -57,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a headless competition and print the leaderboard")
     run.add_argument("--feed", default="sim", help="sim, sim:SEED, or replay:PATH[,PATH...] (default: sim)")
     run.add_argument("--symbols", default=None, help="comma-separated symbols (sim) or one name per replay file")
-    run.add_argument("--agents", default=",".join(MAIN_STRATEGIES) + ",random",
+    run.add_argument("--agents", default=",".join((*MAIN_STRATEGIES, "random")),
                      help="comma-separated strategies (default: %(default)s)")
     run.add_argument("--rounds", type=int, default=None, help="rounds to play (default: all data, or 1000 on sim)")
     run.add_argument("--duration", type=float, default=None, help="seconds of running time")
@@ -75,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from arena.headless import run_headless
+    from arena.app.headless import run_headless
 
     symbols = tuple(s.strip() for s in args.symbols.split(",")) if args.symbols else ()
     feed = FeedSpec.parse(args.feed, seed=args.seed, symbols=symbols)
@@ -127,6 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
     generated = settings.operator_token is None
     if generated:
         settings = settings.with_overrides(operator_token=generate_token())
+    asyncio.run(_upgrade_database(settings.db))  # before serving: a refusal is a clear message, not a traceback
     app = create_app(settings)
     url = f"http://{settings.host}:{settings.port}/"
     print(f"Trading Arena on {url}  (GraphQL and GraphiQL at {url}graphql)", flush=True)
@@ -165,6 +170,39 @@ def _graceful_server_class() -> type:
             self._captured_signals.clear()
 
     return GracefulServer
+
+
+async def _upgrade_database(path_or_url: str) -> str:
+    from arena.store.db import Database
+
+    db = Database(path_or_url) if "://" in path_or_url else Database.from_path(path_or_url)
+    try:
+        return (await db.init()).after
+    finally:
+        await db.close()
+
+
+def _db(args: argparse.Namespace) -> int:
+    from arena.store.db import Database
+    from arena.store.migrate import current_revision, head_revision
+
+    settings = get_settings(db=args.db)
+    if args.action == "upgrade":
+        print(f"database at schema revision {asyncio.run(_upgrade_database(settings.db))}")
+        return 0
+
+    async def current() -> str | None:
+        db = Database(settings.database_url)
+        try:
+            return await current_revision(db.engine)
+        finally:
+            await db.close()
+
+    revision = asyncio.run(current())
+    head = head_revision()
+    state = "up to date" if revision == head else f"this version's is {head}: run `arena db upgrade`"
+    print(f"database at schema revision {revision or '(none)'}; {state}")
+    return 0
 
 
 def _export_schema(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from arena.engine.config import DEFAULT_SYMBOLS
+from arena.feeds.spec import DEFAULT_SYMBOLS
 
 ENV_PREFIX = "ARENA_"
 

@@ -1,11 +1,11 @@
-"""Error codes shared by the engine, the store and the API."""
+"""Error codes shared by the engine, the store and the API: every refusal names one of these."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class ErrorCode(str, Enum):
+class ErrorCode(StrEnum):
     # state machine
     NOT_RUNNING = "NOT_RUNNING"
     ALREADY_RUNNING = "ALREADY_RUNNING"
@@ -25,9 +25,15 @@ class ErrorCode(str, Enum):
     INVALID_INPUT = "INVALID_INPUT"
     FEED_ERROR = "FEED_ERROR"
     NOT_FOUND = "NOT_FOUND"
-    # access
+    BAD_REQUEST = "BAD_REQUEST"  # GraphQL syntax or validation, malformed HTTP or websocket messages
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    # access and capacity
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
+    SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"
+    # the server itself
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # the database cannot take writes; play waits until it can
     INTERNAL = "INTERNAL"
 
 

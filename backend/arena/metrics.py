@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from arena.domain.events import CompetitionCreated, CompetitionFinished, Event, OrderFilled, RoundCompleted
+from arena.domain.events import CompetitionFinished, Event, OrderFilled, RoundCompleted
 
 
 class Metrics:
@@ -35,8 +35,6 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
 
-        self._names: dict[str, str] = {}
-
     def count_published(self, published_total: Callable[[], float]) -> None:
         """`arena_messages_published_total`, read from pub/sub when scraped."""
         self.registry.register(_PublishedCollector(published_total))
@@ -44,12 +42,9 @@ class Metrics:
     async def observe(self, events: Sequence[Event]) -> None:
         """A sink: runs after the recorder, so fills counted here are committed."""
         for event in events:
-            if isinstance(event, CompetitionCreated):
-                self._names.update({e.agent_id: e.name for e in event.entrants})
-            elif isinstance(event, OrderFilled):
+            if isinstance(event, OrderFilled):
                 self.fills_persisted.inc()
-                name = self._names.get(event.fill.agent_id, event.fill.agent_id)
-                self.agent_trades.labels(event.competition_id, name).inc()
+                self.agent_trades.labels(event.competition_id, event.fill.agent_name).inc()
             elif isinstance(event, RoundCompleted):
                 self.rounds.inc()
                 for snap in event.leaderboard:

@@ -1,90 +1,57 @@
-"""Feed price paths to an agent through a tiny in-test account (no engine).
+"""Feed price paths to an agent and execute its orders with the engine's own matching.
 
-Orders fill at the round's price; a buy by notional spends exactly the notional
-(fee included, as the arena does). Any order an agent could plainly not afford,
-or a sell of more than it holds, fails the test right away.
+Each round the agent sees the quotes that ticked and a view of a real `Account`; its
+orders go through `arena.engine.matching.execute` with the arena's default costs (fee
+10 bps, slippage 5 bps) unless told otherwise. An order the risk checks refuse fails the
+test at once: a strategy must never ask for more than it can afford or holds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from arena.agents.base import AccountView, Agent
+from arena.domain.account import Account
 from arena.domain.market import Quote
-from arena.domain.orders import Fill, OrderIntent, Side
-from arena.domain.values import ZERO, quantize, quantize_down, to_decimal
+from arena.domain.orders import Fill, Side
+from arena.domain.values import bps, to_decimal
+from arena.engine.matching import Costs, execute
+from arena.errors import ArenaError
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
-FEE_RATE = Decimal("0.001")
+ARENA_COSTS = Costs(fee_rate=bps(10), slippage_rate=bps(5))
 
 Price = float | Decimal | None  # None: the symbol did not tick that round
 
 
-@dataclass(frozen=True, slots=True)
-class Trade:
-    round: int
-    symbol: str
-    side: Side
-    quantity: Decimal
-    price: Decimal
+def open_account(cash: Decimal | int = 10_000) -> Account:
+    return Account.open(to_decimal(cash))
 
 
-@dataclass(slots=True)
-class SimAccount:
-    cash: Decimal
-    starting_cash: Decimal
-    positions: dict[str, Decimal] = field(default_factory=dict)
-    prices: dict[str, Decimal] = field(default_factory=dict)
-
-    @classmethod
-    def open(cls, cash: Decimal | int = 10_000) -> SimAccount:
-        amount = to_decimal(cash)
-        return cls(cash=amount, starting_cash=amount)
-
-    def equity(self) -> Decimal:
-        return quantize(self.cash + sum((q * self.prices[s] for s, q in self.positions.items()), ZERO))
-
-    def view(self) -> AccountView:
-        return AccountView(
-            cash=self.cash,
-            equity=self.equity(),
-            starting_cash=self.starting_cash,
-            positions=dict(self.positions),
-            prices=dict(self.prices),
-        )
-
-    def execute(self, intent: OrderIntent, round_no: int) -> Trade:
-        price = self.prices[intent.symbol]
-        assert (intent.quantity is None) != (intent.notional is None), intent
-        if intent.side is Side.BUY:
-            assert intent.notional is not None, f"buys are by notional: {intent}"
-            assert ZERO < intent.notional <= self.cash, f"unaffordable {intent} with cash {self.cash}"
-            quantity = quantize_down(intent.notional / (price * (1 + FEE_RATE)))
-            assert quantity > ZERO, f"dust order {intent}"
-            self.cash -= intent.notional
-            self.positions[intent.symbol] = self.positions.get(intent.symbol, ZERO) + quantity
-        else:
-            assert intent.quantity is not None, f"sells are by quantity: {intent}"
-            held = self.positions.get(intent.symbol, ZERO)
-            assert ZERO < intent.quantity <= held, f"sells {intent.quantity} but holds {held}"
-            quantity = intent.quantity
-            self.cash += quantize(quantity * price * (1 - FEE_RATE))
-            if quantity == held:
-                del self.positions[intent.symbol]
-            else:
-                self.positions[intent.symbol] = held - quantity
-        return Trade(round_no, intent.symbol, intent.side, quantity, price)
+def view(account: Account, prices: Mapping[str, Decimal]) -> AccountView:
+    return AccountView(
+        cash=account.cash,
+        equity=account.equity(prices),
+        starting_cash=account.starting_cash,
+        positions={s: p.quantity for s, p in account.positions.items()},
+        prices=dict(prices),
+    )
 
 
-def run(agent: Agent, paths: Mapping[str, Sequence[Price]], account: SimAccount | None = None) -> list[Trade]:
-    """Play equally long price paths (one per symbol) round by round; return every trade."""
-    account = account or SimAccount.open()
+def run(
+    agent: Agent,
+    paths: Mapping[str, Sequence[Price]],
+    account: Account | None = None,
+    costs: Costs = ARENA_COSTS,
+) -> list[Fill]:
+    """Play equally long price paths (one per symbol) round by round; return every fill."""
+    account = account or open_account()
     lengths = {len(path) for path in paths.values()}
     assert len(lengths) == 1, "paths must be equally long"
-    trades: list[Trade] = []
+    prices: dict[str, Decimal] = {}
+    fills: list[Fill] = []
     for round_no in range(lengths.pop()):
         at = START + timedelta(minutes=round_no)
         quotes: dict[str, Quote] = {}
@@ -92,30 +59,34 @@ def run(agent: Agent, paths: Mapping[str, Sequence[Price]], account: SimAccount 
             price = path[round_no]
             if price is not None:
                 quotes[symbol] = Quote(symbol, to_decimal(price), at)
-                account.prices[symbol] = quotes[symbol].price
+                prices[symbol] = quotes[symbol].price
         if not quotes:
             continue
-        for intent in agent.on_round(quotes, account.view()):
-            trade = account.execute(intent, round_no)
-            trades.append(trade)
-            agent.on_fill(_fill(trade, at))
-    return trades
+        for intent in agent.on_round(quotes, view(account, prices)):
+            try:
+                done = execute(account, intent, prices, frozenset(prices), costs)
+            except ArenaError as refusal:
+                raise AssertionError(f"round {round_no}: {intent} refused: {refusal!r}") from None
+            fill = Fill("agent", "agent", intent, done.side, done.quantity, done.price, done.fee, done.realized_pnl,
+                        round_no, at, len(fills) + 1)
+            fills.append(fill)
+            agent.on_fill(fill)
+    return fills
 
 
-def _fill(trade: Trade, at: datetime) -> Fill:
-    return Fill(
-        agent_id="agent",
-        symbol=trade.symbol,
-        side=trade.side,
-        quantity=trade.quantity,
-        price=trade.price,
-        fee=ZERO,
-        realized_pnl=ZERO,
-        round=trade.round,
-        executed_at=at,
-        seq=0,
-    )
+def sides(fills: Sequence[Fill]) -> list[Side]:
+    return [fill.side for fill in fills]
 
 
-def sides(trades: Sequence[Trade]) -> list[Side]:
-    return [trade.side for trade in trades]
+def spent(account: Account, starting: Decimal | int) -> Decimal:
+    """Cash spent since the account opened with `starting`."""
+    return to_decimal(starting) - account.cash
+
+
+DUST = Decimal("0.0001")  # what a buy by notional leaves unspent: its quantity is rounded down to 1e-8
+
+
+def assert_spent(account: Account, starting: Decimal | int, expected: Decimal | int) -> None:
+    """The account spent `expected` (buys by notional, fees included), less at most a little dust."""
+    amount = spent(account, starting)
+    assert to_decimal(expected) - DUST <= amount <= to_decimal(expected), f"spent {amount}, expected {expected}"

@@ -8,7 +8,7 @@ from decimal import Decimal
 from arena.agents.balanced import BalancedAgent
 from arena.domain.orders import Side
 
-from .harness import SimAccount, run, sides
+from .harness import assert_spent, open_account, run, sides
 from .paths import ramp
 
 UPTREND = ramp(100, 132, 80)  # +0.4 per round; z of each new price is about +1.8
@@ -43,7 +43,7 @@ def test_sells_when_the_trend_turns_down() -> None:
 def test_scales_in_one_step_per_fresh_dip_up_to_max_steps() -> None:
     path = UPTREND + CHOPPY_PULLBACK + ramp(130, 140, 15)
     for max_steps, expected_buys in ((2, 2), (3, 3), (4, 4), (5, 4)):
-        account = SimAccount.open(10_000)
+        account = open_account(10_000)
         trades = run(BalancedAgent({"max_steps": max_steps}), {"X": path}, account)
         buys = [t for t in trades if t.side is Side.BUY]
         assert len(buys) == expected_buys
@@ -54,6 +54,6 @@ def test_scales_in_one_step_per_fresh_dip_up_to_max_steps() -> None:
 
 
 def test_a_step_is_position_fraction_over_max_steps() -> None:
-    account = SimAccount.open(10_000)
+    account = open_account(10_000)
     run(BalancedAgent({"position_fraction": 0.3, "max_steps": 2}), {"X": UPTREND + [125]}, account)
-    assert account.cash == Decimal(10_000 - 1_500)
+    assert_spent(account, 10_000, 1_500)

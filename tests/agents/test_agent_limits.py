@@ -6,7 +6,7 @@ import pytest
 
 from arena.agents.registry import STRATEGIES, create_agent
 
-from .harness import SimAccount, run
+from .harness import open_account, run
 from .paths import random_walk
 
 # short windows so every strategy trades a lot
@@ -24,7 +24,7 @@ BUSY = {
 def test_never_overspends_or_oversells(strategy: str, seed: int) -> None:
     paths = {s: random_walk(seed * 10 + i, 400, vol=0.03) for i, s in enumerate(("A", "B", "C"))}
     paths["D"] = [None if i % 3 else p for i, p in enumerate(random_walk(seed + 99, 400))]  # ticks now and then
-    account = SimAccount.open(1_000)
+    account = open_account(1_000)
     for params in (None, BUSY[strategy]):
         trades = run(create_agent(strategy, params, seed=seed), paths, account)  # the harness asserts limits
         if strategy != "buy_and_hold":

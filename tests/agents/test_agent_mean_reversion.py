@@ -7,7 +7,7 @@ from decimal import Decimal
 from arena.agents.mean_reversion import MeanReversionAgent
 from arena.domain.orders import Side
 
-from .harness import SimAccount, run, sides
+from .harness import open_account, run, sides
 from .paths import wiggle
 
 CALM = wiggle(100.0, 40)  # last 20: mean about 100.01, std about 0.35
@@ -15,7 +15,7 @@ CALM = wiggle(100.0, 40)  # last 20: mean about 100.01, std about 0.35
 
 def test_buys_a_two_sigma_dip_and_exits_on_reversion() -> None:
     path = CALM + [96.0] + wiggle(96.5, 5) + wiggle(100.5, 10)
-    account = SimAccount.open(10_000)
+    account = open_account(10_000)
     trades = run(MeanReversionAgent(), {"X": path}, account)
     assert sides(trades) == [Side.BUY, Side.SELL]
     buy, sell = trades

@@ -7,7 +7,7 @@ from decimal import Decimal
 from arena.agents.momentum import MomentumAgent
 from arena.domain.orders import Side
 
-from .harness import SimAccount, run, sides
+from .harness import assert_spent, open_account, run, sides
 from .paths import ramp, wiggle
 
 DOWN_UP_DOWN = ramp(100, 80, 40) + ramp(80, 120, 40) + ramp(120, 90, 40)
@@ -24,10 +24,10 @@ def test_buys_after_the_up_cross_and_sells_after_the_down_cross() -> None:
 
 
 def test_sizes_a_position_at_position_fraction_of_equity() -> None:
-    account = SimAccount.open(10_000)
+    account = open_account(10_000)
     trades = run(MomentumAgent({"position_fraction": 0.5}), {"X": DOWN_UP_DOWN[:70]}, account)
     assert sides(trades) == [Side.BUY]
-    assert account.cash == Decimal(5_000)
+    assert_spent(account, 10_000, 5_000)
 
 
 def test_no_cross_from_below_no_trade() -> None:
@@ -45,7 +45,7 @@ def test_tracks_each_symbol_separately_and_from_its_first_quote() -> None:
 
 
 def test_simultaneous_buys_share_the_cash_largest_first() -> None:
-    account = SimAccount.open(1_000)
+    account = open_account(1_000)
     agent = MomentumAgent({"position_fraction": 1.0})
     trades = run(agent, {"A": DOWN_UP_DOWN[:70], "B": DOWN_UP_DOWN[:70]}, account)
     assert sides(trades) == [Side.BUY, Side.BUY]

@@ -9,13 +9,15 @@ import pytest
 from arena.agents.random_control import RandomControlAgent
 from arena.domain.orders import Side
 
-from .harness import Trade, run
+from arena.domain.orders import Fill
+
+from .harness import run
 from .paths import random_walk
 
 PATHS = {s: random_walk(seed, 2_000) for seed, s in enumerate(("A", "B", "C"))}
 
 
-def play(seed: int, params: dict[str, float] | None = None) -> list[Trade]:
+def play(seed: int, params: dict[str, float] | None = None) -> list[Fill]:
     return run(RandomControlAgent(params, seed=seed), PATHS)
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from arena.agents.base import Agent
 from arena.agents.registry import STRATEGIES, create_agent, describe_strategies, validate_agent_spec
-from arena.engine.config import AgentSpec
+from arena.agents.spec import AgentSpec
+from arena.domain.events import AgentKind
 from arena.errors import ArenaError, ErrorCode
 
 NAMES = ["balanced", "buy_and_hold", "mean_reversion", "momentum", "random"]
@@ -45,7 +46,7 @@ def test_validate_agent_spec() -> None:
 
 
 def test_bot_specs_are_not_checked_here() -> None:
-    validate_agent_spec(AgentSpec("bot", "anything at all", {"whatever": object()}, kind="BOT"))
+    validate_agent_spec(AgentSpec("bot", "anything at all", {"whatever": object()}, kind=AgentKind.BOT))
 
 
 def test_describe_strategies() -> None:

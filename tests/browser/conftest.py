@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import ServerProcess
+from tests.e2e.helpers import ArenaServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,9 +48,9 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def server(tmp_path) -> Iterator[ServerProcess]:
+def server(tmp_path) -> Iterator[ArenaServer]:
     """A real server with no competition yet; the shared market ticks every 100 ms."""
-    proc = ServerProcess(db=tmp_path / "arena.db", extra_args=("--tick-interval", "0.1")).start()
+    proc = ArenaServer(db=tmp_path / "arena.db", args=("--tick-interval", "0.1")).start()
     yield proc
     code = proc.stop()
     assert code == 0, f"server did not exit cleanly ({code}):\n{proc.log()}"

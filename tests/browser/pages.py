@@ -11,7 +11,7 @@ try:
 except ImportError:  # the `browser` fixture skips (or fails, in CI) and says why
     Page = expect = None
 
-from tests.e2e.server import ServerProcess
+from tests.e2e.helpers import ArenaServer
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # Chromium logs refused or offline connections on the console: expected while the server is down or the browser offline.
@@ -21,7 +21,7 @@ NETWORK_NOISE = re.compile(r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_INT
 @dataclass
 class Dashboard:
     page: Page
-    server: ServerProcess
+    server: ArenaServer
     console_errors: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from .server import ServerProcess
+from .helpers import ArenaServer
 
 
 @pytest.fixture
 def server(tmp_path):
     """A real server: market ticks every 50 ms on the seeded simulated feed."""
-    proc = ServerProcess(db=tmp_path / "arena.db", extra_args=("--tick-interval", "0.05")).start()
+    proc = ArenaServer(db=tmp_path / "arena.db", args=("--tick-interval", "0.05")).start()
     yield proc
     code = proc.stop()
     assert code == 0, f"server did not exit cleanly ({code}):\n{proc.log()}"

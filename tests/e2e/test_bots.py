@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .test_api import START, wait_until
+from .helpers import START, wait_until
 
 EXAMPLE_BOT = Path(__file__).resolve().parents[2] / "examples" / "bot.py"
 REGISTER = "mutation($name: String!) { registerBot(name: $name) { bot { id name } token userErrors { code } } }"

@@ -10,15 +10,16 @@ from decimal import Decimal
 
 from gql.transport.websockets import WebsocketsTransport
 
-from arena.api.mutations import FeedChoice, StartCompetitionInput, build_config
+from arena.api.inputs import FeedChoice, StartCompetitionInput, build_config
+from arena.app.outbox import EventOutbox
+from arena.app.runner import ArenaRunner
 from arena.domain.events import OrderFilled
-from arena.engine.config import SpeedMode, SpeedSpec
-from arena.engine.runner import ArenaRunner
+from arena.feeds.spec import SpeedMode, SpeedSpec
 from arena.store.db import Database
 from arena.store.rebuild import rebuild_accounts
 
-from .server import ServerProcess
-from .test_api import START, client, take, wait_until
+from .helpers import ArenaServer
+from .helpers import START, client, take, wait_until
 
 ROUNDS = 300
 SEED = 5
@@ -42,7 +43,7 @@ async def uninterrupted_fills() -> list:
     async def sink(events):
         fills.extend(e.fill for e in events if isinstance(e, OrderFilled))
 
-    runner = ArenaRunner([sink])
+    runner = ArenaRunner(EventOutbox(None, [sink]))
     await runner.start(replace(config, speed=SpeedSpec(SpeedMode.MAX)))
     task = asyncio.create_task(runner.run())
     await asyncio.wait_for(runner.finished.wait(), 30)
@@ -54,7 +55,7 @@ async def uninterrupted_fills() -> list:
 
 async def test_sigkill_loses_nothing_and_resume_matches_an_uninterrupted_run(tmp_path):
     db_path = tmp_path / "arena.db"
-    server = ServerProcess(db=db_path, extra_args=("--tick-interval", "0.05")).start()
+    server = ArenaServer(db=db_path, args=("--tick-interval", "0.05")).start()
     seen: list[dict] = []
     try:
         started = server.operator(START, {"input": {"name": "crash", "feed": "SIMULATED", "seed": SEED,

@@ -7,13 +7,13 @@ import sqlite3
 import httpx
 import pytest
 
-from .server import ServerProcess
+from .helpers import ArenaServer
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One server for the whole module: every case must leave it serving and unchanged."""
-    proc = ServerProcess(db=tmp_path_factory.mktemp("bad") / "arena.db").start()
+    proc = ArenaServer(db=tmp_path_factory.mktemp("bad") / "arena.db").start()
     yield proc
     assert proc.stop() == 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .server import ServerProcess
+from .helpers import ArenaServer
 
 OPERATOR_MUTATIONS = {
     "startCompetition": 'mutation { startCompetition(input: {name: "p"}) { userErrors { code } } }',
@@ -21,7 +21,7 @@ BOT_MUTATIONS = {
 
 @pytest.fixture(scope="module")
 def arena(tmp_path_factory):
-    proc = ServerProcess(db=tmp_path_factory.mktemp("perm") / "arena.db").start()
+    proc = ArenaServer(db=tmp_path_factory.mktemp("perm") / "arena.db").start()
     bot = proc.operator('mutation { registerBot(name: "perm") { bot { id } token } }')["data"]["registerBot"]
     revoked = proc.operator('mutation { registerBot(name: "gone") { bot { id } token } }')["data"]["registerBot"]
     proc.operator('mutation($id: ID!) { revokeBot(id: $id) { bot { revoked } } }', {"id": revoked["bot"]["id"]})

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 from gql.transport.exceptions import TransportQueryError
 
-from .server import ServerProcess
-from .test_api import PROTOCOLS, client, take
+from .helpers import ArenaServer
+from .helpers import PROTOCOLS, client, take
 
 
 @pytest.fixture
 def private_server(tmp_path):
-    proc = ServerProcess(db=tmp_path / "arena.db", extra_args=("--tick-interval", "0.05"),
+    proc = ArenaServer(db=tmp_path / "arena.db", args=("--tick-interval", "0.05"),
                          env={"ARENA_PUBLIC_QUERIES": "false", "ARENA_PUBLIC_SUBSCRIPTIONS": "false"}).start()
     yield proc
     assert proc.stop() == 0

@@ -10,13 +10,13 @@ import time
 
 import websockets
 
-from .server import ServerProcess
-from .test_api import START, wait_until
+from .helpers import ArenaServer
+from .helpers import START, wait_until
 
 
 async def test_sigterm_finishes_the_round_closes_sockets_and_exits_zero(tmp_path):
     db_path = tmp_path / "a.db"
-    server = ServerProcess(db=db_path, extra_args=("--tick-interval", "0.05")).start()
+    server = ArenaServer(db=db_path, args=("--tick-interval", "0.05")).start()
     started = server.operator(START, {"input": {"name": "shutdown", "feed": "SIMULATED", "speed": "0.02s"}})
     cid = started["data"]["startCompetition"]["competition"]["id"]
     wait_until(lambda: server.graphql("{ arena { round } }")["data"]["arena"]["round"] >= 10, what="round 10")

@@ -14,7 +14,7 @@ from websockets.uri import parse_uri
 
 import pytest
 
-from .server import ServerProcess
+from .helpers import ArenaServer
 
 PRICES = {"query": "subscription { prices { symbol price changePct volume timestamp } }"}
 
@@ -87,7 +87,7 @@ def p99(values: list[float]) -> float:
 
 @pytest.fixture
 def fast_server(tmp_path):
-    proc = ServerProcess(db=tmp_path / "a.db", extra_args=("--tick-interval", "0.02"),
+    proc = ArenaServer(db=tmp_path / "a.db", args=("--tick-interval", "0.02"),
                          env={"ARENA_SUBSCRIBER_QUEUE": "64", "ARENA_SOCKET_SEND_BUFFER": "8192",
                               "ARENA_MAX_SUBSCRIPTIONS_PER_CONNECTION": "50"}).start()
     yield proc

@@ -8,14 +8,14 @@ import json
 import pytest
 import websockets
 
-from .server import ServerProcess
+from .helpers import ArenaServer
 
 SUB = {"query": "subscription { prices { symbol } }"}
 
 
 @pytest.fixture
 def ws_server(tmp_path):
-    proc = ServerProcess(db=tmp_path / "a.db", extra_args=("--tick-interval", "0.05"),
+    proc = ArenaServer(db=tmp_path / "a.db", args=("--tick-interval", "0.05"),
                          env={"ARENA_CONNECTION_INIT_TIMEOUT": "0.5", "ARENA_MAX_SUBSCRIPTIONS_PER_CONNECTION": "3"}).start()
     yield proc
     assert proc.stop() == 0

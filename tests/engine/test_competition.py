@@ -5,15 +5,15 @@ from decimal import Decimal
 
 import pytest
 
-from arena.domain.events import AgentStatus, CompetitionStatus as S, OrderFilled, OrderRejected, RoundCompleted
+from arena.domain.events import AgentStatus, CompetitionStatus, OrderFilled, OrderRejected, RoundCompleted
 from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import OrderIntent, Side
 from arena.engine.competition import Competition
-from arena.engine.config import AgentSpec
+from arena.agents.spec import AgentSpec
 from arena.errors import ArenaError, ErrorCode
 from arena.feeds.simulated import SimulatedFeed
 
-from .helpers import sim_config
+from ..builders import sim_config
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -26,31 +26,31 @@ def batch(i: int, **prices: str) -> QuoteBatch:
 def test_state_machine_allows_only_valid_transitions():
     c = Competition("c1", sim_config())
     with pytest.raises(ArenaError) as err:
-        c.transition(S.PAUSED, T0)
+        c.transition(CompetitionStatus.PAUSED, T0)
     assert err.value.code is ErrorCode.NOT_RUNNING
-    c.transition(S.RUNNING, T0)
+    c.transition(CompetitionStatus.RUNNING, T0)
     with pytest.raises(ArenaError) as err:
-        c.transition(S.RUNNING, T0)
+        c.transition(CompetitionStatus.RUNNING, T0)
     assert err.value.code is ErrorCode.ALREADY_RUNNING
-    c.transition(S.PAUSED, T0)
+    c.transition(CompetitionStatus.PAUSED, T0)
     with pytest.raises(ArenaError) as err:
-        c.transition(S.PAUSED, T0)
+        c.transition(CompetitionStatus.PAUSED, T0)
     assert err.value.code is ErrorCode.PAUSED
     with pytest.raises(ArenaError) as err:
         c.play_round(batch(1, BTC_USD="100"))
     assert err.value.code is ErrorCode.NOT_RUNNING
-    c.transition(S.RUNNING, T0)
-    events = c.finish(S.STOPPED, T0, "operator")
-    assert events[0].status is S.STOPPED
+    c.transition(CompetitionStatus.RUNNING, T0)
+    events = c.finish(CompetitionStatus.STOPPED, T0, "operator")
+    assert events[0].status is CompetitionStatus.STOPPED
     assert events[1].winner_id is None
     with pytest.raises(ArenaError) as err:
-        c.transition(S.RUNNING, T0)
+        c.transition(CompetitionStatus.RUNNING, T0)
     assert err.value.code is ErrorCode.NOT_PAUSED
 
 
 def play(config, rounds: int):
     competition = Competition("c", config)
-    competition.transition(S.RUNNING, T0)
+    competition.transition(CompetitionStatus.RUNNING, T0)
     feed = SimulatedFeed(None, seed=config.feed.seed, start=T0)
     events = []
     for _, b in zip(range(rounds), feed.batches()):
@@ -81,7 +81,7 @@ def test_every_round_ends_with_a_ranked_leaderboard_and_a_winner_at_the_end():
     last = rounds[-1].leaderboard
     assert [s.rank for s in last] == list(range(1, len(last) + 1))
     assert all(a.equity >= b.equity for a, b in zip(last, last[1:]))
-    finished = competition.finish(S.FINISHED, T0, "done")[1]
+    finished = competition.finish(CompetitionStatus.FINISHED, T0, "done")[1]
     assert finished.winner_id == finished.leaderboard[0].agent_id
 
 
@@ -95,12 +95,12 @@ def test_accounts_stay_consistent_with_fills():
 
 
 def test_bad_external_orders_are_rejected_with_codes_and_change_nothing():
-    config = sim_config(agents=(AgentSpec("bot", "external", kind="BOT"),))
+    config = sim_config(agents=(AgentSpec.bot("bot", "bot-1"),))
     c = Competition("c", config, symbols=("BTC-USD",))
     with pytest.raises(ArenaError) as err:
         c.submit_external("c-0", OrderIntent("BTC-USD", Side.BUY, quantity=Decimal(1)))
     assert err.value.code is ErrorCode.NOT_RUNNING
-    c.transition(S.RUNNING, T0)
+    c.transition(CompetitionStatus.RUNNING, T0)
     bad = [
         (OrderIntent("DOGE-USD", Side.BUY, quantity=Decimal(1)), ErrorCode.UNKNOWN_SYMBOL),
         (OrderIntent("BTC-USD", Side.BUY, quantity=Decimal(0)), ErrorCode.INVALID_QUANTITY),
@@ -116,17 +116,17 @@ def test_bad_external_orders_are_rejected_with_codes_and_change_nothing():
     assert codes == [code for _, code in bad]
     account = c.entrants["c-0"].account
     assert account.cash == Decimal(10_000) and not account.positions and account.trade_count == 0
-    c.transition(S.PAUSED, T0)
+    c.transition(CompetitionStatus.PAUSED, T0)
     with pytest.raises(ArenaError) as err:
         c.submit_external("c-0", bad[0][0])
     assert err.value.code is ErrorCode.PAUSED
 
 
 def test_agent_rests_after_consecutive_losses():
-    config = sim_config(agents=(AgentSpec("bot", "external", kind="BOT"), AgentSpec("m", "momentum")),
+    config = sim_config(agents=(AgentSpec.bot("bot", "bot-1"), AgentSpec("m", "momentum")),
                         rest_after_losses=2, rest_rounds=3, fee_bps=Decimal(0), slippage_bps=Decimal(0))
     c = Competition("c", config, symbols=("BTC-USD",))
-    c.transition(S.RUNNING, T0)
+    c.transition(CompetitionStatus.RUNNING, T0)
     momentum = c.entrants["c-1"]
     # force two losing sells through the momentum agent's account
     c.play_round(batch(1, BTC_USD="100"))

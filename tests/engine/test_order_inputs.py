@@ -18,16 +18,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from arena.domain.account import Account, Position
-from arena.domain.events import CompetitionStatus as S, OrderFilled, OrderRejected
+from arena.domain.events import CompetitionStatus, OrderFilled, OrderRejected
 from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import Fill, OrderIntent, Rejection, Side
 from arena.domain.values import bps
 from arena.engine.competition import Competition
-from arena.engine.config import AgentSpec
+from arena.agents.spec import AgentSpec
 from arena.engine.matching import Costs, Execution, execute
 from arena.errors import ArenaError, ErrorCode
 
-from .helpers import sim_config
+from ..builders import sim_config
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD")
@@ -150,10 +150,10 @@ def batch(i: int, book: dict[str, Decimal]) -> QuoteBatch:
                                  st.lists(intents(), max_size=4)), min_size=1, max_size=4),
        cash=st.sampled_from(["1", "10000", "1000000000000"]).map(Decimal), fee=cost_bps, slippage=cost_bps)
 def test_a_bot_order_through_a_competition_fills_or_is_refused_with_a_code(rounds, cash, fee, slippage):
-    config = sim_config(agents=(AgentSpec("bot", "external", kind="BOT"),), starting_cash=cash,
+    config = sim_config(agents=(AgentSpec.bot("bot", "bot-1"),), starting_cash=cash,
                         fee_bps=fee, slippage_bps=slippage)
     competition = Competition("c", config, symbols=SYMBOLS)
-    competition.transition(S.RUNNING, T0)
+    competition.transition(CompetitionStatus.RUNNING, T0)
     account = competition.entrants["c-0"].account
     for number, (book, orders) in enumerate(rounds, start=1):
         tickets = []
@@ -181,19 +181,19 @@ def test_a_bot_order_through_a_competition_fills_or_is_refused_with_a_code(round
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)
-@given(intent=intents(), status=st.sampled_from([S.IDLE, S.PAUSED, S.STOPPED]),
+@given(intent=intents(), status=st.sampled_from([CompetitionStatus.IDLE, CompetitionStatus.PAUSED, CompetitionStatus.STOPPED]),
        agent=st.sampled_from(["c-0", "c-1", "", "nobody"]))
 def test_orders_outside_a_running_competition_are_refused_up_front(intent, status, agent):
-    competition = Competition("c", sim_config(agents=(AgentSpec("bot", "external", kind="BOT"),)), symbols=SYMBOLS)
-    if status is not S.IDLE:
-        competition.transition(S.RUNNING, T0)
+    competition = Competition("c", sim_config(agents=(AgentSpec.bot("bot", "bot-1"),)), symbols=SYMBOLS)
+    if status is not CompetitionStatus.IDLE:
+        competition.transition(CompetitionStatus.RUNNING, T0)
         competition.transition(status, T0)
     try:
         competition.submit_external(agent, intent)
     except ArenaError as refusal:
         assert refusal.code in SUBMIT_CODES, f"{intent}: refused with {refusal.code}"
         expected = ErrorCode.NOT_FOUND if agent != "c-0" else (
-            ErrorCode.PAUSED if status is S.PAUSED else ErrorCode.NOT_RUNNING)
+            ErrorCode.PAUSED if status is CompetitionStatus.PAUSED else ErrorCode.NOT_RUNNING)
         assert refusal.code is expected
     else:
         raise AssertionError(f"{status.value}: an order for {agent!r} was queued")

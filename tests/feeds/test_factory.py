@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import islice
 
-from arena.engine.config import FeedMode, FeedSpec
+from arena.feeds.spec import FeedMode, FeedSpec
 from arena.feeds.base import FeedKind
 from arena.feeds.factory import build_feed
 from arena.feeds.replay import ReplayFeed

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from arena.domain.market import QuoteBatch
-from arena.engine.config import SpeedMode, SpeedSpec
+from arena.feeds.spec import SpeedMode, SpeedSpec
 from arena.feeds.pacing import Pacer
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -45,7 +45,7 @@ from schemathesis.graphql import nodes
 from schemathesis.specs.graphql import scalars as gql_scalars
 
 from arena.errors import ErrorCode
-from tests.e2e.server import ServerProcess
+from tests.e2e.helpers import ArenaServer
 
 # CI runs the fixed seed and the bounded examples below; for a deeper local run, e.g.
 #   ARENA_FUZZ_SEED=7 ARENA_FUZZ_SCALE=10 .venv/bin/python -m pytest tests/fuzz
@@ -264,7 +264,7 @@ class Known:
 
 @dataclass
 class Arena:
-    server: ServerProcess
+    server: ArenaServer
     bot_id: str
     bot_token: str
     known: Known
@@ -301,8 +301,8 @@ def arena(tmp_path_factory):
     (replay_dir / "fuzz.csv").write_text("timestamp,open,high,low,close,volume\n" + "".join(
         f"{(t0 + timedelta(minutes=i)):%Y-%m-%d %H:%M:%S},{100 + i},{101 + i},{99 + i},{100 + i},5\n"
         for i in range(30)))
-    server = ServerProcess(
-        db=base / "fuzz.db", extra_args=("--tick-interval", "0.05"),
+    server = ArenaServer(
+        db=base / "fuzz.db", args=("--tick-interval", "0.05"),
         env={"ARENA_REPLAY_DIRS": str(replay_dir), "ARENA_BOT_ORDERS_PER_SECOND": "1000"},
     ).start()
     try:

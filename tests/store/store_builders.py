@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from arena.agents.spec import AgentSpec
 from arena.domain.account import Account
 from arena.domain.events import (
+    AgentKind,
     AgentSnapshot,
     AgentStatus,
     CompetitionCreated,
@@ -23,8 +25,10 @@ from arena.domain.events import (
     StateChanged,
 )
 from arena.domain.market import Quote, QuoteBatch
-from arena.domain.orders import Fill, Side
+from arena.domain.orders import Fill, OrderIntent, Side
 from arena.domain.values import quantize, quantize_down
+from arena.engine.config import CompetitionConfig
+from arena.feeds.spec import FeedMode, FeedSpec, SpeedMode, SpeedSpec
 from arena.store.db import Database
 
 OpenDb = Callable[[], Awaitable[Database]]
@@ -40,22 +44,12 @@ def agent_id(competition_id: str, name: str) -> str:
 
 
 def config_dict(name: str) -> dict[str, Any]:
-    """What CompetitionConfig.to_dict() produces, written out by hand."""
-    return {
-        "name": name,
-        "symbols": list(PRICES),
-        "feed": {"mode": "sim", "seed": 7, "paths": [], "symbols": [], "step_seconds": 60.0},
-        "rounds": 500,
-        "duration_s": None,
-        "speed": {"mode": "max", "interval_s": 1.0, "factor": 1.0},
-        "starting_cash": "10000",
-        "agents": [{"name": s, "strategy": s, "params": {}, "kind": "BUILTIN"} for s in STRATEGIES],
-        "fee_bps": "10",
-        "slippage_bps": "5",
-        "seed": 7,
-        "rest_after_losses": 3,
-        "rest_rounds": 10,
-    }
+    """A real configuration, serialized as the engine does."""
+    config = CompetitionConfig(
+        name=name, symbols=tuple(PRICES), feed=FeedSpec(FeedMode.SIM, seed=7), rounds=500,
+        speed=SpeedSpec(SpeedMode.MAX), agents=tuple(AgentSpec(s, s) for s in STRATEGIES), seed=7,
+    )
+    return config.to_dict()
 
 
 def created(
@@ -70,7 +64,7 @@ def created(
             agent_id=agent_id(competition_id, name),
             name=name,
             strategy=name,
-            kind="BUILTIN",
+            kind=AgentKind.BUILTIN,
             params={"window": 20 + slot, "threshold": Decimal("0.015"), "symbols": ["BTC-USD"]},
             slot=slot,
         )
@@ -80,11 +74,13 @@ def created(
         competition_id=competition_id,
         name=f"Arena {competition_id}",
         config=config_dict(f"Arena {competition_id}"),
+        feed_id=f"competition:{competition_id}",
         feed_kind="SIMULATED",
         feed_description="GBM simulation, seed 7, 3 symbols",
         entrants=entrants,
         starting_cash=starting_cash,
         at=at,
+        leaderboard=tuple(AgentSnapshot.opening(e, starting_cash, e.slot + 1) for e in entrants),
     )
 
 
@@ -94,14 +90,20 @@ def state(
     return StateChanged(competition_id, previous, status, round_, at, reason=f"{previous.value}->{status.value}")
 
 
+MARKET = "sim:42"
+
+
 def quotes(
-    competition_id: str | None, round_: int | None, at: datetime, prices: dict[str, Decimal] = PRICES
+    competition_id: str | None, round_: int | None, at: datetime, prices: dict[str, Decimal] = PRICES,
+    feed_id: str | None = None,
 ) -> QuotesReceived:
+    """A batch of the competition's own feed (or of the market, with no competition)."""
     batch = tuple(
         Quote(symbol, price, at, volume=Decimal("12.5") * (i + 1), change_pct=0.25 * (i - 1))
         for i, (symbol, price) in enumerate(prices.items())
     )
-    return QuotesReceived(competition_id, round_, QuoteBatch(at, batch))
+    feed = feed_id or (f"competition:{competition_id}" if competition_id else MARKET)
+    return QuotesReceived(feed, competition_id, round_, QuoteBatch(at, batch))
 
 
 def snapshot(agent: str, rank: int, equity: Decimal, *, trades: int = 3) -> AgentSnapshot:
@@ -110,7 +112,7 @@ def snapshot(agent: str, rank: int, equity: Decimal, *, trades: int = 3) -> Agen
         agent_id=agent,
         name=name,
         strategy=name,
-        kind="BUILTIN",
+        kind=AgentKind.BUILTIN,
         status=AgentStatus.ACTIVE if rank % 2 else AgentStatus.RESTING,
         cash=equity - Decimal("1234.56789012"),
         equity=equity,
@@ -182,9 +184,12 @@ class Ledger:
             else:
                 pnl = account.sell(symbol, quantity, price, fee)
             self.seq += 1
+            client_order_id = f"co-{self.seq}" if self.seq % 3 == 0 else None
+            intent = OrderIntent(symbol, side, quantity=quantity, client_order_id=client_order_id)
             fill = Fill(
                 agent_id=agent,
-                symbol=symbol,
+                agent_name=agent.rsplit("/", 1)[-1],
+                intent=intent,
                 side=side,
                 quantity=quantity,
                 price=price,
@@ -193,7 +198,6 @@ class Ledger:
                 round=round_,
                 executed_at=at + timedelta(microseconds=self.seq),
                 seq=self.seq,
-                client_order_id=f"co-{self.seq}" if self.seq % 3 == 0 else None,
             )
             events.append(OrderFilled(self.competition_id, fill))
         return events

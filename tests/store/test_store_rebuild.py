@@ -4,14 +4,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import text
-
 from arena.domain.account import Account
 from arena.errors import ArenaError, ErrorCode
 from arena.store.db import Database
 from arena.store.errors import CorruptLedgerError
 from arena.store.rebuild import rebuild_accounts
 from arena.store.recorder import Recorder
+from sqlalchemy import text
+
 from tests.store.store_builders import T0, Ledger, OpenDb, created
 
 

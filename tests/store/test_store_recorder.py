@@ -6,14 +6,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, text
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-
-from arena.domain.events import CompetitionStatus, OrderFilled, OrderRejected
+from arena.domain.events import AgentKind, CompetitionStatus, OrderFilled, OrderRejected
 from arena.domain.orders import OrderIntent, Rejection, Side
 from arena.errors import ErrorCode
-from arena.store import repository
+from arena.store import competitions
+from arena.store import fills as fills_store
 from arena.store.db import Database
 from arena.store.errors import RecordError
 from arena.store.recorder import Recorder
@@ -25,6 +22,10 @@ from arena.store.tables import (
     PriceTickRow,
     RejectionRow,
 )
+from sqlalchemy import func, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
 from tests.store.store_builders import (
     T0,
     Ledger,
@@ -36,8 +37,6 @@ from tests.store.store_builders import (
     round_completed,
     state,
 )
-
-S = CompetitionStatus
 
 
 def _same(a: object, b: object) -> bool:
@@ -68,6 +67,7 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
         "c1",
         Rejection(
             agent_id=agents[1],
+            agent_name="mean_reversion",
             intent=OrderIntent("ETH-USD", Side.SELL, notional=Decimal("250.00"), client_order_id="bot-7"),
             code=ErrorCode.INSUFFICIENT_POSITION,
             reason="no ETH-USD position to sell",
@@ -77,7 +77,7 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
     )
     tick_event = quotes("c1", 1, T0 + timedelta(seconds=1))
     board = round_completed("c1", 1, T0 + timedelta(seconds=1, milliseconds=500), agents)
-    await recorder.record([birth, state("c1", S.IDLE, S.RUNNING, at=T0 + timedelta(milliseconds=3))])
+    await recorder.record([birth, state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=T0 + timedelta(milliseconds=3))])
     await recorder.record([tick_event, *fills, rejection, board])
     assert recorder.fills_persisted == 25
     await db.close()
@@ -88,6 +88,7 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
         "id": "c1",
         "name": birth.name,
         "status": "RUNNING",
+        "feed_id": "competition:c1",
         "feed_kind": "SIMULATED",
         "feed_description": birth.feed_description,
         "starting_cash": Decimal("10000.00"),
@@ -103,7 +104,7 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
     assert json.loads(competition.config_json) == birth.config
 
     entrants = await _rows(db, EntrantRow, col(EntrantRow.slot))
-    assert [(e.id, e.competition_id, e.name, e.strategy, e.kind, e.slot) for e in entrants] == [
+    assert [(e.id, e.competition_id, e.name, e.strategy, AgentKind(e.kind), e.slot) for e in entrants] == [
         (i.agent_id, "c1", i.name, i.strategy, i.kind, i.slot) for i in birth.entrants
     ]
     assert json.loads(entrants[0].params_json) == {"window": 20, "threshold": "0.015", "symbols": ["BTC-USD"]}
@@ -113,15 +114,19 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
     for row, event in zip(stored_fills, fills, strict=True):
         fill = event.fill
         assert row.competition_id == "c1"
-        for name in ("agent_id", "seq", "symbol", "quantity", "price", "fee", "realized_pnl", "round",
+        for name in ("agent_id", "agent_name", "seq", "symbol", "quantity", "price", "fee", "realized_pnl", "round",
                      "executed_at", "client_order_id"):
             assert _same(getattr(row, name), getattr(fill, name)), name
         assert row.side == fill.side.value
+        assert (row.requested_quantity, row.requested_notional) == (fill.intent.quantity, fill.intent.notional)
+        assert fills_store.fill_of(row) == fill
         assert row.executed_at.tzinfo is not None
 
     ticks = await _rows(db, PriceTickRow, col(PriceTickRow.id))
-    assert [(t.symbol, t.price, t.volume, t.change_pct, t.timestamp, t.competition_id, t.round) for t in ticks] == [
-        (q.symbol, q.price, q.volume, q.change_pct, q.timestamp, "c1", 1) for q in tick_event.batch.quotes
+    assert [(t.feed_id, t.symbol, t.price, t.volume, t.change_pct, t.timestamp, t.competition_id, t.round)
+            for t in ticks] == [
+        ("competition:c1", q.symbol, q.price, q.volume, q.change_pct, q.timestamp, "c1", 1)
+        for q in tick_event.batch.quotes
     ]
     assert all(_same(t.price, q.price) for t, q in zip(ticks, tick_event.batch.quotes, strict=True))
 
@@ -149,27 +154,27 @@ async def test_state_changes_drive_status_and_timestamps(db: Database) -> None:
     agents = [agent_id("c1", n) for n in ("momentum", "balanced")]
     t = [T0 + timedelta(seconds=i) for i in range(6)]
     await recorder.record([created("c1", names=("momentum", "balanced"))])
-    assert (await repository.get_competition(db, "c1")).status == "IDLE"  # type: ignore[union-attr]
-    await recorder.record([state("c1", S.IDLE, S.RUNNING, at=t[1]), state("c1", S.RUNNING, S.PAUSED, at=t[2])])
-    await recorder.record([state("c1", S.PAUSED, S.RUNNING, at=t[3]), round_completed("c1", 1, t[3], agents)])
-    row = await repository.get_competition(db, "c1")
+    assert (await competitions.get_competition(db, "c1")).status == "IDLE"  # type: ignore[union-attr]
+    await recorder.record([state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=t[1]), state("c1", CompetitionStatus.RUNNING, CompetitionStatus.PAUSED, at=t[2])])
+    await recorder.record([state("c1", CompetitionStatus.PAUSED, CompetitionStatus.RUNNING, at=t[3]), round_completed("c1", 1, t[3], agents)])
+    row = await competitions.get_competition(db, "c1")
     assert row is not None
     assert (row.status, row.started_at, row.ended_at, row.round) == ("RUNNING", t[1], None, 1)  # first start kept
-    await recorder.record([state("c1", S.RUNNING, S.FINISHED, round_=1, at=t[4]),
-                           finished("c1", 1, t[5], agents, S.FINISHED)])
-    row = await repository.get_competition(db, "c1")
+    await recorder.record([state("c1", CompetitionStatus.RUNNING, CompetitionStatus.FINISHED, round_=1, at=t[4]),
+                           finished("c1", 1, t[5], agents, CompetitionStatus.FINISHED)])
+    row = await competitions.get_competition(db, "c1")
     assert row is not None
     assert (row.status, row.started_at, row.ended_at, row.round, row.winner_agent_id) == (
         "FINISHED", t[1], t[5], 1, agents[0])
     # the final leaderboard updated round 1's rows in place, keeping their timestamp
-    assert [(e.agent_id, e.round, e.at) for e in await repository.latest_snapshots(db, "c1")] == [
+    assert [(e.agent_id, e.round, e.at) for e in await _rows(db, EquityRow, col(EquityRow.rank))] == [
         (agents[0], 1, t[3]), (agents[1], 1, t[3])]
 
 
 async def test_created_and_started_in_one_batch(db: Database) -> None:
-    await Recorder(db).record([created("c1"), state("c1", S.IDLE, S.RUNNING, at=T0 + timedelta(seconds=1)),
-                               state("c1", S.RUNNING, S.STOPPED, at=T0 + timedelta(seconds=2))])
-    row = await repository.get_competition(db, "c1")
+    await Recorder(db).record([created("c1"), state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=T0 + timedelta(seconds=1)),
+                               state("c1", CompetitionStatus.RUNNING, CompetitionStatus.STOPPED, at=T0 + timedelta(seconds=2))])
+    row = await competitions.get_competition(db, "c1")
     assert row is not None
     assert (row.status, row.started_at, row.ended_at) == ("STOPPED", T0 + timedelta(seconds=1),
                                                           T0 + timedelta(seconds=2))
@@ -202,14 +207,14 @@ async def test_a_failing_event_leaves_nothing_of_its_batch(open_db: OpenDb) -> N
     stray = OrderFilled("no-such-competition", ledger.fills(1)[0].fill)  # violates the foreign key
     with pytest.raises(IntegrityError):
         await recorder.record([quotes("c1", 2, T0), *good, round_completed("c1", 2, T0, ledger.agents), stray,
-                               state("c1", S.IDLE, S.RUNNING)])
+                               state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING)])
     second = created("c2")
     c2_fills = Ledger("c2", [e.agent_id for e in second.entrants]).fills(3)
     replayed = OrderFilled("c1", good[0].fill)  # twice: violates (competition_id, seq) uniqueness
     with pytest.raises(IntegrityError):  # a competition created in the failing batch goes too
         await recorder.record([second, *c2_fills, replayed, replayed])
     with pytest.raises(RecordError):
-        await recorder.record([quotes(None, None, T0), state("ghost", S.IDLE, S.RUNNING)])
+        await recorder.record([quotes(None, None, T0), state("ghost", CompetitionStatus.IDLE, CompetitionStatus.RUNNING)])
     assert recorder.fills_persisted == 5
     await db.close()
 
@@ -220,7 +225,7 @@ async def test_a_failing_event_leaves_nothing_of_its_batch(open_db: OpenDb) -> N
     assert await _count(db, "competition") == 1
     assert await _count(db, "entrant") == len(birth.entrants)
     assert await _count(db, "rejection") == 0
-    row = await repository.get_competition(db, "c1")
+    row = await competitions.get_competition(db, "c1")
     assert row is not None and (row.status, row.round) == ("IDLE", 0)
 
 
@@ -234,7 +239,7 @@ async def test_ten_thousand_fills_record_well_under_a_second(db: Database) -> No
     await recorder.record(fills)
     elapsed = time.perf_counter() - started
     assert recorder.fills_persisted == 10_000
-    assert await repository.count_fills(db, competition_id="c1") == 10_000
+    assert await fills_store.count_fills(db, competition_id="c1") == 10_000
     assert elapsed < 1.0, f"recording 10,000 fills took {elapsed:.3f}s"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from arena.agents.balanced import BalancedAgent
 from arena.agents.base import Agent
@@ -11,12 +11,9 @@ from arena.agents.buy_and_hold import BuyAndHoldAgent
 from arena.agents.mean_reversion import MeanReversionAgent
 from arena.agents.momentum import MomentumAgent
 from arena.agents.random_control import RandomControlAgent
+from arena.agents.spec import AgentSpec
+from arena.domain.events import AgentKind
 from arena.errors import ArenaError, ErrorCode
-
-if TYPE_CHECKING:
-    from arena.engine.config import AgentSpec
-
-BOT_KIND = "BOT"  # external bots trade through the API; they have no strategy here
 
 STRATEGIES: dict[str, type[Agent]] = {
     cls.strategy: cls
@@ -41,7 +38,7 @@ def create_agent(strategy: str, params: Mapping[str, Any] | None, seed: int) -> 
 
 def validate_agent_spec(spec: AgentSpec) -> None:
     """Check a built-in agent's strategy and parameters; bot specs are not checked here."""
-    if spec.kind == BOT_KIND:
+    if spec.kind is AgentKind.BOT:
         return
     strategy_class(spec.strategy).resolve_params(spec.params)
 

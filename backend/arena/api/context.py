@@ -1,31 +1,45 @@
-"""What every resolver gets: the running arena, the store, pub/sub, and who is asking."""
+"""What every resolver gets: the running arena, its read models, and who is asking.
+
+Reads that many fields of one request share (a competition's standings, positions, the wins
+table) are made once per HTTP request: `Context.once` keeps the first call's task. A websocket's
+context lives as long as the connection and serves every event of its subscriptions, so there
+nothing is kept: each event reads afresh.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from arena.api.auth import TokenCheck, bearer_token
 from arena.api.ratelimit import RateLimiter
+from arena.domain.account import MarkedPosition
+from arena.domain.events import AgentSnapshot, EntrantInfo
+from arena.errors import ArenaError, ErrorCode
 from arena.store.bots import bot_for_token
 from arena.store.tables import BotRow
-from arena.errors import ArenaError, ErrorCode
 
 if TYPE_CHECKING:
+    from arena.app.readers import ArenaReader
+    from arena.app.runner import ArenaRunner
+    from arena.broker.pubsub import PubSub
     from arena.config import Settings
-    from arena.engine.runner import ArenaRunner
     from arena.metrics import Metrics
-    from arena.pubsub import PubSub
     from arena.store.db import Database
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
 class AppState:
     settings: Settings
     runner: ArenaRunner
+    reader: ArenaReader
     db: Database
     pubsub: PubSub
     operator: TokenCheck
@@ -38,12 +52,15 @@ class Context:
     state: AppState
     request: Request | WebSocket
     connection_params: dict[str, Any] | None = field(default=None)
-    _bot: Any = field(default=None)
+    _bot: BotRow | bool | None = field(default=None)
+    _once: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict)
+
+    # --- who is asking --------------------------------------------------------------
 
     def token(self) -> str | None:
         params = self.connection_params
         if isinstance(params, dict) and isinstance(params.get("authToken"), str):
-            return params["authToken"]
+            return str(params["authToken"])
         return bearer_token(self.request.headers.get("authorization"))
 
     def is_operator(self) -> bool:
@@ -64,3 +81,25 @@ class Context:
     def require_operator(self) -> None:
         if not self.is_operator():
             raise ArenaError(ErrorCode.UNAUTHENTICATED, "operator token required (Authorization: Bearer <token>)")
+
+    # --- reads shared by the fields of one request -----------------------------------------
+
+    async def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
+        if isinstance(self.request, WebSocket):
+            return await read()
+        task = self._once.get(key)
+        if task is None:
+            task = self._once[key] = asyncio.ensure_future(read())
+        return await task  # type: ignore[no-any-return]
+
+    async def standings(self, competition_id: str) -> list[AgentSnapshot]:
+        return await self.once(("standings", competition_id), lambda: self.state.reader.standings(competition_id))
+
+    async def positions(self, competition_id: str) -> dict[str, list[MarkedPosition]]:
+        return await self.once(("positions", competition_id), lambda: self.state.reader.positions(competition_id))
+
+    async def entrant(self, agent_id: str) -> tuple[str, EntrantInfo] | None:
+        return await self.once(("entrant", agent_id), lambda: self.state.reader.entrant(agent_id))
+
+    async def wins_by_name(self) -> dict[str, int]:
+        return await self.once("wins", self.state.reader.wins_by_name)

@@ -7,6 +7,8 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from arena.errors import ErrorCode
+
 MAX_BODY_BYTES = 1024 * 1024
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -29,11 +31,11 @@ def body_has_lone_surrogate(body: bytes) -> bool:
         return False  # malformed JSON: GraphQL answers that itself
 
 
-def error_body(message: str, code: str) -> bytes:
-    return json.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+def error_body(message: str, code: ErrorCode) -> bytes:
+    return json.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}).encode()
 
 
-async def send_json_error(send: Send, status: int, message: str, code: str) -> None:
+async def send_json_error(send: Send, status: int, message: str, code: ErrorCode) -> None:
     body = error_body(message, code)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
@@ -53,7 +55,7 @@ class BodySizeLimit:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.max_bytes:
-                    await send_json_error(send, 413, too_large, "PAYLOAD_TOO_LARGE")
+                    await send_json_error(send, 413, too_large, ErrorCode.PAYLOAD_TOO_LARGE)
                     return
         # read the (small) body up front so that a chunked body cannot exceed the limit either
         chunks: list[bytes] = []
@@ -65,14 +67,14 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await send_json_error(send, 413, too_large, "PAYLOAD_TOO_LARGE")
+                await send_json_error(send, 413, too_large, ErrorCode.PAYLOAD_TOO_LARGE)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
         if body_has_lone_surrogate(body):
-            await send_json_error(send, 400, "text in the request must be valid Unicode (no lone surrogates)", "BAD_REQUEST")
+            await send_json_error(send, 400, "text in the request must be valid Unicode (no lone surrogates)", ErrorCode.BAD_REQUEST)
             return
         replayed = False
 

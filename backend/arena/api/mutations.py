@@ -3,61 +3,24 @@ send commands to the runner, which records and publishes what happens."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from enum import Enum
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from arena.api import bots as bot_api
-from arena.api import readers
 from arena.api.context import Context
+from arena.api.inputs import StartCompetitionInput, build_config
 from arena.api.permissions import IsOperator
-from arena.api.types import Competition, UserError
-from arena.engine.config import (
-    DEFAULT_SYMBOLS,
-    AgentSpec,
-    CompetitionConfig,
-    FeedMode,
-    FeedSpec,
-    SpeedSpec,
-    default_agents,
-)
+from arena.api.queries import competition_by_id
+from arena.api.types.common import UserError
+from arena.api.types.competitions import Competition
+from arena.app.resume import resume_interrupted
+from arena.app.runner import ArenaRunner
+from arena.domain.events import CompetitionStatus
+from arena.engine.competition import Competition as LiveCompetition
 from arena.errors import ArenaError, ErrorCode
-from arena.resume import resume_interrupted
-
-
-@strawberry.enum
-class FeedChoice(Enum):
-    SHARED = "SHARED"  # trade the arena's market feed
-    SIMULATED = "SIMULATED"  # a fresh seeded simulation owned by the competition
-    REPLAY = "REPLAY"  # replay recorded files
-
-
-@strawberry.input
-class AgentInput:
-    name: str
-    strategy: str
-    params: JSON | None = None
-
-
-@strawberry.input
-class StartCompetitionInput:
-    name: str = "Arena"
-    symbols: list[str] | None = None
-    feed: FeedChoice = FeedChoice.SHARED
-    seed: int = 42
-    replay_files: list[str] | None = strawberry.field(default=None, description="File names in a replay folder.")
-    rounds: int | None = None
-    duration_seconds: float | None = None
-    speed: str = strawberry.field(default="1s", description="'max', a replay factor '10x', or seconds per round '0.5s'.")
-    starting_cash: Decimal = Decimal(10_000)
-    agents: list[AgentInput] | None = strawberry.field(default=None, description="Default: all built-in strategies.")
-    fee_bps: Decimal = Decimal(10)
-    slippage_bps: Decimal = Decimal(5)
-    bots: list[strawberry.ID] | None = strawberry.field(default=None, description="Registered bots taking part.")
 
 
 @strawberry.type
@@ -66,51 +29,10 @@ class CompetitionPayload:
     user_errors: list[UserError]
 
 
-def _user_error(error: ArenaError) -> UserError:
-    return UserError(field=error.field, message=error.message, code=error.code.value)
-
-
-def resolve_replay_file(name: str, folders: tuple[str, ...]) -> str:
-    """Only files inside the configured replay folders can be replayed."""
-    for folder in folders:
-        try:
-            root = Path(folder).resolve()
-            candidate = (root / name).resolve()
-            if candidate.is_relative_to(root) and candidate.is_file():
-                return str(candidate)
-        except (ValueError, OSError):  # NUL bytes, names too long: not a file we have
-            continue
-    raise ArenaError(ErrorCode.INVALID_CONFIG, f"no replay file {name!r} in the replay folders", "replayFiles")
-
-
-def build_config(
-    data: StartCompetitionInput, replay_folders: tuple[str, ...], bots: list[tuple[str, str]] = ()
-) -> CompetitionConfig:
-    feed: FeedSpec | None = None
-    if data.feed is FeedChoice.SIMULATED:
-        feed = FeedSpec(FeedMode.SIM, seed=data.seed, symbols=tuple(data.symbols or DEFAULT_SYMBOLS))
-    elif data.feed is FeedChoice.REPLAY:
-        if not data.replay_files:
-            raise ArenaError(ErrorCode.INVALID_CONFIG, "a replay needs at least one file", "replayFiles")
-        feed = FeedSpec(FeedMode.REPLAY, seed=data.seed,
-                        paths=tuple(resolve_replay_file(f, replay_folders) for f in data.replay_files),
-                        symbols=tuple(data.symbols or ()))
-    for agent in data.agents or ():
-        if agent.params is not None and not isinstance(agent.params, dict):
-            raise ArenaError(ErrorCode.INVALID_CONFIG, "params must be an object", "agents")
-    agents = (
-        tuple(AgentSpec(a.name, a.strategy, dict(a.params or {})) for a in data.agents)
-        if data.agents is not None else default_agents()
-    ) + tuple(AgentSpec(name, "external", {"bot_id": bot_id}, kind="BOT") for name, bot_id in bots)
-    return CompetitionConfig(
-        name=data.name, symbols=tuple(data.symbols or DEFAULT_SYMBOLS), feed=feed, rounds=data.rounds,
-        duration_s=data.duration_seconds, speed=SpeedSpec.parse(data.speed), starting_cash=data.starting_cash,
-        agents=agents, fee_bps=data.fee_bps, slippage_bps=data.slippage_bps, seed=data.seed,
-    )
-
-
-async def _payload(info: Info[Context, None], competition_id: str) -> CompetitionPayload:
-    return CompetitionPayload(competition=await readers.competition_by_id(info.context, competition_id), user_errors=[])
+async def _payload(info: Info[Context, None], competition: LiveCompetition | None,
+                   errors: Sequence[ArenaError] = ()) -> CompetitionPayload:
+    found = await competition_by_id(info.context, competition.id) if competition else None
+    return CompetitionPayload(competition=found, user_errors=[UserError.of(e) for e in errors])
 
 
 @strawberry.type
@@ -119,14 +41,14 @@ class Mutation:
     async def start_competition(self, info: Info[Context, None], input: StartCompetitionInput) -> CompetitionPayload:
         state = info.context.state
         try:
-            bots = await bot_api.bot_specs(info, input.bots or [])
+            bots = await bot_api.bot_entrants(info, input.bots or [])
             config = build_config(input, state.settings.replay_dirs, bots)
             if config.feed is None and not input.symbols and state.runner.feed_info:
-                config = _with_symbols(config, state.runner.feed_info.symbols)
+                config = replace(config, symbols=state.runner.feed_info.symbols)
             competition = await state.runner.start(config)
         except ArenaError as error:
-            return CompetitionPayload(competition=None, user_errors=[_user_error(error)])
-        return await _payload(info, competition.id)
+            return CompetitionPayload(competition=None, user_errors=[UserError.of(error)])
+        return await _payload(info, competition)
 
     register_bot = strawberry.mutation(resolver=bot_api.register_bot, permission_classes=[IsOperator],
                                        description="Register an external bot (operator); its token is shown once.")
@@ -139,7 +61,7 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=[IsOperator])
     async def pause_competition(self, info: Info[Context, None]) -> CompetitionPayload:
-        return await _command(info, "pause")
+        return await _command(info, ArenaRunner.pause)
 
     @strawberry.mutation(
         permission_classes=[IsOperator],
@@ -149,34 +71,25 @@ class Mutation:
     async def resume_competition(self, info: Info[Context, None], id: strawberry.ID | None = None) -> CompetitionPayload:
         state = info.context.state
         live = state.runner.competition
-        if id is None and live is not None and live.status.value == "PAUSED":
-            return await _command(info, "resume")
+        if id is None and live is not None and live.status is CompetitionStatus.PAUSED:
+            return await _command(info, ArenaRunner.resume)
         try:
             competition = await resume_interrupted(state.runner, state.db, str(id) if id else None)
         except ArenaError as error:
-            if live is not None and live.status.value == "RUNNING" and error.code is ErrorCode.NO_COMPETITION:
+            if live is not None and live.status is CompetitionStatus.RUNNING and error.code is ErrorCode.NO_COMPETITION:
                 error = ArenaError(ErrorCode.ALREADY_RUNNING, "the competition is already running")
-            existing = await readers.competition_by_id(info.context, live.id) if live else None
-            return CompetitionPayload(competition=existing, user_errors=[_user_error(error)])
-        return await _payload(info, competition.id)
+            return await _payload(info, live, [error])
+        return await _payload(info, competition)
 
     @strawberry.mutation(permission_classes=[IsOperator])
     async def stop_competition(self, info: Info[Context, None]) -> CompetitionPayload:
-        return await _command(info, "stop")
+        return await _command(info, ArenaRunner.stop)
 
 
-async def _command(info: Info[Context, None], name: str) -> CompetitionPayload:
+async def _command(info: Info[Context, None], command: Callable[[ArenaRunner], Awaitable[LiveCompetition]]) -> CompetitionPayload:
     runner = info.context.state.runner
     try:
-        competition = await getattr(runner, name)()
+        competition = await command(runner)
     except ArenaError as error:
-        live = runner.competition
-        existing = await readers.competition_by_id(info.context, live.id) if live else None
-        return CompetitionPayload(competition=existing, user_errors=[_user_error(error)])
-    return await _payload(info, competition.id)
-
-
-def _with_symbols(config: CompetitionConfig, symbols: tuple[str, ...]) -> CompetitionConfig:
-    from dataclasses import replace
-
-    return replace(config, symbols=symbols)
+        return await _payload(info, runner.competition, [error])
+    return await _payload(info, competition)

@@ -8,11 +8,12 @@ from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from arena.api.context import Context
+from arena.errors import ErrorCode
 
 
 class IsOperator(BasePermission):
     message = "operator token required: send Authorization: Bearer <token> (HTTP) or connectionParams.authToken (websocket)"
-    error_extensions = {"code": "UNAUTHENTICATED"}
+    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}
 
     def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         return info.context.is_operator()
@@ -22,7 +23,7 @@ class CanRead(BasePermission):
     """Queries are public unless the server is configured otherwise (then: operator or bot token)."""
 
     message = "this server's queries are private: send an operator or bot token"
-    error_extensions = {"code": "UNAUTHENTICATED"}
+    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         ctx = info.context

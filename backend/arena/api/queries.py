@@ -3,50 +3,47 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from arena.agents.registry import describe_strategies
 from arena.api import bots as bot_api
-from arena.api import readers
-from arena.store.bots import list_bots
+from arena.api.arguments import aware, equity_limit, page_size
 from arena.api.context import Context
+from arena.api.ids import MAX_ROW_ID, decode_cursor, encode_cursor, from_global_id, to_global_id
 from arena.api.permissions import CanRead
-from arena.api.ids import MAX_ROW_ID, decode_cursor, encode_cursor, from_global_id
-from arena.api.types import (
-    Agent,
-    Arena,
-    Candle,
-    Competition,
-    CompetitionConnection,
-    CompetitionEdge,
-    CompetitionStatusEnum,
-    EquityPoint,
-    Feed,
-    LeaderboardEntry,
-    NodeResult,
-    PageInfo,
-    PriceTick,
-    Strategy,
-    Trade,
-    TradeConnection,
-    TradeEdge,
-)
-from arena.domain.events import CompetitionStatus
+from arena.api.types.agents import Agent, EquityPoint, LeaderboardEntry, leaderboard_of
+from arena.api.types.arena import Arena, Feed, Strategy
+from arena.api.types.bots import Bot
+from arena.api.types.common import CompetitionStatusEnum, PageInfo
+from arena.api.types.competitions import Competition, CompetitionConnection, CompetitionEdge
+from arena.api.types.prices import Candle, PriceTick
+from arena.api.types.trades import Trade, TradeConnection, TradeEdge
 from arena.errors import ArenaError, ErrorCode
-from arena.store import repository
+from arena.store import competitions, equity, fills, prices
+from arena.store.bots import list_bots
 
-MAX_PAGE = 500
 MAX_CANDLES = 5000
+REPLAY_SUFFIXES = {".csv", ".txt"}
+
+NodeResult = Annotated[Agent | Trade | Competition, strawberry.union("NodeResult")]
 
 
-def _page_size(value: int | None, name: str, default: int = 50) -> int:
-    if value is None:
-        return default
-    if not 1 <= value <= MAX_PAGE:
-        raise ArenaError(ErrorCode.INVALID_INPUT, f"{name} must be between 1 and {MAX_PAGE}", name)
-    return value
+async def competition_by_id(ctx: Context, competition_id: str) -> Competition | None:
+    row = await competitions.get_competition(ctx.state.db, competition_id)
+    return None if row is None else Competition.from_row(row, ctx.state.reader.live(competition_id))
+
+
+async def agent_by_id(ctx: Context, agent_id: str) -> Agent | None:
+    found = await ctx.entrant(agent_id)
+    if found is None:
+        return None
+    competition_id = found[0]
+    standing = next((s for s in await ctx.standings(competition_id) if s.agent_id == agent_id), None)
+    return None if standing is None else Agent.from_snapshot(competition_id, standing)
 
 
 @strawberry.type
@@ -55,7 +52,7 @@ class Query:
     async def arena(self, info: Info[Context, None]) -> Arena:
         runner = info.context.state.runner
         live = runner.competition
-        competition = await readers.competition_by_id(info.context, live.id) if live else None
+        competition = await competition_by_id(info.context, live.id) if live else None
         feed = runner.feed_info
         return Arena(
             state=runner.status,
@@ -63,7 +60,7 @@ class Query:
             round=live.round if live else 0,
             feed=Feed.from_info(feed) if feed else None,
             symbols=list(feed.symbols) if feed else [],
-            started_at=runner.competition_started_at,
+            started_at=live.started_at if live else None,
             strategies=[Strategy(name=s["name"], description=s["description"], default_params=s["default_params"])
                         for s in describe_strategies()],
         )
@@ -73,12 +70,13 @@ class Query:
         self, info: Info[Context, None], first: int | None = None, after: str | None = None,
         status: CompetitionStatusEnum | None = None,  # type: ignore[valid-type]
     ) -> CompetitionConnection:
-        limit = _page_size(first, "first", 20)
+        limit = page_size(first, "first", 20)
         after_id = from_global_id(after, "competition")[1] if after else None
-        rows = await repository.list_competitions(info.context.state.db, status=status, limit=limit + 1, after_id=after_id)
-        page = rows[:limit]
-        edges = [CompetitionEdge(cursor=_competition_cursor(r.id), node=await readers.competition_from_row(info.context, r))
-                 for r in page]
+        rows = await competitions.list_competitions(info.context.state.db, status=status, limit=limit + 1,
+                                                    after_id=after_id)
+        reader = info.context.state.reader
+        edges = [CompetitionEdge(cursor=to_global_id("competition", r.id), node=Competition.from_row(r, reader.live(r.id)))
+                 for r in rows[:limit]]
         return CompetitionConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=len(rows) > limit, has_previous_page=after is not None,
@@ -88,21 +86,21 @@ class Query:
 
     @strawberry.field(permission_classes=[CanRead])
     async def competition(self, info: Info[Context, None], id: strawberry.ID) -> Competition | None:
-        return await readers.competition_by_id(info.context, str(id))
+        return await competition_by_id(info.context, str(id))
 
     @strawberry.field(permission_classes=[CanRead], description="Agents ranked by equity; defaults to the current competition.")
     async def agents(self, info: Info[Context, None], competition_id: strawberry.ID | None = None) -> list[Agent]:
-        cid = str(competition_id) if competition_id else await readers.current_competition_id(info.context)
-        return await readers.agents_of(info.context, cid) if cid else []
+        cid = str(competition_id) if competition_id else await info.context.state.reader.current_competition_id()
+        return [Agent.from_snapshot(cid, s) for s in await info.context.standings(cid)] if cid else []
 
     @strawberry.field(permission_classes=[CanRead])
     async def agent(self, info: Info[Context, None], id: strawberry.ID) -> Agent | None:
-        return await readers.agent_by_id(info.context, str(id))
+        return await agent_by_id(info.context, str(id))
 
     @strawberry.field(permission_classes=[CanRead], description="The leaderboard; defaults to the current competition.")
     async def leaderboard(self, info: Info[Context, None], competition_id: strawberry.ID | None = None) -> list[LeaderboardEntry]:
-        cid = str(competition_id) if competition_id else await readers.current_competition_id(info.context)
-        return readers.leaderboard_of(await readers.agents_of(info.context, cid)) if cid else []
+        cid = str(competition_id) if competition_id else await info.context.state.reader.current_competition_id()
+        return leaderboard_of(cid, await info.context.standings(cid)) if cid else []
 
     @strawberry.field(permission_classes=[CanRead], description="Trades newest first (Relay connection); cursors are stable under inserts.")
     async def trades(
@@ -119,18 +117,17 @@ class Query:
         if last is not None:
             # the `last` items of the newest-first list are the oldest ones (after `before`): read them
             # oldest first, then show them newest first like every page
-            limit = _page_size(last, "last")
-            rows = await repository.list_fills(db, **filters, after_id=decode_cursor(before) if before else None,
-                                               newest_first=False, limit=limit + 1)
+            limit = page_size(last, "last")
+            rows = await fills.list_fills(db, **filters, after_id=decode_cursor(before) if before else None,
+                                          newest_first=False, limit=limit + 1)
             page, has_previous, has_next = rows[:limit][::-1], len(rows) > limit, before is not None
         else:
-            limit = _page_size(first, "first")
-            rows = await repository.list_fills(db, **filters, before_id=decode_cursor(after) if after else None, limit=limit + 1)
+            limit = page_size(first, "first")
+            rows = await fills.list_fills(db, **filters, before_id=decode_cursor(after) if after else None,
+                                          limit=limit + 1)
             page, has_next, has_previous = rows[:limit], len(rows) > limit, after is not None
-        names = await _agent_names(info.context, {r.competition_id for r in page})
-        edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r, names.get(r.agent_id, r.agent_id)))
-                 for r in page]
-        total = await repository.count_fills(db, **filters)
+        edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r)) for r in page]
+        total = await fills.count_fills(db, **filters)
         return TradeConnection(
             edges=edges, total_count=total,
             page_info=PageInfo(has_next_page=has_next, has_previous_page=has_previous,
@@ -138,55 +135,54 @@ class Query:
                                end_cursor=edges[-1].cursor if edges else None),
         )
 
-    @strawberry.field(permission_classes=[CanRead], description="The latest price per symbol.")
+    @strawberry.field(permission_classes=[CanRead], description="The latest price per symbol of the feed playing now.")
     async def prices(self, info: Info[Context, None]) -> list[PriceTick]:
-        latest = info.context.state.runner.latest
-        if latest:
-            return [PriceTick.from_quote(q) for q in sorted(latest.values(), key=lambda q: q.symbol)]
-        return [PriceTick.from_row(r) for r in await repository.latest_prices(info.context.state.db)]
+        return [PriceTick.from_quote(q) for q in await info.context.state.reader.latest_quotes()]
 
-    @strawberry.field(permission_classes=[CanRead], description="OHLC candles from the stored ticks; interval in seconds (default 60).")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="OHLC candles from a feed's stored ticks (default: the feed playing now); interval in seconds.",
+    )
     async def price_history(
         self, info: Info[Context, None], symbol: str, since: datetime | None = None,
-        until: datetime | None = None, interval: int = 60,
+        until: datetime | None = None, interval: int = 60, feed_id: str | None = None,
     ) -> list[Candle]:
         if not 1 <= interval <= 31 * 86400:
             raise ArenaError(ErrorCode.INVALID_INPUT, "interval must be between 1 second and 31 days", "interval")
-        until = _aware(until) or datetime.now(UTC) + timedelta(days=3650)
-        since = _aware(since) or datetime(1970, 1, 1, tzinfo=UTC)
+        until = aware(until) or datetime.now(UTC) + timedelta(days=3650)
+        since = aware(since) or datetime(1970, 1, 1, tzinfo=UTC)
         if since >= until:
             raise ArenaError(ErrorCode.INVALID_INPUT, "since must be before until", "since")
-        candles = await repository.price_candles(info.context.state.db, symbol, since, until, interval)
-        return [Candle.from_row(c) for c in candles[-MAX_CANDLES:]]
+        feed = feed_id or info.context.state.reader.current_feed_id()
+        if feed is None:
+            return []
+        candles = await prices.price_candles(info.context.state.db, feed, symbol, since, until, interval)
+        return [Candle.from_candle(c) for c in candles[-MAX_CANDLES:]]
 
     @strawberry.field(permission_classes=[CanRead], description="An agent's equity after each round, oldest first.")
     async def equity_history(
         self, info: Info[Context, None], agent_id: strawberry.ID, since: datetime | None = None,
         until: datetime | None = None, limit: int = 1000,
     ) -> list[EquityPoint]:
-        if not 1 <= limit <= 10_000:
-            raise ArenaError(ErrorCode.INVALID_INPUT, "limit must be between 1 and 10000", "limit")
-        rows = await repository.equity_history(info.context.state.db, str(agent_id), since=_aware(since),
-                                               until=_aware(until), limit=limit)
+        rows = await equity.equity_history(info.context.state.db, str(agent_id), since=aware(since),
+                                           until=aware(until), limit=equity_limit(limit))
         return [EquityPoint.from_row(r) for r in rows]
 
     @strawberry.field(permission_classes=[CanRead], description="Recorded files a competition can replay (from the server's replay folders).")
     def replay_files(self, info: Info[Context, None]) -> list[str]:
-        from pathlib import Path
-
         names: set[str] = set()
         for folder in info.context.state.settings.replay_dirs:
             root = Path(folder)
             if root.is_dir():
-                names.update(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in {".csv", ".txt"})
+                names.update(p.name for p in root.iterdir() if p.is_file() and p.suffix.lower() in REPLAY_SUFFIXES)
         return sorted(names)
 
     me = strawberry.field(resolver=bot_api.me, description="The calling bot's account (bot token).")
 
     @strawberry.field(permission_classes=[CanRead], description="Registered bots (operator).")
-    async def bots(self, info: Info[Context, None]) -> list[bot_api.Bot]:
+    async def bots(self, info: Info[Context, None]) -> list[Bot]:
         info.context.require_operator()
-        return [bot_api.Bot.from_row(b) for b in await list_bots(info.context.state.db)]
+        return [Bot.from_row(b) for b in await list_bots(info.context.state.db)]
 
     @strawberry.field(permission_classes=[CanRead], description="Any object by its global ID.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> NodeResult | None:
@@ -195,32 +191,10 @@ class Query:
             competition_id, _, seq = raw.partition("/")
             if not (seq.isascii() and seq.isdigit()) or int(seq) >= MAX_ROW_ID:
                 raise ArenaError(ErrorCode.INVALID_INPUT, f"malformed id {id!r}", "id")
-            row = await repository.get_fill(info.context.state.db, competition_id, int(seq))
-            if row is None:
-                return None
-            names = await _agent_names(info.context, {row.competition_id})
-            return Trade.from_row(row, names.get(row.agent_id, row.agent_id))
+            row = await fills.get_fill(info.context.state.db, competition_id, int(seq))
+            return None if row is None else Trade.from_row(row)
         if type_name == "Agent":
-            return await readers.agent_by_id(info.context, raw)
+            return await agent_by_id(info.context, raw)
         if type_name == "Competition":
-            return await readers.competition_by_id(info.context, raw)
+            return await competition_by_id(info.context, raw)
         raise ArenaError(ErrorCode.INVALID_INPUT, f"unknown type {type_name!r} in id", "id")
-
-
-def _competition_cursor(competition_id: str) -> str:
-    from arena.api.ids import to_global_id
-
-    return to_global_id("competition", competition_id)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-async def _agent_names(ctx: Context, competition_ids: set[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for cid in competition_ids:
-        names.update(await readers.agent_names(ctx, cid))
-    return names

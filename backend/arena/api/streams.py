@@ -1,23 +1,27 @@
-"""Subscribing a GraphQL subscription to a pub/sub topic, with slow-consumer protection."""
+"""A subscription's stream of a pub/sub topic, closing the client's websocket if it falls too far behind."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import AbstractAsyncContextManager
 
 from starlette.websockets import WebSocket
 from strawberry.types import Info
 
 from arena.api.context import Context
+from arena.broker.pubsub import Subscriber
 
 logger = logging.getLogger(__name__)
 
 SLOW_SUBSCRIBER_CLOSE_CODE = 1013  # "try again later": the connection could not keep up and was closed
 SLOW_SUBSCRIBER_CLOSE_TIMEOUT = 5.0
 
+_closing: set[asyncio.Task[None]] = set()
 
-def subscribe(info: Info[Context, None], topic: str):  # type: ignore[no-untyped-def]
-    """A pub/sub subscription that closes the client's websocket if it falls too far behind."""
+
+def open_stream(info: Info[Context, None], topic: str) -> AbstractAsyncContextManager[Subscriber]:
+    """`async with open_stream(info, topic) as messages:` the topic's messages from now on."""
     request = info.context.request
 
     def close_slow_connection() -> None:
@@ -27,9 +31,6 @@ def subscribe(info: Info[Context, None], topic: str):  # type: ignore[no-untyped
             task.add_done_callback(_closing.discard)
 
     return info.context.state.pubsub.subscribe(topic, on_overflow=close_slow_connection)
-
-
-_closing: set[asyncio.Task] = set()
 
 
 async def _close(websocket: WebSocket) -> None:

@@ -1,41 +1,35 @@
 """Subscription root: thin async generators over pub/sub topics.
 
-Each subscription first sends the current state where that makes sense
-(latest prices, the current leaderboard, the arena's state), then live updates.
+Each subscription first sends the current state where that makes sense (latest prices, the
+current leaderboard, the arena's state), then live updates converted from the recorded events
+themselves: no subscriber reads the database per event.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
-import logging
 import time
 from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
 
 import strawberry
-from starlette.websockets import WebSocket
 from strawberry.types import Info
 
 from arena.api import bots as bot_api
-from arena.api import readers
 from arena.api.context import Context
-from arena.api.publisher import EVENTS, LEADERBOARD, PRICES, TRADES
-from arena.api.streams import subscribe
-from arena.api.types import ArenaEvent, ArenaEventKind, LeaderboardEntry, PriceTick, Trade
-from arena.domain.events import (
-    CompetitionFinished,
-    CompetitionStatus,
-    OrderFilled,
-    OrderRejected,
-    RoundCompleted,
-    StateChanged,
-)
+from arena.api.streams import open_stream
+from arena.api.types.agents import LeaderboardEntry, leaderboard_of
+from arena.api.types.arena import ArenaEvent, ArenaEventKind
+from arena.api.types.prices import PriceTick
+from arena.api.types.trades import Trade
+from arena.broker.topics import EVENTS, LEADERBOARD, PRICES, TRADES
+from arena.domain.events import CompetitionCreated, CompetitionFinished, OrderFilled, RoundCompleted
 from arena.domain.market import QuoteBatch
 from arena.errors import ArenaError, ErrorCode
 
-logger = logging.getLogger(__name__)
-
 LEADERBOARD_MIN_INTERVAL = 0.25  # at most 4 updates per second per subscriber
+
+StandingsEvent = CompetitionCreated | RoundCompleted | CompetitionFinished
 
 
 async def _check_access(info: Info[Context, None]) -> None:
@@ -52,12 +46,11 @@ class Subscription:
     async def prices(self, info: Info[Context, None], symbols: list[str] | None = None) -> AsyncGenerator[PriceTick, None]:
         await _check_access(info)
         wanted = set(symbols) if symbols else None
-        runner = info.context.state.runner
-        async with subscribe(info, PRICES) as subscriber:
-            for quote in sorted(runner.latest.values(), key=lambda q: q.symbol):
+        async with open_stream(info, PRICES) as stream:
+            for quote in info.context.state.runner.prices.quotes():
                 if wanted is None or quote.symbol in wanted:
                     yield PriceTick.from_quote(quote)
-            async for batch in subscriber:
+            async for batch in stream:
                 assert isinstance(batch, QuoteBatch)
                 for quote in batch.quotes:
                     if wanted is None or quote.symbol in wanted:
@@ -68,18 +61,15 @@ class Subscription:
         self, info: Info[Context, None], agent_id: strawberry.ID | None = None, symbol: str | None = None,
     ) -> AsyncGenerator[Trade, None]:
         await _check_access(info)
-        runner = info.context.state.runner
-        async with subscribe(info, TRADES) as subscriber:
-            async for event in subscriber:
+        async with open_stream(info, TRADES) as stream:
+            async for event in stream:
                 assert isinstance(event, OrderFilled)
                 fill = event.fill
                 if agent_id is not None and fill.agent_id != str(agent_id):
                     continue
                 if symbol is not None and fill.symbol != symbol:
                     continue
-                live = runner.competition
-                entrant = live.entrants.get(fill.agent_id) if live and live.id == event.competition_id else None
-                yield Trade.from_fill(event.competition_id, fill, entrant.info.name if entrant else fill.agent_id)
+                yield Trade.from_fill(event.competition_id, fill)
 
     @strawberry.subscription(
         description="The current competition's leaderboard: now, then on change, at most 4 per second."
@@ -87,18 +77,18 @@ class Subscription:
     async def leaderboard(self, info: Info[Context, None]) -> AsyncGenerator[list[LeaderboardEntry], None]:
         await _check_access(info)
         ctx = info.context
-        async with subscribe(info, LEADERBOARD) as subscriber:
-            cid = await readers.current_competition_id(ctx)
-            yield readers.leaderboard_of(await readers.agents_of(ctx, cid)) if cid else []
+        async with open_stream(info, LEADERBOARD) as stream:
+            competition_id = await ctx.state.reader.current_competition_id()
+            yield leaderboard_of(competition_id, await ctx.state.reader.standings(competition_id)) if competition_id else []
             last_sent = time.monotonic()
-            while True:
-                event = await subscriber.__anext__()
+            async for event in stream:
                 wait = LEADERBOARD_MIN_INTERVAL - (time.monotonic() - last_sent)
                 if wait > 0:
                     await asyncio.sleep(wait)
-                subscriber.keep_latest()  # coalesce: whatever came meanwhile is covered by the fresh read
-                cid = getattr(event, "competition_id", None) or await readers.current_competition_id(ctx)
-                yield readers.leaderboard_of(await readers.agents_of(ctx, cid)) if cid else []
+                    latest = stream.latest()  # coalesce: only the newest standings matter
+                    event = latest if latest is not None else event
+                assert isinstance(event, StandingsEvent)
+                yield leaderboard_of(event.competition_id, event.leaderboard)
                 last_sent = time.monotonic()
 
     @strawberry.subscription(
@@ -107,36 +97,12 @@ class Subscription:
     async def arena_events(self, info: Info[Context, None]) -> AsyncGenerator[ArenaEvent, None]:
         await _check_access(info)
         runner = info.context.state.runner
-        async with subscribe(info, EVENTS) as subscriber:
+        async with open_stream(info, EVENTS) as stream:
             live = runner.competition
             yield ArenaEvent(
                 kind=ArenaEventKind.STATE_CHANGED, competition_id=strawberry.ID(live.id) if live else None,
-                round=live.round if live else 0, at=runner.competition_started_at or datetime.now(UTC),
+                round=live.round if live else 0, at=(live.started_at if live else None) or datetime.now(UTC),
                 status=runner.status, previous_status=None, message="current state",
             )
-            async for event in subscriber:
-                yield _arena_event(event)
-
-
-def _arena_event(event: object) -> ArenaEvent:
-    if isinstance(event, StateChanged):
-        return ArenaEvent(kind=ArenaEventKind.STATE_CHANGED, competition_id=strawberry.ID(event.competition_id),
-                          round=event.round, at=event.at, status=event.status, previous_status=event.previous,
-                          message=event.reason or f"{event.previous.value} -> {event.status.value}")
-    if isinstance(event, RoundCompleted):
-        leader = event.leaderboard[0] if event.leaderboard else None
-        return ArenaEvent(kind=ArenaEventKind.ROUND_COMPLETED, competition_id=strawberry.ID(event.competition_id),
-                          round=event.round, at=event.at, status=CompetitionStatus.RUNNING, previous_status=None,
-                          message=f"round {event.round}" + (f": {leader.name} leads at {leader.equity:,.2f}" if leader else ""))
-    if isinstance(event, CompetitionFinished):
-        winner = next((s.name for s in event.leaderboard if s.agent_id == event.winner_id), None)
-        return ArenaEvent(kind=ArenaEventKind.FINISHED, competition_id=strawberry.ID(event.competition_id),
-                          round=event.round, at=event.at, status=event.status, previous_status=None,
-                          message=f"{event.status.value} after {event.round} rounds" + (f"; winner {winner}" if winner else ""),
-                          winner_id=strawberry.ID(event.winner_id) if event.winner_id else None)
-    assert isinstance(event, OrderRejected)
-    r = event.rejection
-    return ArenaEvent(kind=ArenaEventKind.REJECTION, competition_id=strawberry.ID(event.competition_id),
-                      round=r.round, at=r.at, status=None, previous_status=None,
-                      message=f"{r.intent.side.value} {r.intent.symbol} rejected: {r.reason}",
-                      agent_id=strawberry.ID(r.agent_id), code=r.code.value)
+            async for event in stream:
+                yield ArenaEvent.from_event(event)

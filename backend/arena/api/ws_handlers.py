@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from arena.api.limits import has_lone_surrogate
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+
+from arena.api.limits import has_lone_surrogate
+from arena.errors import ErrorCode
 
 LIMIT_MESSAGE = "Subscription limit reached"
 
@@ -21,7 +23,8 @@ def with_codes(message: Any) -> Any:
             extensions = error.setdefault("extensions", {}) or {}
             error["extensions"] = extensions
             if "code" not in extensions:
-                extensions["code"] = "TOO_MANY_SUBSCRIPTIONS" if error.get("message") == LIMIT_MESSAGE else "BAD_REQUEST"
+                limited = error.get("message") == LIMIT_MESSAGE
+                extensions["code"] = (ErrorCode.TOO_MANY_SUBSCRIPTIONS if limited else ErrorCode.BAD_REQUEST).value
     return message
 
 

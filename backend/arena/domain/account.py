@@ -98,3 +98,29 @@ class Account:
         for p in self.positions.values():
             total += p.quantity * prices[p.symbol] - p.cost_basis
         return quantize(total)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedPosition:
+    """A position marked at a price (None when the symbol has no price yet)."""
+
+    symbol: str
+    quantity: Decimal
+    average_price: Decimal
+    cost_basis: Decimal
+    market_price: Decimal | None
+
+    @property
+    def market_value(self) -> Decimal | None:
+        return None if self.market_price is None else self.quantity * self.market_price
+
+    @property
+    def unrealized_pnl(self) -> Decimal | None:
+        return None if self.market_price is None else self.quantity * self.market_price - self.cost_basis
+
+
+def mark_positions(account: Account, prices: Mapping[str, Decimal]) -> list[MarkedPosition]:
+    return [
+        MarkedPosition(p.symbol, p.quantity, p.average_price, p.cost_basis, prices.get(p.symbol))
+        for p in account.positions.values()
+    ]

@@ -1,18 +1,18 @@
-"""Immutable events the engine emits to its sinks."""
+"""Immutable events the engine emits to its sinks, and the standings they carry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from arena.domain.market import QuoteBatch
 from arena.domain.orders import Fill, Rejection
 
 
-class CompetitionStatus(str, Enum):
+class CompetitionStatus(StrEnum):
     IDLE = "IDLE"
     RUNNING = "RUNNING"
     PAUSED = "PAUSED"
@@ -21,19 +21,29 @@ class CompetitionStatus(str, Enum):
     INTERRUPTED = "INTERRUPTED"
 
 
-class AgentStatus(str, Enum):
+class AgentStatus(StrEnum):
     ACTIVE = "ACTIVE"
     RESTING = "RESTING"
 
 
+class AgentKind(StrEnum):
+    BUILTIN = "BUILTIN"  # a strategy that runs inside the engine
+    BOT = "BOT"  # an external program that orders through the API
+
+
 @dataclass(frozen=True, slots=True)
 class AgentSnapshot:
-    """One agent's standing after a round."""
+    """One agent's standing after a round: the one shape of an agent's numbers.
+
+    The live leaderboard, the stored equity rows and the API's Agent all carry
+    exactly these fields (`STANDING_FIELDS`), so a new statistic is added here
+    and in the places that show or store it, never in the conversions between them.
+    """
 
     agent_id: str
     name: str
     strategy: str
-    kind: str
+    kind: AgentKind
     status: AgentStatus
     cash: Decimal
     equity: Decimal
@@ -48,13 +58,28 @@ class AgentSnapshot:
     profit_factor: float | None
     rank: int = 0
 
+    @classmethod
+    def opening(cls, entrant: EntrantInfo, starting_cash: Decimal, rank: int) -> AgentSnapshot:
+        """The standing before the first round: all cash, no trades."""
+        return cls(
+            agent_id=entrant.agent_id, name=entrant.name, strategy=entrant.strategy, kind=entrant.kind,
+            status=AgentStatus.ACTIVE, cash=starting_cash, equity=starting_cash, realized_pnl=Decimal(0),
+            unrealized_pnl=Decimal(0), return_pct=0.0, trade_count=0, win_rate=None, scars=0,
+            max_drawdown=0.0, sharpe=None, profit_factor=None, rank=rank,
+        )
+
+
+IDENTITY_FIELDS = ("agent_id", "name", "strategy", "kind")
+# the numbers of a standing: what an equity row stores for each agent and round
+STANDING_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(AgentSnapshot) if f.name not in IDENTITY_FIELDS)
+
 
 @dataclass(frozen=True, slots=True)
 class EntrantInfo:
     agent_id: str
     name: str
     strategy: str
-    kind: str
+    kind: AgentKind
     params: dict[str, Any]
     slot: int
 
@@ -66,15 +91,20 @@ class CompetitionCreated:
     competition_id: str
     name: str
     config: dict[str, Any]  # CompetitionConfig.to_dict()
+    feed_id: str
     feed_kind: str
     feed_description: str
     entrants: tuple[EntrantInfo, ...]
     starting_cash: Decimal
     at: datetime
+    leaderboard: tuple[AgentSnapshot, ...]  # the opening standings
 
 
 @dataclass(frozen=True, slots=True)
 class QuotesReceived:
+    """One batch of a feed. `feed_id` names the feed; the competition and round are set when one played it."""
+
+    feed_id: str
     competition_id: str | None
     round: int | None
     batch: QuoteBatch

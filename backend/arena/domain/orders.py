@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 from arena.errors import ErrorCode
 
 
-class Side(str, Enum):
+class Side(StrEnum):
     BUY = "BUY"
     SELL = "SELL"
 
@@ -28,8 +28,11 @@ class OrderIntent:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
+    """An executed order. `intent` is the order as it was asked for (a notional buy fills a quantity)."""
+
     agent_id: str
-    symbol: str
+    agent_name: str
+    intent: OrderIntent
     side: Side
     quantity: Decimal
     price: Decimal
@@ -38,7 +41,14 @@ class Fill:
     round: int
     executed_at: datetime
     seq: int
-    client_order_id: str | None = None
+
+    @property
+    def symbol(self) -> str:
+        return self.intent.symbol
+
+    @property
+    def client_order_id(self) -> str | None:
+        return self.intent.client_order_id
 
     @property
     def gross(self) -> Decimal:
@@ -47,9 +57,13 @@ class Fill:
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
+    """An order refused by the risk checks or the state machine; the account did not change."""
+
     agent_id: str
+    agent_name: str
     intent: OrderIntent
     code: ErrorCode
     reason: str
     round: int
     at: datetime
+    field: str | None = None  # the order field the refusal is about, when there is one

@@ -8,7 +8,7 @@ same configuration and the same batches always give the same events.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +17,7 @@ from arena.agents.base import AccountView, Agent
 from arena.agents.registry import create_agent
 from arena.domain.account import Account
 from arena.domain.events import (
+    AgentKind,
     AgentSnapshot,
     AgentStatus,
     CompetitionCreated,
@@ -31,6 +32,7 @@ from arena.domain.events import (
     StateChanged,
 )
 from arena.domain.market import Quote, QuoteBatch
+from arena.agents.spec import BOT_ID_PARAM
 from arena.domain.orders import Fill, OrderIntent, Rejection, Side
 from arena.domain.values import bps
 from arena.engine.config import CompetitionConfig
@@ -38,23 +40,35 @@ from arena.engine.matching import Costs, execute
 from arena.engine.stats import PerformanceTracker
 from arena.errors import ArenaError, ErrorCode
 
-S = CompetitionStatus
+IDLE = CompetitionStatus.IDLE
+RUNNING = CompetitionStatus.RUNNING
+PAUSED = CompetitionStatus.PAUSED
+STOPPED = CompetitionStatus.STOPPED
+FINISHED = CompetitionStatus.FINISHED
+INTERRUPTED = CompetitionStatus.INTERRUPTED
 
 # allowed transitions: (from, to)
 _TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset(
     {
-        (S.IDLE, S.RUNNING),
-        (S.RUNNING, S.PAUSED),
-        (S.PAUSED, S.RUNNING),
-        (S.RUNNING, S.STOPPED),
-        (S.PAUSED, S.STOPPED),
-        (S.RUNNING, S.FINISHED),
-        (S.INTERRUPTED, S.RUNNING),
-        (S.INTERRUPTED, S.STOPPED),
+        (IDLE, RUNNING),
+        (RUNNING, PAUSED),
+        (PAUSED, RUNNING),
+        (RUNNING, STOPPED),
+        (PAUSED, STOPPED),
+        (RUNNING, FINISHED),
+        (RUNNING, INTERRUPTED),  # a crash: recorded by the next start, replayed by recovery
+        (PAUSED, INTERRUPTED),
+        (INTERRUPTED, RUNNING),
+        (INTERRUPTED, STOPPED),
     }
 )
-ACTIVE_STATES = frozenset({S.RUNNING, S.PAUSED})
-ENDED_STATES = frozenset({S.STOPPED, S.FINISHED})
+ACTIVE_STATES = frozenset({RUNNING, PAUSED})
+ENDED_STATES = frozenset({STOPPED, FINISHED})
+
+
+def own_feed_id(competition_id: str) -> str:
+    """The name of the feed a competition owns (its seeded simulation or replay) in stored ticks."""
+    return f"competition:{competition_id}"
 
 
 @dataclass(slots=True)
@@ -69,7 +83,7 @@ class Entrant:
 
     @property
     def bot_id(self) -> str | None:
-        return self.info.params.get("bot_id") if self.info.kind == "BOT" else None
+        return self.info.params.get(BOT_ID_PARAM) if self.info.kind is AgentKind.BOT else None
 
 
 class Competition:
@@ -79,15 +93,19 @@ class Competition:
         config: CompetitionConfig,
         *,
         symbols: Sequence[str] | None = None,
+        feed_id: str | None = None,
     ) -> None:
-        """`symbols` overrides config.symbols (a replay feed names its own). BOT entrants
-        carry their registered bot id in `params["bot_id"]` and order through submit_external."""
+        """`symbols` overrides config.symbols (a replay feed names its own). `feed_id` names the feed
+        it trades (default: its own, `competition:ID`). BOT entrants carry their registered bot id in
+        `params["bot_id"]` and order through submit_external."""
         self.id = competition_id
+        self.feed_id = feed_id or own_feed_id(competition_id)
         self.config = config
         self.symbols = frozenset(symbols or config.symbols)
         self.symbol_order = tuple(symbols or config.symbols)
         self.costs = Costs(bps(config.fee_bps), bps(config.slippage_bps))
-        self.status = S.IDLE
+        self.status = IDLE
+        self.started_at: datetime | None = None  # when it first ran: the one source of its start time
         self.round = 0
         self.prices: dict[str, Decimal] = {}
         self.last_timestamp: datetime | None = None
@@ -98,7 +116,7 @@ class Competition:
         for slot, spec in enumerate(config.agents):
             agent_id = f"{competition_id}-{slot}"
             agent = None
-            if spec.kind != "BOT":
+            if spec.kind is not AgentKind.BOT:
                 # every agent gets its own deterministic seed derived from the competition's
                 agent = create_agent(spec.strategy, spec.params, seed=config.seed * 1000 + slot)
             info = EntrantInfo(
@@ -119,19 +137,27 @@ class Competition:
         if (self.status, to) not in _TRANSITIONS:
             raise ArenaError(_refusal_code(self.status, to), _refusal_message(self.status, to))
         previous, self.status = self.status, to
+        if to is RUNNING and self.started_at is None:
+            self.started_at = at
         return StateChanged(self.id, previous, to, self.round, at, reason)
 
     def leave_running(self, to: CompetitionStatus, at: datetime, reason: str) -> list[Event]:
         """Transition out of RUNNING; queued external orders are rejected, not kept for later."""
         events: list[Event] = [self.transition(to, at, reason)]
-        code = ErrorCode.PAUSED if to is S.PAUSED else ErrorCode.NOT_RUNNING
+        code = ErrorCode.PAUSED if to is PAUSED else ErrorCode.NOT_RUNNING
         for entrant in self.entrants.values():
             while entrant.inbox:
                 intent, ticket = entrant.inbox.popleft()
-                rejection = Rejection(entrant.info.agent_id, intent, code, f"competition is {to.value}", self.round, at)
+                rejection = Rejection(entrant.info.agent_id, entrant.info.name, intent, code,
+                                      f"competition is {to.value}", self.round, at)
                 self.outcomes.append((ticket, rejection))
                 events.append(OrderRejected(self.id, rejection))
         return events
+
+    def take_outcomes(self) -> list[tuple[object, Fill | Rejection]]:
+        """The outcomes of external orders since the last call, with the tickets they came with."""
+        outcomes, self.outcomes = self.outcomes, []
+        return outcomes
 
     def entrant_for_bot(self, bot_id: str) -> Entrant | None:
         return next((e for e in self.entrants.values() if e.bot_id == bot_id), None)
@@ -139,21 +165,57 @@ class Competition:
     def finish(self, status: CompetitionStatus, at: datetime, reason: str) -> list[Event]:
         events: list[Event] = self.leave_running(status, at, reason)
         board = self.leaderboard()
-        winner = board[0].agent_id if board and status is S.FINISHED else None
+        winner = board[0].agent_id if board and status is FINISHED else None
         events.append(CompetitionFinished(self.id, status, self.round, at, winner, board))
         return events
 
-    def created_event(self, feed_kind: str, feed_description: str, at: datetime) -> CompetitionCreated:
+    def created_event(self, feed_id: str, feed_kind: str, feed_description: str, at: datetime) -> CompetitionCreated:
         return CompetitionCreated(
             competition_id=self.id,
             name=self.config.name,
             config=self.config.to_dict(),
+            feed_id=feed_id,
             feed_kind=feed_kind,
             feed_description=feed_description,
             entrants=tuple(e.info for e in self.entrants.values()),
             starting_cash=self.config.starting_cash,
             at=at,
+            leaderboard=self.leaderboard(),
         )
+
+    # --- rebuilding from the record ---------------------------------------------------
+
+    def restore_from_record(
+        self,
+        *,
+        round_: int,
+        fills: Iterable[Fill],
+        accounts: Mapping[str, Account],
+        prices: Mapping[str, Decimal],
+        started_at: datetime | None,
+    ) -> None:
+        """Take over a recorded competition that cannot be replayed (it traded the shared feed).
+
+        Accounts come rebuilt from the ledger; closed trades are re-counted from `fills`; the
+        agents start their indicators afresh. It is left INTERRUPTED, ready to resume.
+        """
+        if self.status is not IDLE:
+            raise ArenaError(ErrorCode.INVALID_CONFIG, f"only a new competition can be restored, not a {self.status.value} one")
+        last_seq = 0
+        for fill in fills:
+            entrant = self.entrants.get(fill.agent_id)
+            if entrant is None:
+                raise ArenaError(ErrorCode.INVALID_CONFIG, f"fill {fill.seq} belongs to no entrant of {self.id}")
+            if fill.side is Side.SELL:
+                entrant.tracker.record_closed_trade(fill.realized_pnl)
+            last_seq = max(last_seq, fill.seq)
+        for agent_id, account in accounts.items():
+            self.entrants[agent_id].account = account
+        self.round = round_
+        self._seq = last_seq
+        self.prices.update(prices)
+        self.started_at = started_at
+        self.status = INTERRUPTED
 
     # --- orders from outside (bots) ---------------------------------------------------
 
@@ -162,8 +224,8 @@ class Competition:
         entrant = self.entrants.get(agent_id)
         if entrant is None:
             raise ArenaError(ErrorCode.NOT_FOUND, f"agent {agent_id!r} is not in this competition", "agentId")
-        if self.status is not S.RUNNING:
-            code = ErrorCode.PAUSED if self.status is S.PAUSED else ErrorCode.NOT_RUNNING
+        if self.status is not RUNNING:
+            code = ErrorCode.PAUSED if self.status is PAUSED else ErrorCode.NOT_RUNNING
             raise ArenaError(code, f"competition is {self.status.value}")
         entrant.inbox.append((intent, ticket))
 
@@ -171,7 +233,7 @@ class Competition:
 
     def play_round(self, batch: QuoteBatch) -> list[Event]:
         """Run one round on a batch of quotes; returns its events in order."""
-        if self.status is not S.RUNNING:
+        if self.status is not RUNNING:
             raise ArenaError(ErrorCode.NOT_RUNNING, f"competition is {self.status.value}")
         self.round += 1
         at = batch.timestamp
@@ -181,7 +243,7 @@ class Competition:
             if quote.symbol in self.symbols:
                 quotes[quote.symbol] = quote
                 self.prices[quote.symbol] = quote.price
-        events: list[Event] = [QuotesReceived(self.id, self.round, batch)]
+        events: list[Event] = [QuotesReceived(self.feed_id, self.id, self.round, batch)]
         marked: dict[str, tuple[Decimal, int]] = {}  # agent id -> (equity, trade count) when its view was made
         for entrant in self.entrants.values():
             while entrant.inbox:
@@ -214,13 +276,15 @@ class Competition:
         try:
             done = execute(entrant.account, intent, self.prices, self.symbols, self.costs)
         except ArenaError as refusal:
-            rejection = Rejection(entrant.info.agent_id, intent, refusal.code, refusal.message, self.round, at)
+            rejection = Rejection(entrant.info.agent_id, entrant.info.name, intent, refusal.code, refusal.message,
+                                  self.round, at, refusal.field)
             events.append(OrderRejected(self.id, rejection))
             return rejection
         self._seq += 1
         fill = Fill(
             agent_id=entrant.info.agent_id,
-            symbol=intent.symbol,
+            agent_name=entrant.info.name,
+            intent=intent,
             side=done.side,
             quantity=done.quantity,
             price=done.price,
@@ -229,7 +293,6 @@ class Competition:
             round=self.round,
             executed_at=at,
             seq=self._seq,
-            client_order_id=intent.client_order_id,
         )
         if done.side is Side.SELL:
             entrant.tracker.record_closed_trade(done.realized_pnl)
@@ -297,11 +360,11 @@ class Competition:
 
 
 def _refusal_code(current: CompetitionStatus, wanted: CompetitionStatus) -> ErrorCode:
-    if wanted is S.RUNNING and current is S.RUNNING:
+    if wanted is RUNNING and current is RUNNING:
         return ErrorCode.ALREADY_RUNNING
-    if wanted is S.RUNNING:
+    if wanted is RUNNING:
         return ErrorCode.NOT_PAUSED
-    if wanted is S.PAUSED and current is S.PAUSED:
+    if wanted is PAUSED and current is PAUSED:
         return ErrorCode.PAUSED
     return ErrorCode.NOT_RUNNING
 

@@ -2,94 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from arena.agents.registry import validate_agent_spec
+from arena.agents.spec import AgentSpec
+from arena.domain.events import AgentKind
 from arena.domain.values import InvalidNumber, to_decimal
 from arena.errors import ArenaError, ErrorCode
-
-DEFAULT_SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD")
-MAIN_STRATEGIES = ("momentum", "mean_reversion", "balanced", "buy_and_hold")
-
-
-class FeedMode(str, Enum):
-    SIM = "sim"
-    REPLAY = "replay"
-
-
-class SpeedMode(str, Enum):
-    REALTIME = "realtime"  # one round every `interval_s` wall seconds
-    FACTOR = "factor"  # replay: feed time / factor
-    MAX = "max"  # as fast as possible
-
-
-@dataclass(frozen=True, slots=True)
-class FeedSpec:
-    mode: FeedMode = FeedMode.SIM
-    seed: int = 42
-    paths: tuple[str, ...] = ()
-    symbols: tuple[str, ...] = ()  # replay: one per path; sim: defaults to DEFAULT_SYMBOLS
-    step_seconds: float = 60.0  # sim: feed time between ticks
-    start: str | None = None  # sim: ISO time of the first tick; fixed at start so a resume replays it exactly
-
-    @classmethod
-    def parse(cls, text: str, seed: int = 42, symbols: tuple[str, ...] = ()) -> FeedSpec:
-        """`sim`, `sim:SEED`, or `replay:PATH[,PATH...]`."""
-        kind, _, rest = text.partition(":")
-        if kind == "sim":
-            return cls(FeedMode.SIM, seed=int(rest) if rest else seed, symbols=symbols)
-        if kind == "replay" and rest:
-            paths = tuple(p for p in rest.split(",") if p)
-            return cls(FeedMode.REPLAY, seed=seed, paths=paths, symbols=symbols)
-        raise ArenaError(
-            ErrorCode.INVALID_CONFIG,
-            f"feed must be 'sim', 'sim:SEED' or 'replay:PATH[,PATH...]', got {text!r}",
-            "feed",
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SpeedSpec:
-    mode: SpeedMode = SpeedMode.REALTIME
-    interval_s: float = 1.0
-    factor: float = 1.0
-
-    @classmethod
-    def parse(cls, text: str) -> SpeedSpec:
-        """`max`, `10x` (replay factor) or `0.5s` / `0.5` (seconds per round)."""
-        text = text.strip().lower()
-        try:
-            if text == "max":
-                return cls(SpeedMode.MAX)
-            if text.endswith("x"):
-                return cls(SpeedMode.FACTOR, factor=float(text[:-1])).validated()
-            return cls(SpeedMode.REALTIME, interval_s=float(text.removesuffix("s"))).validated()
-        except ValueError:
-            raise ArenaError(
-                ErrorCode.INVALID_CONFIG,
-                f"speed must be 'max', a replay factor like '10x', or seconds per round like '0.5s', got {text!r}",
-                "speed",
-            ) from None
-
-    def validated(self) -> SpeedSpec:
-        if self.mode is SpeedMode.FACTOR and not (1.0 <= self.factor <= 100.0):
-            raise ArenaError(ErrorCode.INVALID_CONFIG, "replay factor must be between 1x and 100x", "speed")
-        if self.mode is SpeedMode.REALTIME and not (0.001 <= self.interval_s <= 3600):
-            raise ArenaError(
-                ErrorCode.INVALID_CONFIG, "round interval must be between 0.001 and 3600 seconds", "speed"
-            )
-        return self
-
-
-@dataclass(frozen=True, slots=True)
-class AgentSpec:
-    name: str
-    strategy: str
-    params: dict[str, Any] = field(default_factory=dict)
-    kind: str = "BUILTIN"
-
+from arena.feeds.spec import DEFAULT_SYMBOLS, FeedMode, FeedSpec, SpeedMode, SpeedSpec
 
 @dataclass(frozen=True, slots=True)
 class CompetitionConfig:
@@ -108,8 +31,6 @@ class CompetitionConfig:
     rest_rounds: int = 10  # how many rounds it rests
 
     def validated(self) -> CompetitionConfig:
-        from arena.agents.registry import validate_agent_spec
-
         def bad(message: str, field_name: str) -> ArenaError:
             return ArenaError(ErrorCode.INVALID_CONFIG, message, field_name)
 
@@ -176,7 +97,7 @@ class CompetitionConfig:
             ),
             starting_cash=Decimal(data["starting_cash"]),
             agents=tuple(
-                AgentSpec(a["name"], a["strategy"], dict(a["params"]), a.get("kind", "BUILTIN"))
+                AgentSpec(a["name"], a["strategy"], dict(a["params"]), AgentKind(a.get("kind", AgentKind.BUILTIN)))
                 for a in data["agents"]
             ),
             fee_bps=Decimal(data["fee_bps"]),
@@ -185,10 +106,6 @@ class CompetitionConfig:
             rest_after_losses=int(data["rest_after_losses"]),
             rest_rounds=int(data["rest_rounds"]),
         )
-
-
-def default_agents(strategies: tuple[str, ...] = MAIN_STRATEGIES + ("random",)) -> tuple[AgentSpec, ...]:
-    return tuple(AgentSpec(name=s, strategy=s) for s in strategies)
 
 
 def _jsonable(value: Any) -> Any:

@@ -7,93 +7,89 @@ before the crash, indicators included; the replayed fills are checked against
 the recorded ones. A competition on the shared market feed cannot be replayed
 (its prices came from a feed that has moved on): its accounts are restored from
 the recorded fills and its agents start their indicators afresh.
+
+Pure: the caller builds the feed and reads the record; this module only plays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from arena.domain.account import Account
 from arena.domain.events import CompetitionStatus, OrderFilled
 from arena.domain.market import QuoteBatch
-from arena.domain.orders import Fill, OrderIntent
+from arena.domain.orders import Fill
 from arena.engine.competition import Competition
 from arena.engine.config import CompetitionConfig
 from arena.errors import ArenaError, ErrorCode
-from arena.feeds.base import Feed
-from arena.feeds.factory import build_feed
 
 
-@dataclass(frozen=True, slots=True)
-class Restored:
-    competition: Competition
-    feed: Feed | None
-    batches: Iterator[QuoteBatch] | None  # positioned after the last recorded round
-
-
-def restore(
+def replay_own_feed(
     competition_id: str,
     config: CompetitionConfig,
     rounds: int,
     recorded_fills: Sequence[Fill],
+    batches: Iterator[QuoteBatch],
     *,
-    accounts: Mapping[str, Account] | None = None,
-    prices: Mapping[str, Decimal] | None = None,
-) -> Restored:
-    if config.feed is None:
-        return _restore_on_shared_feed(competition_id, config, rounds, recorded_fills, accounts or {}, prices or {})
-    feed = build_feed(config.feed, config.symbols)
-    competition = Competition(competition_id, config, symbols=feed.info.symbols if config.feed.paths else None)
-    bot_ids = {e.info.agent_id for e in competition.entrants.values() if e.agent is None}
+    symbols: Sequence[str] | None,
+    started_at: datetime,
+) -> Competition:
+    """Play the first `rounds` batches again; `batches` is left positioned after them.
+
+    Raises INVALID_CONFIG when the replay does not give the recorded fills (the
+    feed, the code or the record changed): continuing would not be the same run.
+    """
+    competition = Competition(competition_id, config, symbols=symbols)
+    bot_ids = {agent_id for agent_id, e in competition.entrants.items() if e.agent is None}
     bot_orders: dict[int, list[Fill]] = {}
     for fill in recorded_fills:
         if fill.agent_id in bot_ids:
             bot_orders.setdefault(fill.round, []).append(fill)
-    competition.status = CompetitionStatus.RUNNING  # replaying: the rounds really were played
+    competition.transition(CompetitionStatus.RUNNING, started_at, "replaying the record")
     replayed: list[Fill] = []
-    batches = feed.batches()
     for number in range(1, rounds + 1):
         batch = next(batches, None)
         if batch is None:
             raise _diverged(f"the feed ended at round {number - 1} of {rounds}")
         for fill in sorted(bot_orders.get(number, ()), key=lambda f: f.seq):
-            competition.submit_external(fill.agent_id, OrderIntent(fill.symbol, fill.side, quantity=fill.quantity,
-                                                                   client_order_id=fill.client_order_id))
+            competition.submit_external(fill.agent_id, fill.intent)
         replayed.extend(e.fill for e in competition.play_round(batch) if isinstance(e, OrderFilled))
-    competition.outcomes.clear()
+    competition.take_outcomes()
     _check_same(replayed, recorded_fills)
-    competition.status = CompetitionStatus.INTERRUPTED
-    return Restored(competition, feed, batches)
+    competition.transition(CompetitionStatus.INTERRUPTED, competition.last_timestamp or started_at,
+                           "rebuilt from the record")
+    return competition
 
 
-def _restore_on_shared_feed(
-    competition_id: str, config: CompetitionConfig, rounds: int, fills: Sequence[Fill],
-    accounts: Mapping[str, Account], prices: Mapping[str, Decimal],
-) -> Restored:
-    competition = Competition(competition_id, config)
-    for agent_id, entrant in competition.entrants.items():
-        if agent_id in accounts:
-            entrant.account = accounts[agent_id]
-        for fill in fills:
-            if fill.agent_id == agent_id and fill.side.value == "SELL":
-                entrant.tracker.record_closed_trade(fill.realized_pnl)
-    competition.round = rounds
-    competition._seq = max((f.seq for f in fills), default=0)  # noqa: SLF001 - recovery owns this
-    competition.prices.update(prices)
-    competition.status = CompetitionStatus.INTERRUPTED
-    return Restored(competition, None, None)
+def restore_on_shared_feed(
+    competition_id: str,
+    config: CompetitionConfig,
+    rounds: int,
+    recorded_fills: Sequence[Fill],
+    *,
+    accounts: Mapping[str, Account],
+    prices: Mapping[str, Decimal],
+    started_at: datetime | None,
+    feed_id: str,
+) -> Competition:
+    """`feed_id` names the shared feed it continues on; `prices` are that feed's latest."""
+    competition = Competition(competition_id, config, feed_id=feed_id)
+    competition.restore_from_record(round_=rounds, fills=recorded_fills, accounts=accounts, prices=prices,
+                                    started_at=started_at)
+    return competition
 
 
-def _key(fill: Fill) -> tuple:
-    return (fill.seq, fill.agent_id, fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, fill.realized_pnl, fill.round)
+def _key(fill: Fill) -> tuple[object, ...]:
+    return (fill.seq, fill.agent_id, fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, fill.realized_pnl,
+            fill.round)
 
 
 def _check_same(replayed: Sequence[Fill], recorded: Sequence[Fill]) -> None:
     if len(replayed) != len(recorded):
         raise _diverged(f"replay gave {len(replayed)} fills, {len(recorded)} were recorded")
-    for again, before in zip(replayed, sorted(recorded, key=lambda f: f.seq)):
+    for again, before in zip(replayed, sorted(recorded, key=lambda f: f.seq), strict=True):
         if _key(again) != _key(before):
             raise _diverged(f"fill {before.seq} differs on replay")
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Protocol
 
 from arena.domain.market import QuoteBatch
 
 
-class FeedKind(str, Enum):
+class FeedKind(StrEnum):
     SIMULATED = "SIMULATED"
     REPLAY = "REPLAY"
     LIVE = "LIVE"
@@ -18,6 +18,9 @@ class FeedKind(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class FeedInfo:
+    """What a feed says about itself. `id` names it in stored ticks and in the API."""
+
+    id: str
     kind: FeedKind
     symbols: tuple[str, ...]
     seed: int | None = None

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from collections.abc import Sequence
-
-from arena.engine.config import FeedMode, FeedSpec
 from arena.errors import ArenaError, ErrorCode
 from arena.feeds.base import Feed
 from arena.feeds.replay import ReplayFeed
 from arena.feeds.simulated import SimulatedFeed
+from arena.feeds.spec import FeedMode, FeedSpec
 
 
-def build_feed(spec: FeedSpec, symbols: Sequence[str] = ()) -> Feed:
-    """A simulated or replay feed for ``spec``.
+def build_feed(spec: FeedSpec, symbols: Sequence[str] = (), *, feed_id: str | None = None) -> Feed:
+    """A simulated or replay feed for ``spec``, named ``feed_id`` (default: the spec's label).
 
     Simulation trades ``spec.symbols``, else ``symbols`` (typically the
     competition's), else the default BTC/ETH/SOL set; names without built-in
     parameters get a generic instrument. A replay reads ``spec.paths``, naming
     them ``spec.symbols`` when given (one per path) and from the files otherwise.
     """
+    feed_id = feed_id or spec.label
     if spec.mode is FeedMode.SIM:
         names = tuple(spec.symbols) or tuple(symbols)
         start = datetime.fromisoformat(spec.start) if spec.start else None
-        return SimulatedFeed(names or None, spec.seed, spec.step_seconds, start=start)
+        return SimulatedFeed(names or None, spec.seed, spec.step_seconds, start=start, feed_id=feed_id)
     if spec.mode is FeedMode.REPLAY:
-        return ReplayFeed(spec.paths, spec.symbols or None)
+        return ReplayFeed(spec.paths, spec.symbols or None, feed_id=feed_id)
     raise ArenaError(ErrorCode.INVALID_CONFIG, f"unknown feed mode {spec.mode!r}", "feed")

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from arena.domain.market import QuoteBatch
-from arena.engine.config import SpeedMode, SpeedSpec
+from arena.feeds.spec import SpeedMode, SpeedSpec
 
 logger = logging.getLogger(__name__)
 

@@ -33,7 +33,10 @@ class ReplayFeed:
     The batches are built once; `batches()` just iterates them.
     """
 
-    def __init__(self, paths: Sequence[str | Path], symbols: Sequence[str] | None = None) -> None:
+    def __init__(
+        self, paths: Sequence[str | Path], symbols: Sequence[str] | None = None, *, feed_id: str | None = None
+    ) -> None:
+        """`feed_id` names the feed in stored ticks (default `replay:` and the file names)."""
         if isinstance(paths, (str, Path)):
             paths = (paths,)
         if not paths:
@@ -48,6 +51,7 @@ class ReplayFeed:
         _refuse_shared_symbols(series)
         self._batches = _build_batches(series)
         self._info = FeedInfo(
+            id=feed_id or "replay:" + ",".join(s.source for s in series),
             kind=FeedKind.REPLAY,
             symbols=tuple(s.symbol for s in series),
             sources=tuple(s.source for s in series),

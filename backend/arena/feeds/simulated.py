@@ -79,6 +79,7 @@ class SimulatedFeed:
 1e15, so that absurd parameters cannot overflow).
 
     ``symbols`` may mix `SimSymbol`s and names; a name gets `default_sim_symbol`.
+    ``feed_id`` names the feed in stored ticks (default ``sim:SEED``).
     """
 
     def __init__(
@@ -87,6 +88,7 @@ class SimulatedFeed:
         seed: int,
         step_seconds: float = 60.0,
         start: datetime | None = None,
+        feed_id: str | None = None,
     ) -> None:
         specs = tuple(
             default_sim_symbol(s) if isinstance(s, str) else s for s in (symbols or DEFAULT_SIM_SYMBOLS)
@@ -106,6 +108,7 @@ class SimulatedFeed:
         self._step = timedelta(seconds=step_seconds)
         self._start = start.astimezone(UTC)
         self._info = FeedInfo(
+            id=feed_id or f"sim:{seed}",
             kind=FeedKind.SIMULATED,
             symbols=names,
             seed=seed,

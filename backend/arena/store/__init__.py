@@ -1,9 +1,11 @@
 """Persistence: SQLite through SQLModel/SQLAlchemy (async). Records events, answers reads.
 
-* `db.Database` - the engine, pragmas and sessions
-* `tables` - the rows; `types` - exact Decimal and aware datetime columns
-* `recorder.Recorder` - commits event batches (the first sink)
-* `repository` - reads; `candles` - OHLC aggregation
+* `db.Database` - the engine, pragmas and sessions; `migrations` - the schema's Alembic history,
+  applied by `migrate.upgrade` when the database opens
+* `tables` - the rows; `columns` - exact Decimal and aware datetime column types
+* `recorder.Recorder` - commits event batches (the store sink); `event_rows` maps events to rows
+  and `bulk` writes them
+* reads by noun: `competitions`, `entrants`, `equity`, `fills`, `prices`, `bots`; `candles` - OHLC
 * `rebuild.rebuild_accounts` - accounts replayed from persisted fills
 """
 

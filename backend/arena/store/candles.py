@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from arena.domain.values import ZERO
-from arena.store.types import from_micros
+from arena.store.columns import from_micros
 
 
 @dataclass(frozen=True, slots=True)

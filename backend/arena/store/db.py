@@ -1,4 +1,9 @@
-"""The SQLite database: one async engine, pragmas on every connection, sessions."""
+"""The SQLite database: one async engine, pragmas on every connection, sessions.
+
+Transactions are the driver's own BEGIN ... COMMIT, emitted by SQLAlchemy (the sqlite3
+module's implicit transactions are off): DDL in a migration is transactional too, so a
+migration that fails leaves the schema as it was.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,10 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel
+from sqlalchemy.engine import Connection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-import arena.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from arena.store import migrate
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +45,8 @@ def _is_memory(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
-def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # no implicit BEGINs: SQLAlchemy's `begin` event emits them
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -49,6 +55,10 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
+
+
+def _begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -60,7 +70,8 @@ class Database:
         if _is_memory(self.url):
             options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty db
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
-        event.listen(self.engine.sync_engine, "connect", _set_pragmas)
+        event.listen(self.engine.sync_engine, "connect", _on_connect)
+        event.listen(self.engine.sync_engine, "begin", _begin)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @classmethod
@@ -73,11 +84,11 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r})"
 
-    async def init(self) -> None:
-        """Create any missing tables and indexes."""
-        async with self.engine.begin() as connection:
-            await connection.run_sync(SQLModel.metadata.create_all)
-        logger.info("database ready at %s", self.url.database)
+    async def init(self) -> migrate.SchemaVersion:
+        """Bring the schema to the code's revision (creating it in a new database)."""
+        version = await migrate.upgrade(self.engine)
+        logger.info("database ready at %s (schema revision %s)", self.url.database, version.after)
+        return version
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -9,8 +9,8 @@ Rules:
 * CompetitionCreated -> a competition row with status IDLE (until a StateChanged)
   and its entrant rows.
 * QuotesReceived -> one price tick row per quote, every tick stored as received
-  (no de-duplication, no sampling), tagged with the event's competition and round
-  (both None for the shared market feed).
+  (no de-duplication, no sampling), tagged with its feed and with the competition and
+  round that played it (both None when no competition was running).
 * OrderFilled -> a fill row; OrderRejected -> a rejection row.
 * RoundCompleted -> one equity row per agent in the leaderboard; competition.round.
 * StateChanged -> competition status; started_at the first time it is RUNNING;
@@ -26,13 +26,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Float, Table, func, insert, literal, update
+from sqlalchemy import Table, func, insert, literal, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,11 +45,12 @@ from arena.domain.events import (
     RoundCompleted,
     StateChanged,
 )
-from arena.store import rows
+from arena.store import event_rows as rows
+from arena.store.bulk import bulk_write
+from arena.store.columns import UTCDateTime
 from arena.store.db import Database
 from arena.store.errors import RecordError
 from arena.store.tables import CompetitionRow, EntrantRow, EquityRow, FillRow, PriceTickRow, RejectionRow
-from arena.store.types import DecimalText, UTCDateTime
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ _EQUITY_KEY = ("agent_id", "round")
 
 
 def _table(model: Any) -> Table:
-    return model.__table__  # type: ignore[no-any-return]
+    return model.__table__  # type: ignore[no-any-return]  # SQLModel declares it untyped
 
 
 @dataclass(slots=True)
@@ -202,83 +201,11 @@ async def _write(session: AsyncSession, plan: _Plan) -> None:
     )
     for model, batch in bulk:
         if batch:
-            await _bulk_write(session, insert(_table(model)), _table(model), batch)
+            await bulk_write(session, insert(_table(model)), _table(model), batch)
     if plan.equity:
-        await _bulk_write(session, _equity_upsert(), _table(EquityRow), list(plan.equity.values()))
+        await bulk_write(session, _equity_upsert(), _table(EquityRow), list(plan.equity.values()))
     for competition_id, patch in plan.patches.items():
         await _patch_competition(session, competition_id, patch)
-
-
-# --- the bulk path ------------------------------------------------------------------------
-#
-# Fast-forward runs write hundreds of thousands of tick and equity rows. SQLAlchemy's
-# executemany spends ~10 µs per row compiling parameters and running every column's bind
-# processor; here each statement is compiled once per (table, columns), every row becomes a
-# tuple with the same conversions (each column type's own bind processor; the two custom
-# types through an exact shortcut, see _converter), and the tuples go to the driver's
-# executemany in the session's transaction. Same SQL, same values, same order.
-
-_compiled: dict[tuple[str, str, tuple[str, ...], str], tuple[str, tuple[str, ...], tuple[Any, ...]]] = {}
-
-
-async def _bulk_write(session: AsyncSession, statement: Any, table: Table, batch: list[rows.Row]) -> None:
-    connection = await session.connection()
-    dialect = connection.dialect
-    columns = tuple(batch[0])
-    key = (table.name, type(statement).__module__, columns, dialect.name)
-    entry = _compiled.get(key)
-    if entry is None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
-        names = tuple(compiled.positiontup or ())
-        entry = _compiled[key] = (compiled.string, names, tuple(_converter(table.c[n].type, dialect) for n in names))
-    sql, names, converters = entry
-    if len(names) != len(columns) or set(names) != set(columns):
-        raise RecordError(f"unexpected columns for {table.name}: {columns}")
-    memo: dict[Any, Any] = {}  # datetimes repeat within a batch (one per round)
-    get = itemgetter(*names)
-    convert = [(i, c) for i, c in enumerate(converters) if c is not None]
-    params = []
-    for row in batch:
-        values = list(get(row))
-        for i, c in convert:
-            values[i] = c(values[i], memo)
-        params.append(tuple(values))
-    await connection.exec_driver_sql(sql, params)
-
-
-def _converter(column_type: Any, dialect: Any) -> Any:
-    """The column's bind processor as (value, memo) -> driver value; None when there is none.
-
-    DecimalText: a finite Decimal becomes str(value), exactly what its processor returns
-    for one (str(Decimal(d)) == str(d)); anything else goes through the processor itself
-    (so ints are converted, and bad values raise the same errors). UTCDateTime: the
-    processor's result, memoized per batch by datetime (equal aware datetimes are the same
-    instant, hence the same microseconds).
-    """
-    process = column_type.bind_processor(dialect)
-    if process is None:
-        return None
-    if isinstance(column_type, DecimalText):
-        def decimal_text(value: Any, memo: dict[Any, Any]) -> Any:
-            if type(value) is Decimal and value.is_finite():
-                return str(value)
-            return process(value)
-
-        return decimal_text
-    if isinstance(column_type, UTCDateTime):
-        def utc_datetime(value: Any, memo: dict[Any, Any]) -> Any:
-            if value is None:
-                return None
-            micros = memo.get(value)
-            if micros is None:
-                micros = memo[value] = process(value)
-            return micros
-
-        return utc_datetime
-    if isinstance(column_type, Float):
-        # floats pass through unchanged (the processor is float()); None and others go through it
-        return lambda value, memo: value if type(value) is float else process(value)
-    return lambda value, memo: process(value)
 
 
 def _equity_upsert() -> Any:

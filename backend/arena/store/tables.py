@@ -4,6 +4,9 @@ Money, prices and quantities are `DecimalText` (exact TEXT); timestamps are
 `UTCDateTime` (aware UTC, stored as integer microseconds). Enum values (status,
 side, error code) are stored as their string values.
 
+Every change here is an Alembic revision in `arena/store/migrations/versions`
+(tests/store/test_migrations.py fails when the two disagree).
+
 Agent ids are the primary key of `entrant`, so they must be unique across all
 competitions (the engine is expected to mint UUID-like ids).
 """
@@ -16,7 +19,7 @@ from decimal import Decimal
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from arena.store.types import DecimalText, UTCDateTime
+from arena.store.columns import DecimalText, UTCDateTime
 
 
 class CompetitionRow(SQLModel, table=True):
@@ -27,6 +30,7 @@ class CompetitionRow(SQLModel, table=True):
     name: str
     status: str = Field(index=True)
     config_json: str  # CompetitionConfig.to_dict() as JSON text
+    feed_id: str | None = None  # the feed it traded (None only for competitions recorded before feeds had ids)
     feed_kind: str
     feed_description: str
     starting_cash: Decimal = Field(sa_type=DecimalText)
@@ -58,15 +62,19 @@ class FillRow(SQLModel, table=True):
         Index("ix_fill_competition_id", "competition_id", "id"),
         Index("ix_fill_agent_id", "agent_id", "id"),
         Index("ix_fill_symbol_id", "symbol", "id"),
+        Index("ix_fill_agent_client_order", "agent_id", "client_order_id"),
         {"sqlite_autoincrement": True},  # trade ids are never reused
     )
 
     id: int | None = Field(default=None, primary_key=True)
     competition_id: str = Field(foreign_key="competition.id")
     agent_id: str = Field(foreign_key="entrant.id")
+    agent_name: str  # the entrant's name, kept with each fill so no read has to look it up
     seq: int  # order of the fill within its competition
     symbol: str
     side: str
+    requested_quantity: Decimal | None = Field(default=None, sa_type=DecimalText)  # the order as asked:
+    requested_notional: Decimal | None = Field(default=None, sa_type=DecimalText)  # one of the two is set
     quantity: Decimal = Field(sa_type=DecimalText)
     price: Decimal = Field(sa_type=DecimalText)
     fee: Decimal = Field(sa_type=DecimalText)
@@ -102,10 +110,14 @@ class EquityRow(SQLModel, table=True):
 
 
 class PriceTickRow(SQLModel, table=True):
+    """A quote as a feed sent it. `feed_id` keeps feeds apart: the shared market (`sim:42`, ...) and
+    each competition's own simulation or replay (`competition:ID`) may use the same symbol names."""
+
     __tablename__ = "price_tick"
-    __table_args__ = (Index("ix_price_tick_symbol_timestamp", "symbol", "timestamp"),)
+    __table_args__ = (Index("ix_price_tick_feed_symbol_timestamp", "feed_id", "symbol", "timestamp"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    feed_id: str
     symbol: str
     price: Decimal = Field(sa_type=DecimalText)
     volume: Decimal | None = Field(default=None, sa_type=DecimalText)

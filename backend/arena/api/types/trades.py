@@ -1,0 +1,70 @@
+"""Trades: fills as the API shows them, live (from events) or stored, and their Relay connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import strawberry
+
+from arena.api.ids import to_global_id
+from arena.api.types.common import Node, PageInfo, SideEnum
+from arena.domain.orders import Fill, Side
+from arena.store.tables import FillRow
+
+
+def trade_global_id(competition_id: str, seq: int) -> str:
+    """A trade is identified by its competition and its sequence number there."""
+    return to_global_id("Trade", f"{competition_id}/{seq}")
+
+
+@strawberry.type
+class Trade(Node):
+    agent_id: strawberry.ID
+    agent_name: str
+    competition_id: strawberry.ID
+    symbol: str
+    side: SideEnum  # type: ignore[valid-type]
+    quantity: Decimal
+    price: Decimal
+    notional: Decimal
+    fee: Decimal
+    realized_pnl: Decimal
+    round: int
+    executed_at: datetime
+    client_order_id: str | None
+
+    @classmethod
+    def from_row(cls, row: FillRow) -> Trade:
+        return cls(
+            id=strawberry.ID(trade_global_id(row.competition_id, row.seq)),
+            agent_id=strawberry.ID(row.agent_id), agent_name=row.agent_name,
+            competition_id=strawberry.ID(row.competition_id),
+            symbol=row.symbol, side=Side(row.side), quantity=row.quantity, price=row.price,
+            notional=row.quantity * row.price, fee=row.fee, realized_pnl=row.realized_pnl,
+            round=row.round, executed_at=row.executed_at, client_order_id=row.client_order_id,
+        )
+
+    @classmethod
+    def from_fill(cls, competition_id: str, fill: Fill) -> Trade:
+        return cls(
+            id=strawberry.ID(trade_global_id(competition_id, fill.seq)),
+            agent_id=strawberry.ID(fill.agent_id), agent_name=fill.agent_name,
+            competition_id=strawberry.ID(competition_id), symbol=fill.symbol, side=fill.side,
+            quantity=fill.quantity, price=fill.price, notional=fill.quantity * fill.price, fee=fill.fee,
+            realized_pnl=fill.realized_pnl, round=fill.round, executed_at=fill.executed_at,
+            client_order_id=fill.client_order_id,
+        )
+
+
+@strawberry.type
+class TradeEdge:
+    cursor: str
+    node: Trade
+
+
+@strawberry.type
+class TradeConnection:
+    edges: list[TradeEdge]
+    page_info: PageInfo
+    total_count: int

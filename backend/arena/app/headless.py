@@ -1,0 +1,90 @@
+"""A headless competition: run to the end, recording everything, and report."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from arena.app.runner import ArenaRunner
+from arena.app.wiring import event_pipeline, prepare_database
+from arena.domain.events import AgentSnapshot, CompetitionFinished, Event, RoundCompleted
+from arena.engine.config import CompetitionConfig
+from arena.store.db import Database
+from arena.store.recorder import Recorder
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    competition_id: str
+    status: str
+    rounds: int
+    agents: int
+    seconds: float
+    leaderboard: tuple[AgentSnapshot, ...]
+    winner_id: str | None
+    fills: int
+
+    @property
+    def bar_steps_per_second(self) -> float:
+        return self.rounds * self.agents / self.seconds if self.seconds > 0 else 0.0
+
+
+class _Progress:
+    """Collects the outcome and calls `on_progress(round, elapsed)` at most every `every` seconds."""
+
+    def __init__(self, on_progress: Callable[[int, float], None] | None, every: float = 2.0) -> None:
+        self.on_progress = on_progress
+        self.every = every
+        self.started = time.perf_counter()
+        self._last = self.started
+        self.last_round = 0
+        self.finished: CompetitionFinished | None = None
+
+    async def __call__(self, events: Sequence[Event]) -> None:
+        for event in events:
+            if isinstance(event, RoundCompleted):
+                self.last_round = event.round
+            elif isinstance(event, CompetitionFinished):
+                self.finished = event
+        now = time.perf_counter()
+        if self.on_progress and now - self._last >= self.every:
+            self._last = now
+            self.on_progress(self.last_round, now - self.started)
+
+
+async def run_headless(
+    config: CompetitionConfig,
+    db_path: str | None,
+    on_progress: Callable[[int, float], None] | None = None,
+) -> RunReport:
+    database = Database.from_path(db_path) if db_path else None
+    recorder: Recorder | None = None
+    if database is not None:
+        await prepare_database(database)
+        recorder = Recorder(database)
+    progress = _Progress(on_progress)
+    runner = ArenaRunner(event_pipeline(recorder, extra=[progress]))
+    try:
+        started = time.perf_counter()
+        competition = await runner.start(config)
+        loop_task = asyncio.create_task(runner.run())
+        await runner.finished.wait()
+        runner.request_shutdown()
+        await loop_task
+        seconds = time.perf_counter() - started
+    finally:
+        if database is not None:
+            await database.close()
+    finished = progress.finished
+    return RunReport(
+        competition_id=competition.id,
+        status=competition.status.value,
+        rounds=competition.round,
+        agents=len(competition.entrants),
+        seconds=seconds,
+        leaderboard=finished.leaderboard if finished else competition.leaderboard(),
+        winner_id=finished.winner_id if finished else None,
+        fills=recorder.fills_persisted if recorder else sum(e.account.trade_count for e in competition.entrants.values()),
+    )

@@ -1,0 +1,90 @@
+"""Read models for the API: the live competition from the runner's memory (always current),
+anything else from the store. Everything here returns domain values; the API shapes them."""
+
+from __future__ import annotations
+
+from arena.app.runner import ArenaRunner
+from arena.domain.account import Account, MarkedPosition, mark_positions
+from arena.domain.events import AgentSnapshot, EntrantInfo
+from arena.domain.market import Quote
+from arena.engine.competition import Competition
+from arena.store import competitions, entrants, equity, prices
+from arena.store.db import Database
+from arena.store.rebuild import rebuild_accounts
+
+
+class ArenaReader:
+    def __init__(self, runner: ArenaRunner, db: Database) -> None:
+        self.runner = runner
+        self.db = db
+
+    def live(self, competition_id: str | None = None) -> Competition | None:
+        """The runner's competition (if it is `competition_id`, when given)."""
+        live = self.runner.competition
+        if live is not None and (competition_id is None or live.id == competition_id):
+            return live
+        return None
+
+    async def current_competition_id(self) -> str | None:
+        """The runner's competition, else the newest recorded one."""
+        live = self.runner.competition
+        if live is not None:
+            return live.id
+        rows = await competitions.list_competitions(self.db, limit=1)
+        return rows[0].id if rows else None
+
+    async def standings(self, competition_id: str) -> list[AgentSnapshot]:
+        """The agents of a competition ranked by equity: live, or as last recorded (their opening
+        standing for agents that have no recorded round)."""
+        live = self.live(competition_id)
+        if live is not None:
+            return list(live.leaderboard())
+        row = await competitions.get_competition(self.db, competition_id)
+        if row is None:
+            return []
+        recorded = {s.agent_id: s for s in await equity.latest_standings(self.db, competition_id)}
+        known = list(recorded.values())
+        for entrant in await entrants.list_entrants(self.db, competition_id):
+            if entrant.agent_id not in recorded:
+                known.append(AgentSnapshot.opening(entrant, row.starting_cash, rank=len(known) + 1))
+        return known
+
+    async def entrant(self, agent_id: str) -> tuple[str, EntrantInfo] | None:
+        """(competition id, entrant) of an agent."""
+        live = self.runner.competition
+        if live is not None and agent_id in live.entrants:
+            return live.id, live.entrants[agent_id].info
+        return await entrants.get_entrant(self.db, agent_id)
+
+    async def positions(self, competition_id: str) -> dict[str, list[MarkedPosition]]:
+        """Every agent's open positions, marked at the competition's latest (or last) prices."""
+        live = self.live(competition_id)
+        if live is not None:
+            return {agent_id: mark_positions(e.account, live.prices) for agent_id, e in live.entrants.items()}
+        row = await competitions.get_competition(self.db, competition_id)
+        if row is None:
+            return {}
+        accounts = await rebuild_accounts(self.db, competition_id)
+        marks = await prices.final_prices(self.db, competition_id)
+        return {
+            agent_id: mark_positions(accounts.get(agent_id) or Account.open(row.starting_cash), marks)
+            for agent_id in accounts
+        }
+
+    async def wins_by_name(self) -> dict[str, int]:
+        return await entrants.wins_by_agent_name(self.db)
+
+    def current_feed_id(self) -> str | None:
+        info = self.runner.feed_info
+        return info.id if info else None
+
+    async def latest_quotes(self, feed_id: str | None = None) -> list[Quote]:
+        """The latest quote per symbol of a feed (default: the one playing): from memory while it
+        plays, else as last stored."""
+        feed_id = feed_id or self.current_feed_id()
+        if feed_id is None:
+            return []
+        live = self.runner.prices.quotes(feed_id)
+        if live:
+            return live
+        return await prices.latest_quotes(self.db, feed_id)

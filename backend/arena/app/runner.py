@@ -1,0 +1,307 @@
+"""The arena runner: plays the current feed in paced rounds, owns the competition's life cycle and
+hands every event to the outbox, which records it before anyone else sees it.
+
+Commands (start, pause, resume, stop, bot orders) are methods; they run on the same event loop
+between rounds, so a round is never interleaved with a command. Pausing a competition that
+trades the shared market feed stops its trades while prices go on; pausing one that owns its
+feed (a replay) pauses that feed too. While the store refuses writes, no round is played and
+commands are refused with STORE_UNAVAILABLE; play goes on, with no gap, once it takes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+
+from arena.app.bot_orders import BotOrders, Outcome
+from arena.app.clock import Clock, RunningTime, utc_now
+from arena.app.outbox import EventOutbox
+from arena.app.prices import LatestPrices
+from arena.app.sources import Source, Sources
+from arena.domain.events import CompetitionStatus, Event, QuotesReceived
+from arena.domain.market import QuoteBatch
+from arena.domain.orders import OrderIntent
+from arena.engine.competition import ACTIVE_STATES, Competition, own_feed_id
+from arena.engine.config import CompetitionConfig
+from arena.errors import ArenaError, ErrorCode
+from arena.feeds.base import Feed, FeedInfo
+from arena.feeds.factory import build_feed
+from arena.feeds.spec import FeedMode, FeedSpec, SpeedSpec
+
+logger = logging.getLogger(__name__)
+
+FeedBuilder = Callable[..., Feed]
+
+
+class ArenaRunner:
+    def __init__(
+        self,
+        outbox: EventOutbox,
+        *,
+        market_feed: Feed | None = None,
+        market_speed: SpeedSpec = SpeedSpec(),
+        clock: Clock = utc_now,
+        feed_builder: FeedBuilder = build_feed,
+        orders: BotOrders | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.sources = Sources(market_feed, market_speed)
+        self.prices = LatestPrices()
+        self.orders = orders or BotOrders()
+        self.competition: Competition | None = None
+        self.running_time = RunningTime()
+        self.finished = asyncio.Event()  # set when a competition ends (headless runs wait for it)
+        self.idle = asyncio.Event()  # set while the loop has nothing to play (no feed, or its feed is paused)
+        self.rounds_total = 0
+        self.last_error: str | None = None  # the latest unexpected failure in the loop, for /health
+        self._clock = clock
+        self._feed_builder = feed_builder
+        self._wakeup = asyncio.Event()
+        self._stop_requested = asyncio.Event()
+        self._stopping = False
+
+    # --- what the API reads --------------------------------------------------------
+
+    @property
+    def status(self) -> CompetitionStatus:
+        return self.competition.status if self.competition else CompetitionStatus.IDLE
+
+    @property
+    def feed_info(self) -> FeedInfo | None:
+        source = self.sources.current
+        return source.info if source else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.competition is not None and self.competition.status in ACTIVE_STATES
+
+    # --- commands -------------------------------------------------------------------
+
+    async def start(self, config: CompetitionConfig, *, competition_id: str | None = None) -> Competition:
+        self._refuse_while_store_refuses()
+        if self.is_active:
+            raise ArenaError(ErrorCode.ALREADY_RUNNING, "a competition is already running; stop it first")
+        config = config.validated()
+        competition_id = competition_id or uuid.uuid4().hex[:12]
+        own: Source | None = None
+        symbols = config.symbols
+        if config.feed is not None:
+            if config.feed.mode is FeedMode.SIM and config.feed.start is None:
+                # pin the simulation's clock so that a resume after a crash replays the same ticks
+                start = self._clock().replace(microsecond=0).isoformat()
+                config = replace(config, feed=replace(config.feed, start=start))
+            assert config.feed is not None
+            feed = self.open_feed(config.feed, config.symbols, own_feed_id(competition_id))
+            if config.feed.mode is FeedMode.REPLAY:
+                symbols = feed.info.symbols  # a replay names its own symbols
+                config = replace(config, symbols=symbols)
+            own = Source.open(feed, config.speed, owned=True)
+        else:
+            self._check_market_symbols(symbols)
+        source = own or self.sources.market
+        assert source is not None
+        competition = Competition(competition_id, config, symbols=symbols, feed_id=source.info.id)
+        now = self._clock()
+        if own is not None:
+            self.sources.play_own(own)
+        self.competition = competition
+        self.running_time.reset()
+        self.running_time.start()
+        self.finished.clear()
+        info = source.info
+        self._emit(competition, [competition.created_event(info.id, info.kind.value, info.description, now),
+                                 competition.transition(CompetitionStatus.RUNNING, now, "started")])
+        await self.outbox.flush()
+        self._wakeup.set()
+        logger.info("competition %s (%s) started on %s", competition.id, config.name, info.description)
+        return competition
+
+    async def pause(self) -> Competition:
+        self._refuse_while_store_refuses()
+        competition = self._require_competition()
+        self._emit(competition, competition.leave_running(CompetitionStatus.PAUSED, self._clock(), "paused by operator"))
+        self.running_time.stop()
+        await self.outbox.flush()
+        return competition
+
+    async def resume(self) -> Competition:
+        self._refuse_while_store_refuses()
+        competition = self._require_competition()
+        self._emit(competition, [competition.transition(CompetitionStatus.RUNNING, self._clock(), "resumed by operator")])
+        self.running_time.start()
+        if self.sources.own is not None:
+            self.sources.own.pacer.reset()
+        await self.outbox.flush()
+        self._wakeup.set()
+        return competition
+
+    async def stop(self) -> Competition:
+        self._refuse_while_store_refuses()
+        competition = self._require_competition()
+        if competition.status not in ACTIVE_STATES:
+            raise ArenaError(ErrorCode.NOT_RUNNING, f"competition is {competition.status.value}")
+        await self._end(CompetitionStatus.STOPPED, "stopped by operator")
+        return competition
+
+    async def resume_restored(
+        self, competition: Competition, feed: Feed | None, batches: Iterator[QuoteBatch] | None
+    ) -> Competition:
+        """Continue an INTERRUPTED competition rebuilt by `arena.app.resume` (own feed: `feed` and its
+        `batches`, positioned after the recorded rounds; shared feed: None)."""
+        self._refuse_while_store_refuses()
+        if self.is_active:
+            raise ArenaError(ErrorCode.ALREADY_RUNNING, "a competition is already running; stop it first")
+        if feed is not None:
+            self.sources.play_own(Source.open(feed, competition.config.speed, owned=True, batches=batches))
+        elif self.sources.market is None:
+            raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed to continue on", "feed")
+        self.competition = competition
+        self.running_time.reset()  # the duration counts again from here: the time before the crash is not known
+        self.running_time.start()
+        self.finished.clear()
+        reason = f"resumed after interruption at round {competition.round}"
+        self._emit(competition, [competition.transition(CompetitionStatus.RUNNING, self._clock(), reason)])
+        await self.outbox.flush()
+        self._wakeup.set()
+        return competition
+
+    async def submit_order(self, agent_id: str, intent: OrderIntent) -> asyncio.Future[Outcome]:
+        """Queue an external (bot) order for the start of the next round (see `arena.app.bot_orders`)."""
+        self._refuse_while_store_refuses()
+        return await self.orders.submit(self._require_competition(), agent_id, intent)
+
+    def request_shutdown(self) -> None:
+        """Finish the current round, flush, and leave `run()`."""
+        self._stopping = True
+        self._stop_requested.set()
+        self._wakeup.set()
+
+    # --- the loop -------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Play rounds until shutdown is requested."""
+        try:
+            while not self._stopping:
+                if not self.outbox.healthy:
+                    await self.outbox.flush_until_stored(self._stop_requested)
+                    continue
+                source = self.sources.current
+                if source is None or self._feed_paused(source):
+                    await self._sleep_until_woken()
+                    continue
+                batch = next(source.batches, None)
+                if batch is None:
+                    await self._source_exhausted(source)
+                    continue
+                await source.wait_for_turn(batch, self._stop_requested)
+                if self._stopping:
+                    break
+                if self._feed_paused(source) or source is not self.sources.current:
+                    continue  # paused or switched while we waited: this batch is not played
+                try:
+                    self._play(source, batch)
+                    if self.outbox.due(source.max_speed):
+                        await self.outbox.flush()
+                    await self._check_duration()
+                except Exception as exc:  # keep the market going; /health reports the failure
+                    logger.exception("round failed")
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            if not await self.outbox.flush():
+                logger.error("stopped with %d events that the store did not take", self.outbox.pending)
+
+    def _play(self, source: Source, batch: QuoteBatch) -> None:
+        self.prices.update(source.info.id, batch)
+        competition = self.competition
+        if competition is not None and competition.status is CompetitionStatus.RUNNING:
+            self._emit(competition, competition.play_round(batch))
+            self.rounds_total += 1
+            if competition.config.rounds is not None and competition.round >= competition.config.rounds:
+                self._emit(competition, competition.finish(CompetitionStatus.FINISHED, self._clock(), "all rounds played"))
+                self._ended()
+        else:
+            self.outbox.add([QuotesReceived(source.info.id, None, None, batch)])
+        self.outbox.round_played()
+
+    async def _check_duration(self) -> None:
+        competition = self.competition
+        if competition is None or competition.status is not CompetitionStatus.RUNNING:
+            return
+        if competition.config.duration_s is not None and self.running_time.seconds >= competition.config.duration_s:
+            await self._end(CompetitionStatus.FINISHED, "duration reached")
+
+    async def _source_exhausted(self, source: Source) -> None:
+        if source.owned and self.is_active:
+            await self._end(CompetitionStatus.FINISHED, "feed data ran out")
+        elif source is self.sources.market:
+            logger.info("market feed %s ran out", source.info.description)
+            self.sources.market_ran_out()
+
+    async def _end(self, status: CompetitionStatus, reason: str) -> None:
+        competition = self._require_competition()
+        self._emit(competition, competition.finish(status, self._clock(), reason))
+        self._ended()
+        await self.outbox.flush()
+
+    def _ended(self) -> None:
+        self.running_time.stop()
+        self.sources.end_own()
+        self.finished.set()
+        self._wakeup.set()
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _emit(self, competition: Competition, events: Sequence[Event]) -> None:
+        self.outbox.add(events)
+        self.outbox.add_outcomes(competition.take_outcomes())
+
+    def open_feed(self, spec: FeedSpec, symbols: Sequence[str], feed_id: str) -> Feed:
+        """Build a feed; a file that cannot be opened is refused with FEED_ERROR."""
+        try:
+            return self._feed_builder(spec, symbols, feed_id=feed_id)
+        except ArenaError:
+            raise
+        except OSError as exc:
+            raise ArenaError(ErrorCode.FEED_ERROR, f"cannot open feed: {exc}", "feed") from None
+
+    def _check_market_symbols(self, symbols: Sequence[str]) -> None:
+        market = self.sources.market
+        if market is None:
+            raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed: give the competition a feed", "feed")
+        unknown = set(symbols) - set(market.info.symbols)
+        if unknown:
+            raise ArenaError(
+                ErrorCode.UNKNOWN_SYMBOL,
+                f"the market feed has no {', '.join(sorted(unknown))}; it has {', '.join(market.info.symbols)}",
+                "symbols",
+            )
+
+    def _feed_paused(self, source: Source) -> bool:
+        return source.owned and self.status is CompetitionStatus.PAUSED
+
+    async def _sleep_until_woken(self) -> None:
+        self._wakeup.clear()
+        source = self.sources.current
+        if self._stopping or (source is not None and not self._feed_paused(source)):
+            return
+        self.idle.set()
+        try:
+            await self._wakeup.wait()
+        finally:
+            self.idle.clear()
+
+    def _require_competition(self) -> Competition:
+        if self.competition is None:
+            raise ArenaError(ErrorCode.NO_COMPETITION, "no competition has been started")
+        return self.competition
+
+    def _refuse_while_store_refuses(self) -> None:
+        failure = self.outbox.failure
+        if failure is not None:
+            raise ArenaError(
+                ErrorCode.STORE_UNAVAILABLE,
+                f"the database is not taking writes ({failure.reason}); play resumes once it does",
+            )

@@ -1,0 +1,68 @@
+"""Where the arena's batches come from: the shared market feed, or the running competition's own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from arena.domain.market import QuoteBatch
+from arena.feeds.base import Feed, FeedInfo
+from arena.feeds.pacing import Pacer
+from arena.feeds.spec import SpeedSpec
+
+
+@dataclass(slots=True)
+class Source:
+    feed: Feed
+    batches: Iterator[QuoteBatch]
+    pacer: Pacer
+    owned: bool  # owned by the current competition (it ends with it, and pauses with it)
+
+    @classmethod
+    def open(cls, feed: Feed, speed: SpeedSpec, *, owned: bool, batches: Iterator[QuoteBatch] | None = None) -> Source:
+        """`batches` continues an iterator already under way (a resumed replay); by default the feed starts over."""
+        return cls(feed, batches if batches is not None else feed.batches(), Pacer(speed), owned)
+
+    @property
+    def info(self) -> FeedInfo:
+        return self.feed.info
+
+    @property
+    def max_speed(self) -> bool:
+        return self.pacer.speed.is_max
+
+    async def wait_for_turn(self, batch: QuoteBatch, interrupt: asyncio.Event) -> None:
+        """Wait until `batch` is due, but wake at once when `interrupt` is set (a long interval must not
+        delay a shutdown)."""
+        if self.max_speed:
+            await self.pacer.wait(batch)
+            return
+        pacing = asyncio.ensure_future(self.pacer.wait(batch))
+        interrupted = asyncio.ensure_future(interrupt.wait())
+        try:
+            await asyncio.wait({pacing, interrupted}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pacing, interrupted):
+                task.cancel()
+
+
+class Sources:
+    """The shared market feed runs from start; a competition with its own feed plays that one instead."""
+
+    def __init__(self, market: Feed | None = None, market_speed: SpeedSpec = SpeedSpec()) -> None:
+        self.market = Source.open(market, market_speed, owned=False) if market is not None else None
+        self.own: Source | None = None
+
+    @property
+    def current(self) -> Source | None:
+        return self.own or self.market
+
+    def play_own(self, source: Source) -> None:
+        self.own = source
+
+    def end_own(self) -> None:
+        self.own = None
+
+    def market_ran_out(self) -> None:
+        self.market = None

@@ -1,0 +1,41 @@
+"""Turns recorded engine events into pub/sub messages (a sink that runs after the store)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from arena.broker.pubsub import PubSub
+from arena.broker.topics import EVENTS, LEADERBOARD, PRICES, TRADES
+from arena.domain.events import (
+    CompetitionCreated,
+    CompetitionFinished,
+    Event,
+    OrderFilled,
+    OrderRejected,
+    QuotesReceived,
+    RoundCompleted,
+    StateChanged,
+)
+
+
+class Publisher:
+    def __init__(self, pubsub: PubSub) -> None:
+        self.pubsub = pubsub
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        publish = self.pubsub.publish
+        for event in events:
+            if isinstance(event, QuotesReceived):
+                publish(PRICES, event.batch)
+            elif isinstance(event, OrderFilled):
+                publish(TRADES, event)
+            elif isinstance(event, RoundCompleted):
+                publish(LEADERBOARD, event)
+                publish(EVENTS, event)
+            elif isinstance(event, CompetitionFinished):
+                publish(LEADERBOARD, event)
+                publish(EVENTS, event)
+            elif isinstance(event, CompetitionCreated):
+                publish(LEADERBOARD, event)
+            elif isinstance(event, (StateChanged, OrderRejected)):
+                publish(EVENTS, event)

@@ -1,0 +1,76 @@
+"""Competitions in the store: reads, newest first with keyset paging, and marking crashed ones.
+
+Pagination is keyset-based on (created_at, id), so pages stay stable while new rows are inserted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import col, select
+
+from arena.domain.events import CompetitionStatus
+from arena.errors import ArenaError, ErrorCode
+from arena.store.db import Database
+from arena.store.sessions import Source, check_limit, session_of
+from arena.store.tables import CompetitionRow
+
+_LIVE = (CompetitionStatus.RUNNING.value, CompetitionStatus.PAUSED.value)
+
+
+def _status(value: CompetitionStatus | str) -> str:
+    try:
+        return CompetitionStatus(value).value
+    except ValueError:
+        raise ArenaError(ErrorCode.INVALID_INPUT, f"unknown competition status {value!r}", "status") from None
+
+
+async def mark_interrupted(db: Database) -> list[str]:
+    """Competitions a crash left RUNNING or PAUSED become INTERRUPTED; returns their ids (sorted).
+
+    The one write outside the recorder: it runs at start, before the runner records anything.
+    """
+    table = CompetitionRow.__table__  # type: ignore[attr-defined]
+    async with db.session() as session, session.begin():
+        result = await session.exec(
+            update(table)
+            .where(table.c.status.in_(_LIVE))
+            .values(status=CompetitionStatus.INTERRUPTED.value)
+            .returning(table.c.id)
+        )
+        return sorted(result.scalars().all())
+
+
+async def get_competition(source: Source, competition_id: str) -> CompetitionRow | None:
+    async with session_of(source) as session:
+        return await session.get(CompetitionRow, competition_id)
+
+
+async def list_competitions(
+    source: Source,
+    *,
+    status: CompetitionStatus | str | None = None,
+    limit: int = 20,
+    after_id: str | None = None,
+) -> list[CompetitionRow]:
+    """Newest first. `after_id` is the id of the last competition of the previous page."""
+    check_limit(limit)
+    async with session_of(source) as session:
+        query = select(CompetitionRow)
+        if status is not None:
+            query = query.where(CompetitionRow.status == _status(status))
+        if after_id is not None:
+            cursor = await session.get(CompetitionRow, after_id)
+            if cursor is None:
+                raise ArenaError(ErrorCode.NOT_FOUND, f"no competition {after_id!r}", "after")
+            created = col(CompetitionRow.created_at)
+            query = query.where(
+                or_(created < cursor.created_at, and_(created == cursor.created_at, col(CompetitionRow.id) < after_id))
+            )
+        query = query.order_by(col(CompetitionRow.created_at).desc(), col(CompetitionRow.id).desc()).limit(limit)
+        return list((await session.exec(query)).all())
+
+
+async def last_round(source: Source, competition_id: str) -> int | None:
+    """The last completed round of a competition (0 before the first), None if unknown."""
+    async with session_of(source) as session:
+        return (await session.exec(select(CompetitionRow.round).where(CompetitionRow.id == competition_id))).first()

@@ -1,0 +1,63 @@
+"""Equity rows: each agent's standing after each round, read back as domain `AgentSnapshot`s."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func
+from sqlmodel import col, select
+
+from arena.domain.events import STANDING_FIELDS, AgentKind, AgentSnapshot, AgentStatus
+from arena.store.sessions import Source, check_limit, session_of
+from arena.store.tables import EntrantRow, EquityRow
+
+
+def snapshot_of(row: EquityRow, entrant: EntrantRow) -> AgentSnapshot:
+    values = {name: getattr(row, name) for name in STANDING_FIELDS}
+    values["status"] = AgentStatus(row.status)
+    return AgentSnapshot(agent_id=entrant.id, name=entrant.name, strategy=entrant.strategy,
+                         kind=AgentKind(entrant.kind), **values)
+
+
+async def latest_standings(source: Source, competition_id: str) -> list[AgentSnapshot]:
+    """Each agent's latest standing: those of a finished or interrupted competition.
+
+    Sorted by rank; an agent whose rows stop early (it left the leaderboard) comes after
+    those seen in later rounds. Agents with no row yet (before round 1) are not included.
+    """
+    async with session_of(source) as session:
+        latest = (
+            select(EquityRow.agent_id, func.max(EquityRow.round).label("round"))
+            .where(EquityRow.competition_id == competition_id)
+            .group_by(col(EquityRow.agent_id))
+            .subquery()
+        )
+        query = (
+            select(EquityRow, EntrantRow)
+            .join(latest, and_(col(EquityRow.agent_id) == latest.c.agent_id, col(EquityRow.round) == latest.c.round))
+            .join(EntrantRow, col(EntrantRow.id) == col(EquityRow.agent_id))
+            .order_by(col(EquityRow.round).desc(), col(EquityRow.rank), col(EquityRow.agent_id))
+        )
+        return [snapshot_of(row, entrant) for row, entrant in (await session.exec(query)).all()]
+
+
+async def equity_history(
+    source: Source,
+    agent_id: str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 1000,
+) -> list[EquityRow]:
+    """An agent's equity rows with `since <= at < until`, oldest first; the latest `limit` of them."""
+    check_limit(limit)
+    async with session_of(source) as session:
+        query = select(EquityRow).where(EquityRow.agent_id == agent_id)
+        if since is not None:
+            query = query.where(col(EquityRow.at) >= since)
+        if until is not None:
+            query = query.where(col(EquityRow.at) < until)
+        query = query.order_by(col(EquityRow.round).desc()).limit(limit)
+        found = list((await session.exec(query)).all())
+        found.reverse()
+        return found

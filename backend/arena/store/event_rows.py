@@ -1,0 +1,129 @@
+"""Pure mapping from domain events to row dicts for bulk inserts (no I/O)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from operator import attrgetter
+from typing import Any
+
+from arena.domain.events import STANDING_FIELDS, AgentSnapshot, CompetitionCreated, CompetitionStatus, QuotesReceived
+from arena.domain.orders import Fill, Rejection
+
+Row = dict[str, Any]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def to_json(value: Any) -> str:
+    """Deterministic JSON text (sorted keys; Decimals as strings)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default)
+
+
+def competition_row(event: CompetitionCreated) -> Row:
+    return {
+        "id": event.competition_id,
+        "name": event.name,
+        "status": CompetitionStatus.IDLE.value,
+        "config_json": to_json(event.config),
+        "feed_id": event.feed_id,
+        "feed_kind": event.feed_kind,
+        "feed_description": event.feed_description,
+        "starting_cash": event.starting_cash,
+        "created_at": event.at,
+        "started_at": None,
+        "ended_at": None,
+        "round": 0,
+        "winner_agent_id": None,
+    }
+
+
+def entrant_rows(event: CompetitionCreated) -> list[Row]:
+    return [
+        {
+            "id": entrant.agent_id,
+            "competition_id": event.competition_id,
+            "name": entrant.name,
+            "strategy": entrant.strategy,
+            "kind": entrant.kind.value,
+            "params_json": to_json(entrant.params),
+            "slot": entrant.slot,
+        }
+        for entrant in event.entrants
+    ]
+
+
+def tick_rows(event: QuotesReceived) -> list[Row]:
+    return [
+        {
+            "feed_id": event.feed_id,
+            "symbol": quote.symbol,
+            "price": quote.price,
+            "volume": quote.volume,
+            "change_pct": quote.change_pct,
+            "timestamp": quote.timestamp,
+            "competition_id": event.competition_id,
+            "round": event.round,
+        }
+        for quote in event.batch.quotes
+    ]
+
+
+def fill_row(competition_id: str, fill: Fill) -> Row:
+    return {
+        "competition_id": competition_id,
+        "agent_id": fill.agent_id,
+        "agent_name": fill.agent_name,
+        "seq": fill.seq,
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "requested_quantity": fill.intent.quantity,
+        "requested_notional": fill.intent.notional,
+        "quantity": fill.quantity,
+        "price": fill.price,
+        "fee": fill.fee,
+        "realized_pnl": fill.realized_pnl,
+        "round": fill.round,
+        "executed_at": fill.executed_at,
+        "client_order_id": fill.client_order_id,
+    }
+
+
+def rejection_row(competition_id: str, rejection: Rejection) -> Row:
+    intent = rejection.intent
+    return {
+        "competition_id": competition_id,
+        "agent_id": rejection.agent_id,
+        "symbol": intent.symbol,
+        "side": intent.side.value,
+        "quantity": intent.quantity,
+        "notional": intent.notional,
+        "client_order_id": intent.client_order_id,
+        "code": rejection.code.value,
+        "reason": rejection.reason,
+        "round": rejection.round,
+        "at": rejection.at,
+    }
+
+
+_STANDING = attrgetter(*STANDING_FIELDS)
+_EQUITY_KEYS = ("agent_id", "round", "competition_id", "at", *STANDING_FIELDS)
+
+
+def equity_row(competition_id: str, round_: int, at: datetime, snapshot: AgentSnapshot) -> Row:
+    """The standing's own fields (`STANDING_FIELDS`), keyed by agent and round."""
+    row = dict(zip(_EQUITY_KEYS, (snapshot.agent_id, round_, competition_id, at, *_STANDING(snapshot)), strict=True))
+    row["status"] = snapshot.status.value
+    return row

@@ -1,0 +1,107 @@
+"""Fills in the store: keyset pages on the global fill id, counts, and fills as domain values."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, func
+from sqlmodel import col, select
+
+from arena.domain.orders import Fill, OrderIntent, Side
+from arena.store.sessions import Source, check_limit, session_of
+from arena.store.tables import FillRow
+
+_STREAM_CHUNK = 5_000
+
+
+def fill_of(row: FillRow) -> Fill:
+    intent = OrderIntent(row.symbol, Side(row.side), quantity=row.requested_quantity, notional=row.requested_notional,
+                         client_order_id=row.client_order_id)
+    return Fill(agent_id=row.agent_id, agent_name=row.agent_name, intent=intent, side=Side(row.side),
+                quantity=row.quantity, price=row.price, fee=row.fee, realized_pnl=row.realized_pnl, round=row.round,
+                executed_at=row.executed_at, seq=row.seq)
+
+
+def _filters(competition_id: str | None, agent_id: str | None, symbol: str | None) -> list[ColumnElement[bool]]:
+    filters: list[ColumnElement[bool]] = []
+    if competition_id is not None:
+        filters.append(col(FillRow.competition_id) == competition_id)
+    if agent_id is not None:
+        filters.append(col(FillRow.agent_id) == agent_id)
+    if symbol is not None:
+        filters.append(col(FillRow.symbol) == symbol)
+    return filters
+
+
+async def list_fills(
+    source: Source,
+    *,
+    competition_id: str | None = None,
+    agent_id: str | None = None,
+    symbol: str | None = None,
+    before_id: int | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+    newest_first: bool = True,
+) -> list[FillRow]:
+    """Fills with `after_id < id < before_id`, keyset-paginated on the fill id.
+
+    The page is the `limit` fills next to the cursor given: next to `after_id` when
+    only `after_id` is given (the page just newer than it), otherwise next to
+    `before_id` (the page just older than it), or the newest (`newest_first`) /
+    oldest fills without cursors. The page is returned newest first or oldest first.
+    Walk older with `before_id=page[-1].id` (newest first), newer with
+    `after_id=page[0].id`; ids never change, so pages have no gaps or duplicates.
+    """
+    check_limit(limit)
+    filters = _filters(competition_id, agent_id, symbol)
+    ascending = not newest_first
+    if after_id is not None:
+        filters.append(col(FillRow.id) > after_id)
+        ascending = True  # anchored at after_id: the fills just newer than it
+    if before_id is not None:
+        filters.append(col(FillRow.id) < before_id)
+        ascending = False  # anchored at before_id: the fills just older than it
+    order = col(FillRow.id).asc() if ascending else col(FillRow.id).desc()
+    async with session_of(source) as session:
+        found = list((await session.exec(select(FillRow).where(*filters).order_by(order).limit(limit))).all())
+    if ascending == newest_first:
+        found.reverse()
+    return found
+
+
+async def count_fills(
+    source: Source,
+    *,
+    competition_id: str | None = None,
+    agent_id: str | None = None,
+    symbol: str | None = None,
+) -> int:
+    async with session_of(source) as session:
+        query = select(func.count()).select_from(FillRow).where(*_filters(competition_id, agent_id, symbol))
+        return (await session.exec(query)).one()
+
+
+async def get_fill(source: Source, competition_id: str, seq: int) -> FillRow | None:
+    """One fill by its competition and sequence number (its stable identity)."""
+    statement = select(FillRow).where(FillRow.competition_id == competition_id, FillRow.seq == seq)
+    async with session_of(source) as session:
+        return (await session.exec(statement)).first()
+
+
+async def fill_by_client_order_id(source: Source, agent_id: str, client_order_id: str) -> Fill | None:
+    """The fill an agent's order with this client order id became, if any (agent ids are unique)."""
+    statement = select(FillRow).where(FillRow.agent_id == agent_id, FillRow.client_order_id == client_order_id)
+    async with session_of(source) as session:
+        row = (await session.exec(statement.limit(1))).first()
+    return None if row is None else fill_of(row)
+
+
+async def competition_fills(source: Source, competition_id: str) -> list[Fill]:
+    """Every fill of a competition in sequence order (what recovery replays against)."""
+    statement = (
+        select(FillRow)
+        .where(FillRow.competition_id == competition_id)
+        .order_by(col(FillRow.seq))
+        .execution_options(yield_per=_STREAM_CHUNK)
+    )
+    async with session_of(source) as session:
+        return [fill_of(row) async for row in await session.stream_scalars(statement)]

@@ -1,0 +1,83 @@
+"""Bringing a database's schema to the code's: Alembic revisions, applied when the store opens.
+
+A database made before the arena had migrations (its tables, no `alembic_version`) is taken to
+be at the baseline and upgraded from there, so users keep their history. A database at a
+revision this code does not know (made by a newer arena) is refused, untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from arena.store.errors import StoreError
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BASELINE = "0001"
+_BASELINE_TABLE = "competition"  # present in every database the arena ever made
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaVersion:
+    before: str | None  # None: a new, empty database
+    after: str
+
+    @property
+    def upgraded(self) -> bool:
+        return self.before != self.after
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> SchemaVersion:
+    async with engine.begin() as connection:
+        return await connection.run_sync(_upgrade, revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as connection:
+        return await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+
+def _upgrade(connection: Connection, revision: str) -> SchemaVersion:
+    config = alembic_config(connection)
+    script = ScriptDirectory.from_config(config)
+    before = MigrationContext.configure(connection).get_current_revision()
+    if before is None and _BASELINE_TABLE in inspect(connection).get_table_names():
+        logger.info("database made before migrations: taking it as revision %s", BASELINE)
+        command.stamp(config, BASELINE)
+        before = BASELINE
+    if before is not None and before not in {s.revision for s in script.walk_revisions()}:
+        raise StoreError(
+            f"the database is at schema revision {before!r}, which this version of the arena does not know "
+            f"(its newest is {script.get_current_head()!r}): it was written by a newer arena; run that one"
+        )
+    command.upgrade(config, revision)
+    after = MigrationContext.configure(connection).get_current_revision()
+    assert after is not None
+    if before != after:
+        logger.info("database schema upgraded from %s to %s", before or "nothing", after)
+    return SchemaVersion(before, after)
