@@ -1,4 +1,5 @@
-"""Shared helpers: the machine, results files, tables, percentiles, and the bench server process."""
+"""Shared helpers: the machine, results files, tables, percentiles, and the bench server process
+(arena.testing.server.ServerProcess running `python -m bench.server`)."""
 
 from __future__ import annotations
 
@@ -8,19 +9,20 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from arena.testing.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -116,7 +118,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | No
     numeric = [all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) and i > 0 for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
 
     lines = [title] if title else []
     lines.append(line(headers))
@@ -158,11 +160,7 @@ def ratio(value: float | None, baseline: float | None) -> float | None:
 
 # --- processes -----------------------------------------------------------------------
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+BENCH_TOKEN = "bench-operator"
 
 
 def http_json(url: str, body: Any = None, timeout: float = 10.0) -> Any:
@@ -187,78 +185,36 @@ def proc_rss_bytes(pid: int) -> int:
 
 
 @dataclass
-class BenchServer:
+class BenchServer(ServerProcess):
     """`python -m bench.server` in its own process: the real arena app plus the bench taps."""
 
-    db: Path
-    tick_interval: float = 0.1
-    demo: bool = True
-    extra: Sequence[str] = ()
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-    log_path: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    token: str | None = BENCH_TOKEN  # the bench server prints no generated token
+    command: Sequence[str] = ("-m", "bench.server")
+    ready_path: str = "/_bench/stats"
+    cwd: Path | None = ROOT
 
     @property
     def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> BenchServer:
-        self.log_path = self.db.with_suffix(".log")
-        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
-        args = [PYTHON, "-m", "bench.server", "--port", str(self.port), "--db", str(self.db),
-                "--tick-interval", str(self.tick_interval), *(["--demo"] if self.demo else []), *self.extra]
-        env = {**os.environ, "ARENA_OPERATOR_TOKEN": os.environ.get("ARENA_OPERATOR_TOKEN", "bench-operator")}
-        self.process = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"bench server exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                http_json(f"{self.url}/_bench/stats", timeout=1)
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"bench server did not answer in {timeout}s:\n{self.log()}")
+        """The websocket base (no path): the fan-out clients add /graphql or /_bench/raw."""
+        return f"ws://{self.host}:{self.port}"
 
     def stats(self, **params: Any) -> dict[str, Any]:
-        query = "&".join(f"{k}={v}" for k, v in params.items())
+        query = urllib.parse.urlencode(params)
         return http_json(f"{self.url}/_bench/stats" + (f"?{query}" if query else ""))
-
-    def stop(self, timeout: float = 15.0, kill: bool = False) -> None:
-        """SIGTERM (graceful: the runner flushes) or, with kill, SIGKILL at once."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path and self.log_path.exists() else ""
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
 
 
 @contextmanager
-def bench_server(workdir: Path, name: str, kill: bool = False, **kwargs: Any) -> Iterator[BenchServer]:
-    """A bench server for the block. kill=True ends it with SIGKILL: a server whose market feed
-    waits a long tick interval does not shut down before that wait is over."""
-    server = BenchServer(db=workdir / f"{name}.db", **kwargs)
+def bench_server(workdir: Path, name: str, kill: bool = False, tick_interval: float = 0.1, demo: bool = True,
+                 extra: Sequence[str] = ()) -> Iterator[BenchServer]:
+    """A bench server for the block. kill=True ends it with SIGKILL: nothing of an idle server's
+    shutdown is measured, so there is no point waiting for it."""
+    args = ("--tick-interval", str(tick_interval), *(["--demo"] if demo else []), *extra)
+    server = BenchServer(db=workdir / f"{name}.db", args=args)
     server.start()
     try:
         yield server
     finally:
-        server.stop(kill=kill)
+        server.stop(signal.SIGKILL if kill else signal.SIGTERM)
 
 
 @contextmanager

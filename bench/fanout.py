@@ -9,8 +9,9 @@ at /_bench/raw, which sends the same pre-serialized `next` frames. The clients r
 a separate process (bench.fanout_client).
 
 Latency is receipt time minus the wall-clock time at which the round's events reached
-the runner's sinks (a timing sink placed first, before the recorder): "tick to receipt".
-`publish` latency starts at the publisher instead (after the SQLite commit).
+the runner's event outbox (stamped by a tap on its store sink, before the recorder writes
+them): "tick to receipt". `publish` latency starts at the publisher instead (after the
+SQLite commit).
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from bench.common import (
 )
 
 TICK_INTERVAL = 0.1
-WHAT_IF = "graphql, rules built once"
-PATHS = {"graphql": "/graphql", "raw": "/_bench/raw", WHAT_IF: "/_bench/graphql-cached-rules"}
+MODES = ("graphql", "raw")
+PATHS = {"graphql": "/graphql", "raw": "/_bench/raw"}
 
 
 def _extra(parser: Any) -> None:
@@ -80,7 +81,7 @@ def summarize(mode: str, raw: dict[str, Any], symbols: int, idle: bool) -> dict[
     keys, times = raw["received"]["keys"], raw["received"]["times"]
     tick, publish = raw["stamps"]["tick"], raw["stamps"]["publish"]
     lat_tick, lat_pub, unmatched = [], [], 0
-    for key, at in zip(keys, times):
+    for key, at in zip(keys, times, strict=True):
         sent = tick.get(key)
         if sent is None:
             unmatched += 1
@@ -137,18 +138,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             runs: dict[tuple[str, int], list[dict[str, Any]]] = {}
             for n in counts:
                 for i in range(repeat):
-                    order = ("graphql", "raw") if i % 2 == 0 else ("raw", "graphql")  # ABBA against drift
+                    order = MODES if i % 2 == 0 else MODES[::-1]  # ABBA against drift
                     for mode in order:
                         print(f"fan-out (compression {label}): {mode} with {n} clients, run {i + 1}/{repeat} ...",
                               file=sys.stderr, flush=True)
                         runs.setdefault((mode, n), []).append(measure(folder, mode, n, seconds, warmup, compression))
-            live = [_best(runs[(mode, n)]) for n in counts for mode in ("graphql", "raw")]
+            live = [_best(runs[(mode, n)]) for n in counts for mode in MODES]
             by = {(r["mode"], r["clients"]): r for r in live}
             for r in live:
                 base = by.get(("raw", r["clients"]))
                 r["ratio_to_raw"] = ratio(r["delivered_per_s"], base["delivered_per_s"] if base else None)
             idle = []
-            for mode in ("graphql", "raw", WHAT_IF):
+            for mode in MODES:
                 print(f"idle memory (compression {label}): {mode} with {idle_clients} clients ...", file=sys.stderr, flush=True)
                 idle.append(measure(folder, mode, idle_clients, 0, 0.3 if args.smoke else 3.0, compression, idle=True))
             series[label] = {"live": live, "idle": idle}

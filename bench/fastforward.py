@@ -21,7 +21,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ARENA, BTC_CSV, PYTHON, parse_args, ratio, run, table, workdir, write_result
+from bench.common import (
+    ARENA,
+    BTC_CSV,
+    PYTHON,
+    parse_args,
+    ratio,
+    run,
+    table,
+    workdir,
+    write_result,
+)
 
 AGENTS = "momentum,mean_reversion,balanced,buy_and_hold"
 AGENT_COUNT = 4
@@ -59,7 +69,11 @@ def arena_run(folder: Path, rounds: int | None, persist: bool, index: int) -> di
 
 def bare_loop(rounds: int | None) -> dict[str, Any]:
     """The indicators of the four agents over the same bars, and nothing else."""
-    from arena.agents.indicators import ExponentialMovingAverage, RollingStats, SimpleMovingAverage
+    from arena.agents.indicators import (
+        ExponentialMovingAverage,
+        RollingStats,
+        SimpleMovingAverage,
+    )
     from arena.feeds.replay import ReplayFeed
 
     batches = list(ReplayFeed([BTC_CSV]).batches())

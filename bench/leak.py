@@ -170,8 +170,8 @@ def _quote(i: int) -> Any:
 def arena_subscription() -> Callable[[], Awaitable[tuple[Step, Any]]]:
     async def make() -> tuple[Step, Any]:
         from arena.api.context import Context
-        from arena.api.publisher import PRICES
         from arena.api.schema import schema
+        from arena.broker.topics import PRICES
         from arena.domain.market import QuoteBatch
 
         state = _arena_state()
@@ -204,13 +204,16 @@ def arena_query() -> Callable[[], Awaitable[tuple[Step, Any]]]:
     async def make() -> tuple[Step, Any]:
         from arena.api.context import Context
         from arena.api.schema import schema
+        from arena.domain.market import QuoteBatch
 
         state = _arena_state()
         context = Context(state=state, request=None)  # type: ignore[arg-type]
+        feed_id = state.reader.current_feed_id()
+        assert feed_id is not None, "the bench state has no market feed"
 
         async def step(i: int) -> Any:
             quote = _quote(i)
-            state.runner.latest = {quote.symbol: quote}
+            state.runner.prices.update(feed_id, QuoteBatch(quote.timestamp, (quote,)))
             result = await schema.execute("query { prices { symbol price timestamp } }", context_value=context)
             assert not result.errors and result.data["prices"][0]["symbol"] == "BTC-USD", result.errors
             return result

@@ -74,7 +74,7 @@ def trades_data(trades: list[Any], cursors: list[str], total: int, has_next: boo
             "quantity": _dec(t.quantity), "price": _dec(t.price), "notional": _dec(t.notional), "fee": _dec(t.fee),
             "realizedPnl": _dec(t.realized_pnl), "round": t.round, "executedAt": t.executed_at.isoformat(),
         }}
-        for t, cursor in zip(trades, cursors)
+        for t, cursor in zip(trades, cursors, strict=True)
     ]
     return {"trades": {
         "totalCount": total,

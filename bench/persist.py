@@ -31,24 +31,27 @@ def _extra(parser: Any) -> None:
 
 
 def make_events(count: int) -> tuple[Any, list[Any]]:
+    from arena.agents.spec import default_agents
     from arena.domain.events import OrderFilled
-    from arena.domain.orders import Fill, Side
+    from arena.domain.orders import Fill, OrderIntent, Side
     from arena.engine.competition import Competition
-    from arena.engine.config import CompetitionConfig, default_agents
+    from arena.engine.config import CompetitionConfig
 
     competition = Competition("benchpersist", CompetitionConfig(name="persist", agents=default_agents()))
-    agents = list(competition.entrants)
+    agents = [(e.info.agent_id, e.info.name) for e in competition.entrants.values()]
     start = datetime(2022, 1, 1, tzinfo=UTC)
+    quantity = Decimal("0.01234567")
     fills = []
     for i in range(count):
         side = Side.BUY if i % 2 == 0 else Side.SELL
+        agent_id, agent_name = agents[i % len(agents)]
         fills.append(OrderFilled(competition.id, Fill(
-            agent_id=agents[i % len(agents)], symbol="BTC-USD", side=side, quantity=Decimal("0.01234567"),
-            price=Decimal("46123.45678901") + i, fee=Decimal("0.56942001"),
+            agent_id=agent_id, agent_name=agent_name, intent=OrderIntent("BTC-USD", side, quantity=quantity),
+            side=side, quantity=quantity, price=Decimal("46123.45678901") + i, fee=Decimal("0.56942001"),
             realized_pnl=Decimal(0) if side is Side.BUY else Decimal("-1.23456789"),
             round=i // 4 + 1, executed_at=start + timedelta(minutes=i // 4), seq=i + 1,
         )))
-    return competition.created_event("replay", "bench", start), fills
+    return competition.created_event("bench", "replay", "bench", start), fills
 
 
 async def recorder_run(path: Path, created: Any, fills: list[Any], batch: int) -> float:
@@ -68,6 +71,10 @@ async def recorder_run(path: Path, created: Any, fills: list[Any], batch: int) -
     return seconds
 
 
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
 def raw_run(path: Path, created: Any, fills: list[Any], batch: int) -> float:
     from arena.store.db import Database
 
@@ -84,19 +91,21 @@ def raw_run(path: Path, created: Any, fills: list[Any], batch: int) -> float:
     micros = timedelta(microseconds=1)
     connection.execute("BEGIN")
     connection.execute(
-        "INSERT INTO competition (id, name, status, config_json, feed_kind, feed_description, starting_cash, "
-        "created_at, round) VALUES (?, 'persist', 'RUNNING', '{}', 'replay', 'bench', '10000', 0, 0)",
-        (created.competition_id,))
+        "INSERT INTO competition (id, name, status, config_json, feed_id, feed_kind, feed_description, starting_cash, "
+        "created_at, round) VALUES (?, 'persist', 'RUNNING', '{}', ?, 'replay', 'bench', '10000', 0, 0)",
+        (created.competition_id, created.feed_id))
     connection.executemany(
         "INSERT INTO entrant (id, competition_id, name, strategy, kind, params_json, slot) VALUES (?, ?, ?, ?, ?, '{}', ?)",
         [(e.agent_id, created.competition_id, e.name, e.strategy, e.kind, e.slot) for e in created.entrants])
     connection.execute("COMMIT")
-    sql = ("INSERT INTO fill (competition_id, agent_id, seq, symbol, side, quantity, price, fee, realized_pnl, round, "
-           "executed_at, client_order_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    sql = ("INSERT INTO fill (competition_id, agent_id, agent_name, seq, symbol, side, requested_quantity, "
+           "requested_notional, quantity, price, fee, realized_pnl, round, executed_at, client_order_id) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     started = time.perf_counter()
     for i in range(0, len(fills), batch):
-        rows = [(e.competition_id, f.agent_id, f.seq, f.symbol, f.side.value, str(f.quantity), str(f.price), str(f.fee),
-                 str(f.realized_pnl), f.round, (f.executed_at - epoch) // micros, f.client_order_id)
+        rows = [(e.competition_id, f.agent_id, f.agent_name, f.seq, f.symbol, f.side.value, _text(f.intent.quantity),
+                 _text(f.intent.notional), str(f.quantity), str(f.price), str(f.fee), str(f.realized_pnl), f.round,
+                 (f.executed_at - epoch) // micros, f.client_order_id)
                 for e in fills[i:i + batch] for f in (e.fill,)]
         connection.execute("BEGIN")
         connection.executemany(sql, rows)

@@ -6,7 +6,7 @@ Drives one bench server (the real app; a live demo competition ticking at 10 rou
 a database seeded with a headless run's history) with `wrk` (apt-get install -y wrk) and
 a Lua POST script, 32 concurrent connections. The baselines are /_bench/raw/leaderboard
 and /_bench/raw/trades: Starlette JSONResponse endpoints that read the same data through
-the same readers/repository calls as the resolvers and return exactly GraphQL's `data`
+the same reader, store calls and converters as the resolvers and return exactly GraphQL's `data`
 (checked before measuring). Runs alternate GraphQL/raw in ABBA order; the best run counts.
 """
 
@@ -32,8 +32,7 @@ from bench.common import (
     write_result,
 )
 
-WHAT_IF = "/_bench/graphql-cached-rules"  # the same app and schema, validation rules built once (see bench.server)
-MODES = ("graphql", "raw", "graphql, rules built once")
+MODES = ("graphql", "raw")
 QUERIES = {
     "leaderboard": (payloads.LEADERBOARD_QUERY, "/_bench/raw/leaderboard"),
     "trades(first: 50)": (payloads.TRADES_QUERY, "/_bench/raw/trades"),
@@ -115,13 +114,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
              "--quiet", "--agents", "momentum,mean_reversion,balanced,buy_and_hold,random"], timeout=600)
         with bench_server(folder, "queries", tick_interval=0.1, demo=True) as server:
             checks = {name: check_same_data(server.url, q, raw_path) for name, (q, raw_path) in QUERIES.items()}
-            for name, (q, _) in QUERIES.items():
-                if http_json(f"{server.url}{WHAT_IF}", {"query": q}).get("errors"):
-                    raise RuntimeError(f"the what-if endpoint fails {name}")
             for name, (query, raw_path) in QUERIES.items():
                 body = json.dumps({"query": query})
                 runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
-                paths = {"graphql": "/graphql", "raw": raw_path, "graphql, rules built once": WHAT_IF}
+                paths = {"graphql": "/graphql", "raw": raw_path}
                 for i in range(repeat):
                     for mode in (MODES if i % 2 == 0 else MODES[::-1]):
                         print(f"queries: {name} {mode} run {i + 1}/{repeat} ...", file=sys.stderr, flush=True)

@@ -4,19 +4,20 @@
 
 What it adds, without touching the arena's code:
 
-* two timing sinks on the runner: `tick` (first sink: the round's events are handed to
-  the sinks, i.e. the tick exists) and `publish` (just before the publisher hands the
-  events to pub/sub). Both stamp the wall clock (time.time) per feed timestamp, so a
-  client on the same machine can compute receipt time minus send time. The tick's own
-  timestamp is feed time (the sim steps 60 s of it per round) and cannot be used.
+* two timing taps on the runner's event outbox: `tick` (the store sink is wrapped so the
+  stamp is taken before the round is recorded, i.e. when the tick exists) and `publish`
+  (a sink just before the publisher hands the events to pub/sub, after the commit). Both
+  stamp the wall clock (time.time) per feed timestamp, so a client on the same machine
+  can compute receipt time minus send time. The tick's own timestamp is feed time (the
+  sim steps 60 s of it per round) and cannot be used.
 * a loop-lag probe: a task that sleeps 5 ms and records how late it wakes up.
 * /_bench/raw: the fan-out baseline. A plain Starlette websocket that speaks just enough
   graphql-transport-ws (ack, subscribe, pong) and broadcasts every tick's pre-serialized
   `next` frames (the same bytes the GraphQL `prices` subscription sends) to every client,
   with sequential sends from one task.
 * /_bench/raw/leaderboard and /_bench/raw/trades: the query baselines. JSONResponse
-  endpoints that read the same data through the same readers/repository functions the
-  resolvers use, and return exactly GraphQL's `data`.
+  endpoints that read the same data through the same reader (state.reader), store functions
+  (arena.store.fills) and type converters the resolvers use, and return exactly GraphQL's `data`.
 * /_bench/stats: RSS, CPU seconds (all threads), loop lag, pub/sub counts, the stamps.
 """
 
@@ -34,14 +35,21 @@ from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
+from arena.api.context import AppState
+from arena.api.ids import encode_cursor
+from arena.api.types.agents import leaderboard_of
+from arena.api.types.trades import Trade
+from arena.app.outbox import EventOutbox, Sink
+from arena.broker.publisher import Publisher
+from arena.config import get_settings
+from arena.domain.events import QuotesReceived
+from arena.main import build_state, create_app
+from arena.store import fills
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from arena.config import get_settings
-from arena.domain.events import QuotesReceived
-from arena.main import build_state, create_app
 from bench import payloads
 
 logger = logging.getLogger("bench.server")
@@ -49,6 +57,7 @@ logger = logging.getLogger("bench.server")
 PROBE_INTERVAL = 0.005
 STALL_MS = 50.0
 MAX_STAMPS = 200_000
+TRADES_PAGE = 50  # payloads.TRADES_QUERY asks for trades(first: 50)
 
 
 class LoopLagProbe:
@@ -82,7 +91,7 @@ class LoopLagProbe:
 
 
 class Stamps:
-    """Wall-clock time per feed timestamp when the round reached the sinks and the publisher."""
+    """Wall-clock time per feed timestamp when the round reached the store and the publisher."""
 
     def __init__(self) -> None:
         self.tick: dict[str, float] = {}
@@ -105,6 +114,16 @@ class Stamps:
             self.publish.setdefault(key, now)
         if len(self.publish) > MAX_STAMPS:
             self.publish.clear()
+
+    def before(self, store: Sink | None) -> Sink:
+        """The store sink, stamping `tick` first (a retried batch keeps its first stamp)."""
+
+        async def stamped(events: Sequence[Any]) -> None:
+            await self.tick_sink(events)
+            if store is not None:
+                await store(events)
+
+        return stamped
 
 
 class RawClient:
@@ -151,31 +170,30 @@ class RawBroadcaster:
                         self.clients.discard(client)
 
 
-def cached_rules_schema() -> Any:
-    """A what-if: the arena schema with its validation rules built once instead of per request.
+def tap(outbox: EventOutbox, stamps: Stamps, broadcaster: RawBroadcaster) -> None:
+    """Stamp before the store and just before the publisher; feed the raw broadcast last."""
+    outbox.store = stamps.before(outbox.store)
+    after = outbox.after
+    publisher_at = next((i for i, sink in enumerate(after) if isinstance(getattr(sink, "__self__", None), Publisher)),
+                        len(after))
+    after.insert(publisher_at, stamps.publish_sink)
+    after.append(broadcaster.sink)
 
-    arena.api.schema passes QueryDepthLimiter and MaxAliasesLimiter as factories; each
-    instance creates a new rule class, so the rule tuple that keys Strawberry's
-    ValidationCache differs on every request and validation is never cached. This copy
-    adds the same rules, created once, through AddValidationRules (same limits, same
-    other extensions). It mirrors arena.api.schema.build_schema by hand.
-    """
-    import strawberry
-    from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
-    from strawberry.extensions.max_aliases import create_validator as aliases_rule
-    from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
-    from arena.api import schema as arena_schema
-    from arena.api.errors import ErrorCodes
-    from arena.api.types import Agent, Competition, Trade
+async def leaderboard_json(state: AppState) -> dict[str, Any]:
+    """What the `leaderboard` resolver returns, as GraphQL's `data` for payloads.LEADERBOARD_QUERY."""
+    cid = await state.reader.current_competition_id()
+    entries = leaderboard_of(cid, await state.reader.standings(cid)) if cid else []
+    return payloads.leaderboard_data(entries)
 
-    rules = [depth_rule(arena_schema.MAX_DEPTH, None, None), aliases_rule(arena_schema.MAX_ALIASES)]
-    live = arena_schema.schema
-    return strawberry.Schema(
-        query=live.query, mutation=live.mutation, subscription=live.subscription, types=[Agent, Trade, Competition],
-        extensions=[ErrorCodes, ParserCache, ValidationCache, lambda: AddValidationRules(rules),
-                    lambda: MaxTokensLimiter(max_token_count=arena_schema.MAX_TOKENS)],
-    )
+
+async def trades_json(state: AppState) -> dict[str, Any]:
+    """What the `trades(first: 50)` resolver returns, as GraphQL's `data` for payloads.TRADES_QUERY."""
+    rows = await fills.list_fills(state.db, limit=TRADES_PAGE + 1)
+    page = rows[:TRADES_PAGE]
+    total = await fills.count_fills(state.db)
+    return payloads.trades_data([Trade.from_row(r) for r in page], [encode_cursor(r.id or 0) for r in page], total,
+                                len(rows) > TRADES_PAGE)
 
 
 def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBroadcaster]:
@@ -184,12 +202,7 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
     probe = LoopLagProbe()
     stamps = Stamps()
     broadcaster = RawBroadcaster()
-    sinks = state.runner._sinks  # noqa: SLF001 - the bench harness taps the runner's sink list
-    publisher_at = next((i for i, s in enumerate(sinks) if type(getattr(s, "__self__", None)).__name__ == "Publisher"),
-                        len(sinks))
-    sinks.insert(publisher_at, stamps.publish_sink)
-    sinks.insert(0, stamps.tick_sink)
-    sinks.append(broadcaster.sink)
+    tap(state.runner.outbox, stamps, broadcaster)
     app = create_app(settings, state)
 
     async def stats(request: Request) -> JSONResponse:
@@ -229,7 +242,7 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
                     await websocket.send_text('{"type":"connection_ack"}')
                 elif kind == "subscribe" and client is None:
                     client = RawClient(websocket, str(message["id"]))
-                    for quote in sorted(state.runner.latest.values(), key=lambda q: q.symbol):
+                    for quote in state.runner.prices.quotes():
                         await websocket.send_text(payloads.next_frame(client.operation_id, payloads.price_payload(quote)))
                     broadcaster.clients.add(client)
                 elif kind == "ping":
@@ -243,43 +256,13 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
                 broadcaster.clients.discard(client)
 
     async def raw_leaderboard(request: Request) -> JSONResponse:
-        from arena.api import readers
-        from arena.api.context import Context
-
-        ctx = Context(state=state, request=request)
-        cid = await readers.current_competition_id(ctx)
-        entries = readers.leaderboard_of(await readers.agents_of(ctx, cid)) if cid else []
-        return JSONResponse({"data": payloads.leaderboard_data(entries)})
+        return JSONResponse({"data": await leaderboard_json(state)})
 
     async def raw_trades(request: Request) -> JSONResponse:
-        from arena.api import readers
-        from arena.api.context import Context
-        from arena.api.ids import encode_cursor
-        from arena.api.types import Trade
-        from arena.store import repository
-
-        ctx = Context(state=state, request=request)
-        limit = 50
-        rows = await repository.list_fills(state.db, competition_id=None, agent_id=None, symbol=None,
-                                           before_id=None, limit=limit + 1)
-        page = rows[:limit]
-        names: dict[str, str] = {}
-        for cid in {r.competition_id for r in page}:
-            names.update(await readers.agent_names(ctx, cid))
-        trades = [Trade.from_row(r, names.get(r.agent_id, r.agent_id)) for r in page]
-        total = await repository.count_fills(state.db, competition_id=None, agent_id=None, symbol=None)
-        data = payloads.trades_data(trades, [encode_cursor(r.id or 0) for r in page], total, len(rows) > limit)
-        return JSONResponse({"data": data})
-
-    from arena.main import ArenaGraphQL
-
-    what_if = ArenaGraphQL(state, max_subscriptions_per_connection=settings.max_subscriptions_per_connection)
-    what_if.schema = cached_rules_schema()
+        return JSONResponse({"data": await trades_json(state)})
 
     app.router.routes[0:0] = [
         Route("/_bench/stats", stats),
-        Route("/_bench/graphql-cached-rules", what_if),
-        WebSocketRoute("/_bench/graphql-cached-rules", what_if),
         WebSocketRoute("/_bench/raw", raw_ws),
         Route("/_bench/raw/leaderboard", raw_leaderboard, methods=["GET", "POST"]),
         Route("/_bench/raw/trades", raw_trades, methods=["GET", "POST"]),
@@ -297,6 +280,7 @@ def _rss() -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--tick-interval", type=float, default=0.1)
@@ -304,10 +288,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--feed", default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app, probe, broadcaster = build(dict(port=args.port, db=args.db, tick_interval=args.tick_interval,
+    app, probe, broadcaster = build(dict(host=args.host, port=args.port, db=args.db, tick_interval=args.tick_interval,
                                          demo=args.demo or None, feed=args.feed, log_level="warning"))
-    # the same uvicorn settings as `arena serve`
-    config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning", lifespan="on",
+    # `arena serve`'s uvicorn settings, except that permessage-deflate stays negotiable: bench.fanout measures both
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on",
                             ws_ping_interval=20, timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
 
@@ -319,7 +303,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             for task in tasks:
                 task.cancel()
 
-    from uvicorn._compat import asyncio_run  # the loop factory uvicorn itself uses (uvloop when installed)
+    # the loop factory uvicorn itself uses (uvloop when installed)
+    from uvicorn._compat import asyncio_run
 
     try:
         asyncio_run(serve(), loop_factory=config.get_loop_factory())

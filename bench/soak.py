@@ -22,28 +22,19 @@ import json
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import websockets
+from arena.testing.server import ServerProcess
 
 PRICES = "subscription { prices { symbol price timestamp } }"
 TRADES = "subscription { trades { id agentName symbol side quantity price } }"
 CONNECT_CONCURRENCY = 32
-HOST = "127.0.0.1"  # loopback only
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def rss_kib(pid: int) -> int:
@@ -60,75 +51,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def health(url: str, timeout: float = 5.0) -> dict | None:
+def soak_server(workdir: Path, tick_interval: float | None) -> ServerProcess:
+    """`arena serve --demo` on a free loopback port with a throwaway database and operator token."""
+    args = ("--demo", *(("--tick-interval", str(tick_interval)) if tick_interval is not None else ()))
+    return ServerProcess(db=workdir / "soak.db", args=args, token=secrets.token_urlsafe(16))
+
+
+def health(server: ServerProcess, timeout: float = 5.0) -> dict | None:
+    """The /health report, or None when the server does not answer it with 200."""
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=timeout) as response:
-            return json.loads(response.read()) if response.status == 200 else None
-    except (OSError, ValueError):
+        status, report = server.get("/health", timeout)
+    except OSError:
         return None
+    return report if status == 200 and isinstance(report, dict) else None
 
 
-@dataclass
-class Server:
-    """`arena serve --demo` on a free loopback port with a throwaway database."""
-
-    workdir: Path
-    tick_interval: float | None
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://{HOST}:{self.port}/graphql"
-
-    @property
-    def log_path(self) -> Path:
-        return self.workdir / "server.log"
-
-    def start(self, timeout: float = 30.0) -> None:
-        args = [sys.executable, "-m", "arena.cli", "serve", "--demo", "--host", HOST, "--port", str(self.port),
-                "--db", str(self.workdir / "soak.db")]
-        if self.tick_interval is not None:
-            args += ["--tick-interval", str(self.tick_interval)]
-        env = {**os.environ, "ARENA_OPERATOR_TOKEN": secrets.token_urlsafe(16)}
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log_tail()}")
-            if health(self.url, timeout=1.0) is not None:
-                return
-            time.sleep(0.1)
-        raise RuntimeError(f"the server did not answer /health within {timeout:g} s:\n{self.log_tail()}")
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, timeout: float = 20.0) -> int:
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return -9
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+def stop(server: ServerProcess) -> int:
+    """SIGTERM, and the exit code; -9 when it had to be killed."""
+    try:
+        return server.stop(timeout=20.0)
+    except subprocess.TimeoutExpired:
+        return -9
 
 
 @dataclass
@@ -213,7 +156,7 @@ def mib(kib: float) -> str:
     return f"{kib / 1024:.1f} MiB"
 
 
-async def soak(args: argparse.Namespace, server: Server) -> bool:
+async def soak(args: argparse.Namespace, server: ServerProcess) -> bool:
     duration = args.minutes * 60
     every = min(args.every, max(1.0, duration / 4))
     counters = Counters(per_subscriber=[0] * args.subscribers)
@@ -243,14 +186,14 @@ async def soak(args: argparse.Namespace, server: Server) -> bool:
             break
         await asyncio.sleep(min(every - ((now - t0) % every), remaining))
         if not server.alive():
-            print(f"the server died (exit {server.process.returncode}):\n{server.log_tail()}", flush=True)
+            print(f"the server died (exit {server.process.returncode}):\n{server.log(tail=40)}", flush=True)
             ok = False
             break
         now = time.monotonic()
         try:
             rss, cpu, total = rss_kib(server.pid), cpu_seconds(server.pid), counters.total
         except OSError:  # gone between the check and the read
-            print(f"the server died:\n{server.log_tail()}", flush=True)
+            print(f"the server died:\n{server.log(tail=40)}", flush=True)
             ok = False
             break
         samples.append((now - t0, rss))
@@ -261,7 +204,7 @@ async def soak(args: argparse.Namespace, server: Server) -> bool:
         last_t, last_cpu, last_messages = now, cpu, total
 
     elapsed = time.monotonic() - t0
-    status = health(server.url) if server.alive() else None
+    status = health(server) if server.alive() else None
     stop.set()
     await asyncio.wait(tasks, timeout=15)
     for task in tasks:
@@ -308,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--minutes, --subscribers and --every must be positive")
 
     workdir = Path(tempfile.mkdtemp(prefix="arena-soak-"))
-    server = Server(workdir, args.tick_interval)
+    server = soak_server(workdir, args.tick_interval)
     ok = False
     try:
         server.start()
@@ -318,11 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted", flush=True)
     finally:
         if server.process is not None:
-            code = server.stop()
+            code = stop(server)
             print(f"  server exit code    {code} on SIGTERM")
             ok = ok and code == 0
         if args.keep or not ok:
-            print(f"  kept                {workdir} (server.log, soak.db)")
+            print(f"  kept                {workdir} (soak.db and the server's log)")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     print("OK" if ok else "FAILED")

@@ -121,6 +121,7 @@ class EventOutbox:
         """Store what is waiting, then hand it on. False (and everything kept) when the store refuses it."""
         async with self._lock:
             if not self._events and not self._tickets:
+                self._failure = None  # nothing waits, so nothing is refused
                 return True
             events, self._events = self._events, []
             tickets, self._tickets = self._tickets, []

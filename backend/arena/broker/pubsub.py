@@ -52,8 +52,8 @@ class Subscriber:
         while not self._queue.empty():
             message = self._queue.get_nowait()
             if message is _CLOSED:
-                self._queue.put_nowait(_CLOSED)
-                break
+                self._drain_and_close()  # what came after a close is moot: the close goes first
+                return None
             newest = message
         return newest
 

@@ -196,18 +196,19 @@ class Competition:
     ) -> None:
         """Take over a recorded competition that cannot be replayed (it traded the shared feed).
 
-        Accounts come rebuilt from the ledger; closed trades are re-counted from `fills`; the
-        agents start their indicators afresh. It is left INTERRUPTED, ready to resume.
+        Accounts come rebuilt from the ledger; closed trades are re-counted from `fills` (in
+        sequence order) by the same rule as in play, so an agent that was resting still rests;
+        the agents start their indicators afresh. It is left INTERRUPTED, ready to resume.
         """
         if self.status is not IDLE:
             raise ArenaError(ErrorCode.INVALID_CONFIG, f"only a new competition can be restored, not a {self.status.value} one")
         last_seq = 0
-        for fill in fills:
+        for fill in sorted(fills, key=lambda f: f.seq):
             entrant = self.entrants.get(fill.agent_id)
             if entrant is None:
                 raise ArenaError(ErrorCode.INVALID_CONFIG, f"fill {fill.seq} belongs to no entrant of {self.id}")
             if fill.side is Side.SELL:
-                entrant.tracker.record_closed_trade(fill.realized_pnl)
+                self._closed_trade(entrant, fill.realized_pnl, fill.round)
             last_seq = max(last_seq, fill.seq)
         for agent_id, account in accounts.items():
             self.entrants[agent_id].account = account
@@ -295,15 +296,19 @@ class Competition:
             seq=self._seq,
         )
         if done.side is Side.SELL:
-            entrant.tracker.record_closed_trade(done.realized_pnl)
-            if entrant.tracker.consecutive_losses >= self.config.rest_after_losses and entrant.agent:
-                entrant.status = AgentStatus.RESTING
-                entrant.rest_until = self.round + 1 + self.config.rest_rounds
-                entrant.tracker.consecutive_losses = 0
+            self._closed_trade(entrant, done.realized_pnl, self.round)
         if entrant.agent is not None:
             entrant.agent.on_fill(fill)
         events.append(OrderFilled(self.id, fill))
         return fill
+
+    def _closed_trade(self, entrant: Entrant, realized_pnl: Decimal, round_: int) -> None:
+        """Count a closed trade; a built-in agent on a losing streak rests (and its streak starts over)."""
+        entrant.tracker.record_closed_trade(realized_pnl)
+        if entrant.tracker.consecutive_losses >= self.config.rest_after_losses and entrant.agent:
+            entrant.status = AgentStatus.RESTING
+            entrant.rest_until = round_ + 1 + self.config.rest_rounds
+            entrant.tracker.consecutive_losses = 0
 
     def _equity(self, entrant: Entrant, marked: tuple[Decimal, int] | None) -> Decimal:
         account = entrant.account

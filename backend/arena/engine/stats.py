@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+FLAT_RELATIVE_STD = 1e-9  # returns whose std is below this share of their mean count as constant
+
 
 class PerformanceTracker:
     """Win rate, scars, drawdown, Sharpe and profit factor from closed trades and equity.
@@ -82,7 +84,8 @@ class PerformanceTracker:
         if self._n < 2:
             return None
         variance = self._m2 / (self._n - 1)
-        if variance <= 0:
+        # a constant return leaves float residue (~1e-32) in M2: below this, the returns did not vary
+        if variance <= (FLAT_RELATIVE_STD * self._mean) ** 2 or variance <= 0:
             return None
         return self._mean / math.sqrt(variance)
 

@@ -172,7 +172,7 @@ class Recorder:
                 async with self._db.session() as session, session.begin():
                     await _write(session, plan)
             except Exception:
-                logger.error("failed to record a batch of %d events; nothing of it was stored", len(events))
+                logger.debug("failed to record a batch of %d events; nothing of it was stored", len(events))
                 raise
         self._fills_persisted += len(plan.fills)
         self._events_recorded += len(events)
