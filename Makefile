@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/arena serve --demo
 
+# lint: ruff (lint and format) over everything, mypy --strict over backend/arena; zero findings
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 # browser tests run in their own pytest session (Playwright must not share a loop with pytest-asyncio)
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest --ignore=tests/browser
 	$(BIN)/python -m pytest tests/browser
 

@@ -73,38 +73,63 @@ def summarize(folder: Path, smoke: bool) -> list[dict[str, Any]]:
             top = max(graphql, key=lambda r: r["clients"]) if graphql else None
             if top:
                 ok = (top["ratio_to_raw"] or 0) >= 0.5 and (top["p99_ms"] or 1e9) <= 100
-                rows.append({"target": f"fan-out at {top['clients']:,} subscribers (deflate {label})",
-                             "goal": ">= 0.5 of raw, p99 <= 100 ms",
-                             "measured": f"{top['ratio_to_raw']:.2f} of raw, p99 {top['p99_ms']:,.0f} ms",
-                             "verdict": _verdict(ok)})
+                rows.append(
+                    {
+                        "target": f"fan-out at {top['clients']:,} subscribers (deflate {label})",
+                        "goal": ">= 0.5 of raw, p99 <= 100 ms",
+                        "measured": f"{top['ratio_to_raw']:.2f} of raw, p99 {top['p99_ms']:,.0f} ms",
+                        "verdict": _verdict(ok),
+                    }
+                )
             idle = next((r for r in series["idle"] if r["mode"] == "graphql"), None)
             raw_idle = next((r for r in series["idle"] if r["mode"] == "raw"), None)
             if idle:
                 kib = idle["per_subscriber"] / 1024
-                rows.append({"target": f"memory per idle subscriber (deflate {label})", "goal": "<= 50 KiB",
-                             "measured": f"{kib:.1f} KiB (raw websocket {raw_idle['per_subscriber'] / 1024:.1f} KiB)"
-                             if raw_idle else f"{kib:.1f} KiB", "verdict": _verdict(kib <= 50)})
+                rows.append(
+                    {
+                        "target": f"memory per idle subscriber (deflate {label})",
+                        "goal": "<= 50 KiB",
+                        "measured": f"{kib:.1f} KiB (raw websocket {raw_idle['per_subscriber'] / 1024:.1f} KiB)"
+                        if raw_idle
+                        else f"{kib:.1f} KiB",
+                        "verdict": _verdict(kib <= 50),
+                    }
+                )
             if graphql:
                 stall = max(r["loop_max_stall_ms"] for r in graphql)
-                rows.append({"target": f"event-loop stall, live runs with subscribers (deflate {label})",
-                             "goal": "none > 50 ms",
-                             "measured": ", ".join(f"{r['clients']:,}: {r['loop_max_stall_ms']:.0f} ms" for r in graphql),
-                             "verdict": _verdict(stall <= 50)})
+                rows.append(
+                    {
+                        "target": f"event-loop stall, live runs with subscribers (deflate {label})",
+                        "goal": "none > 50 ms",
+                        "measured": ", ".join(f"{r['clients']:,}: {r['loop_max_stall_ms']:.0f} ms" for r in graphql),
+                        "verdict": _verdict(stall <= 50),
+                    }
+                )
     queries = _load(folder, "queries", smoke)
     if queries and not queries.get("skipped"):
         for r in queries["rows"]:
             if r["mode"] == "graphql":
-                rows.append({"target": f"query {r['query']}", "goal": ">= 0.25 of raw",
-                             "measured": f"{r['ratio_to_raw']:.2f} of raw ({r['req_per_s']:,.0f} req/s, "
-                                         f"p99 {r['p99_ms']:.0f} ms)",
-                             "verdict": _verdict(r["ratio_to_raw"] >= 0.25)})
+                rows.append(
+                    {
+                        "target": f"query {r['query']}",
+                        "goal": ">= 0.25 of raw",
+                        "measured": f"{r['ratio_to_raw']:.2f} of raw ({r['req_per_s']:,.0f} req/s, "
+                        f"p99 {r['p99_ms']:.0f} ms)",
+                        "verdict": _verdict(r["ratio_to_raw"] >= 0.25),
+                    }
+                )
     fastforward = _load(folder, "fastforward", smoke)
     if fastforward and not fastforward.get("skipped"):
         arena = next(r for r in fastforward["rows"] if r["run"] == "arena")
-        rows.append({"target": "fast-forward (persistence on)", "goal": ">= 100k bar-steps/s",
-                     "measured": f"{arena['bar_steps_per_s']:,.0f} bar-steps/s ({arena['ratio_to_bare']:.3f} of the "
-                                 f"bare loop); {arena['fills_per_s']:,.0f} fills/s persisted",
-                     "verdict": _verdict(arena["bar_steps_per_s"] >= 100_000)})
+        rows.append(
+            {
+                "target": "fast-forward (persistence on)",
+                "goal": ">= 100k bar-steps/s",
+                "measured": f"{arena['bar_steps_per_s']:,.0f} bar-steps/s ({arena['ratio_to_bare']:.3f} of the "
+                f"bare loop); {arena['fills_per_s']:,.0f} fills/s persisted",
+                "verdict": _verdict(arena["bar_steps_per_s"] >= 100_000),
+            }
+        )
     return rows
 
 
@@ -121,13 +146,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         started = time.monotonic()
         cmd = [PYTHON, "-m", f"bench.{name}", "--out", args.out, *(["--smoke"] if args.smoke else [])]
         code = subprocess.run(cmd, cwd=ROOT, timeout=3600).returncode
-        runs.append({"benchmark": name, "exit": code, "seconds": time.monotonic() - started,
-                     "background_cores_before": load})
+        runs.append(
+            {"benchmark": name, "exit": code, "seconds": time.monotonic() - started, "background_cores_before": load}
+        )
         if code != 0:
             print(f"bench.{name} failed with exit code {code}", file=sys.stderr)
     targets = summarize(Path(args.out), args.smoke)
-    print(table(["target", "goal", "measured", "verdict"],
-                [[t["target"], t["goal"], t["measured"], t["verdict"]] for t in targets], title="\nTargets (issue 6)"))
+    print(
+        table(
+            ["target", "goal", "measured", "verdict"],
+            [[t["target"], t["goal"], t["measured"], t["verdict"]] for t in targets],
+            title="\nTargets (issue 6)",
+        )
+    )
     result = {"runs": runs, "targets": targets}
     write_result("all", result, args.out, args.smoke)
     if any(r["exit"] != 0 for r in runs):

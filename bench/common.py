@@ -31,15 +31,24 @@ BTC_CSV = SHARED_DATA / "btc-perp-2022-01_1m.csv"
 PYTHON = sys.executable
 ARENA = str(Path(PYTHON).with_name("arena"))
 LIBRARIES = (
-    "strawberry-graphql", "graphql-core", "starlette", "uvicorn", "uvloop", "websockets", "httptools",
-    "sqlalchemy", "sqlmodel", "aiosqlite",
+    "strawberry-graphql",
+    "graphql-core",
+    "starlette",
+    "uvicorn",
+    "uvloop",
+    "websockets",
+    "httptools",
+    "sqlalchemy",
+    "sqlmodel",
+    "aiosqlite",
 )
 
 
-def parse_args(description: str, argv: Sequence[str] | None = None,
-               extra: Any = None) -> argparse.Namespace:
+def parse_args(description: str, argv: Sequence[str] | None = None, extra: Any = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--smoke", action="store_true", help="a few seconds: checks the benchmark works, not the numbers")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a few seconds: checks the benchmark works, not the numbers"
+    )
     parser.add_argument("--out", default=str(RESULTS_DIR), help="folder for the JSON result (default bench/results)")
     if extra is not None:
         extra(parser)
@@ -93,7 +102,9 @@ def machine() -> dict[str, Any]:
 
 def _git(*args: str) -> str | None:
     try:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip() or None
+        return (
+            subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=5).stdout.strip() or None
+        )
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -105,8 +116,13 @@ def write_result(name: str, data: dict[str, Any], out: str | Path = RESULTS_DIR,
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}{'-smoke' if smoke else ''}.json"
-    payload = {"benchmark": name, "smoke": smoke, "at": datetime.now(UTC).isoformat(timespec="seconds"),
-               "machine": machine(), **data}
+    payload = {
+        "benchmark": name,
+        "smoke": smoke,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        **data,
+    }
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     print(f"\nwrote {path}")
     return path
@@ -118,7 +134,9 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | No
     numeric = [all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) and i > 0 for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)).rstrip()
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
 
     lines = [title] if title else []
     lines.append(line(headers))
@@ -148,7 +166,7 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), int(round(p / 100 * len(ordered) + 0.5))))
+    rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
     return ordered[rank - 1]
 
 
@@ -204,8 +222,14 @@ class BenchServer(ServerProcess):
 
 
 @contextmanager
-def bench_server(workdir: Path, name: str, kill: bool = False, tick_interval: float = 0.1, demo: bool = True,
-                 extra: Sequence[str] = ()) -> Iterator[BenchServer]:
+def bench_server(
+    workdir: Path,
+    name: str,
+    kill: bool = False,
+    tick_interval: float = 0.1,
+    demo: bool = True,
+    extra: Sequence[str] = (),
+) -> Iterator[BenchServer]:
     """A bench server for the block. kill=True ends it with SIGKILL: nothing of an idle server's
     shutdown is measured, so there is no point waiting for it."""
     args = ("--tick-interval", str(tick_interval), *(["--demo"] if demo else []), *extra)
@@ -227,5 +251,7 @@ def run(cmd: Sequence[str], timeout: float, **kwargs: Any) -> subprocess.Complet
     """A bounded subprocess; raises with its output on failure."""
     result = subprocess.run(list(cmd), cwd=ROOT, capture_output=True, text=True, timeout=timeout, **kwargs)
     if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited with {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(cmd)} exited with {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -47,12 +48,25 @@ class Recorder:
         self.closed = 0
 
 
-async def client(url: str, rec: Recorder, subscribed: asyncio.Event, counter: list[int], total: int,
-                 gate: asyncio.Semaphore, compression: str | None) -> None:
+async def client(
+    url: str,
+    rec: Recorder,
+    subscribed: asyncio.Event,
+    counter: list[int],
+    total: int,
+    gate: asyncio.Semaphore,
+    compression: str | None,
+) -> None:
     try:
         async with gate:
-            ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"], ping_interval=None,
-                                          max_queue=None, compression=compression, open_timeout=60)
+            ws = await websockets.connect(
+                url,
+                subprotocols=["graphql-transport-ws"],
+                ping_interval=None,
+                max_queue=None,
+                compression=compression,
+                open_timeout=60,
+            )
             await ws.send('{"type":"connection_init","payload":{}}')
             ack = json.loads(await ws.recv())
             if ack.get("type") != "connection_ack":
@@ -70,13 +84,13 @@ async def client(url: str, rec: Recorder, subscribed: asyncio.Event, counter: li
                     rec.errors.append(message[:200])
                     continue
                 start = at + len(MARK)
-                keys.append(message[start:message.index('"', start)])
+                keys.append(message[start : message.index('"', start)])
                 times.append(now)
             else:
                 rec.before += 1
     except asyncio.CancelledError:
         raise
-    except Exception as exc:  # noqa: BLE001 - reported, not fatal
+    except Exception as exc:
         rec.errors.append(f"{type(exc).__name__}: {exc}"[:200])
     finally:
         rec.closed += 1
@@ -91,20 +105,27 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     compression = None if args.no_compression else "deflate"
     idle_before = _stats(args.http, gc=1) if args.idle else None
     started = time.monotonic()
-    tasks = [asyncio.create_task(client(url, rec, subscribed, counter, args.clients, gate, compression))
-             for _ in range(args.clients)]
-    try:
+    tasks = [
+        asyncio.create_task(client(url, rec, subscribed, counter, args.clients, gate, compression))
+        for _ in range(args.clients)
+    ]
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(subscribed.wait(), timeout=args.connect_timeout)
-    except TimeoutError:
-        pass
     connect_s = time.monotonic() - started
-    result: dict[str, Any] = {"clients": args.clients, "subscribed": counter[0], "connect_s": connect_s,
-                              "compression": compression}
+    result: dict[str, Any] = {
+        "clients": args.clients,
+        "subscribed": counter[0],
+        "connect_s": connect_s,
+        "compression": compression,
+    }
     if args.idle:
         await asyncio.sleep(args.warmup)
         after = await asyncio.to_thread(_stats, args.http, gc=1)
-        result["idle"] = {"rss_before": idle_before["rss"], "rss_after": after["rss"],  # type: ignore[index]
-                          "per_subscriber": (after["rss"] - idle_before["rss"]) / max(1, counter[0])}  # type: ignore[index]
+        result["idle"] = {
+            "rss_before": idle_before["rss"],
+            "rss_after": after["rss"],  # type: ignore[index]
+            "per_subscriber": (after["rss"] - idle_before["rss"]) / max(1, counter[0]),
+        }  # type: ignore[index]
     else:
         await asyncio.sleep(args.warmup)
         start = await asyncio.to_thread(_stats, args.http, reset=1)
@@ -119,20 +140,28 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         machine_end = _machine_jiffies()
         end = await asyncio.to_thread(_stats, args.http, stamps=1)
         wall = end["wall"] - start["wall"]
-        result.update({
-            "window_s": window_end - window_start,
-            "server": {
-                "cpu_percent": 100 * (end["cpu_s"] - start["cpu_s"]) / wall if wall > 0 else None,
-                "rss_start": start["rss"], "rss_end": end["rss"], "loop": end["loop"],
-                "subscribers": end["subscribers"], "raw_clients": end["raw_clients"], "dropped": end["dropped"],
-                "rounds": end["rounds"] - start["rounds"],
-            },
-            "client_cpu_percent": 100 * (own_end - own_start) / (window_end - window_start),
-            "machine_busy_percent": 100 * (os.cpu_count() or 1) * (machine_end[0] - machine_start[0])
-            / max(1, machine_end[1] - machine_start[1]),
-            "window": [window_start, window_end],
-            "stamps": end["stamps"],
-        })
+        result.update(
+            {
+                "window_s": window_end - window_start,
+                "server": {
+                    "cpu_percent": 100 * (end["cpu_s"] - start["cpu_s"]) / wall if wall > 0 else None,
+                    "rss_start": start["rss"],
+                    "rss_end": end["rss"],
+                    "loop": end["loop"],
+                    "subscribers": end["subscribers"],
+                    "raw_clients": end["raw_clients"],
+                    "dropped": end["dropped"],
+                    "rounds": end["rounds"] - start["rounds"],
+                },
+                "client_cpu_percent": 100 * (own_end - own_start) / (window_end - window_start),
+                "machine_busy_percent": 100
+                * (os.cpu_count() or 1)
+                * (machine_end[0] - machine_start[0])
+                / max(1, machine_end[1] - machine_start[1]),
+                "window": [window_start, window_end],
+                "stamps": end["stamps"],
+            }
+        )
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

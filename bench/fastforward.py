@@ -52,19 +52,38 @@ def argparse_hidden() -> str:
 
 def arena_run(folder: Path, rounds: int | None, persist: bool, index: int) -> dict[str, Any]:
     db = folder / f"ff-{index}.db"
-    cmd = [ARENA, "--log-level", "warning", "run", "--feed", f"replay:{BTC_CSV}", "--agents", AGENTS,
-           "--speed", "max", "--quiet", *(["--db", str(db)] if persist else ["--no-db"]),
-           *(["--rounds", str(rounds)] if rounds else [])]
+    cmd = [
+        ARENA,
+        "--log-level",
+        "warning",
+        "run",
+        "--feed",
+        f"replay:{BTC_CSV}",
+        "--agents",
+        AGENTS,
+        "--speed",
+        "max",
+        "--quiet",
+        *(["--db", str(db)] if persist else ["--no-db"]),
+        *(["--rounds", str(rounds)] if rounds else []),
+    ]
     started = time.perf_counter()
     out = run(cmd, timeout=900).stdout
     wall = time.perf_counter() - started
     match = LINE.search(out)
     if match is None:
         raise RuntimeError(f"no throughput line in the output of arena run:\n{out}")
-    bars, agents, seconds, rate, fills = (match.group(i).replace(",", "") for i in range(1, 6))
-    return {"bars": int(bars), "agents": int(agents), "seconds": float(seconds),
-            "bar_steps_per_s": int(bars) * int(agents) / float(seconds), "fills": int(fills),
-            "fills_per_s": int(fills) / float(seconds), "process_wall_s": wall, "persist": persist}
+    bars, agents, seconds, _rate, fills = (match.group(i).replace(",", "") for i in range(1, 6))
+    return {
+        "bars": int(bars),
+        "agents": int(agents),
+        "seconds": float(seconds),
+        "bar_steps_per_s": int(bars) * int(agents) / float(seconds),
+        "fills": int(fills),
+        "fills_per_s": int(fills) / float(seconds),
+        "process_wall_s": wall,
+        "persist": persist,
+    }
 
 
 def bare_loop(rounds: int | None) -> dict[str, Any]:
@@ -102,8 +121,13 @@ def bare_loop(rounds: int | None) -> dict[str, Any]:
             if z is not None and ema_slow.ready and ema_fast.value > ema_slow.value and z <= -1.0:
                 signals += 1
     seconds = time.perf_counter() - started
-    return {"bars": len(batches), "agents": AGENT_COUNT, "seconds": seconds,
-            "bar_steps_per_s": len(batches) * AGENT_COUNT / seconds, "signals": signals}
+    return {
+        "bars": len(batches),
+        "agents": AGENT_COUNT,
+        "seconds": seconds,
+        "bar_steps_per_s": len(batches) * AGENT_COUNT / seconds,
+        "signals": signals,
+    }
 
 
 def bare_run(rounds: int | None) -> dict[str, Any]:
@@ -129,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with workdir("fastforward") as folder:
         for i in range(repeat):
             order = ["arena", "arena --no-db", "bare loop"]
-            for kind in (order if i % 2 == 0 else order[::-1]):
+            for kind in order if i % 2 == 0 else order[::-1]:
                 print(f"fast-forward: {kind} run {i + 1}/{repeat} ...", file=sys.stderr, flush=True)
                 if kind == "bare loop":
                     runs[kind].append(bare_run(rounds))
@@ -137,14 +161,34 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     runs[kind].append(arena_run(folder, rounds, kind == "arena", len(runs[kind]) + 10 * i))
     best = {kind: max(r, key=lambda x: x["bar_steps_per_s"]) for kind, r in runs.items()}
     base = best["bare loop"]["bar_steps_per_s"]
-    rows = [{"run": kind, **b, "ratio_to_bare": ratio(b["bar_steps_per_s"], base),
-             "bar_steps_per_s_all": [r["bar_steps_per_s"] for r in runs[kind]]} for kind, b in best.items()]
-    print(table(
-        ["run", "bars", "agents", "seconds", "bar-steps/s", "vs bare loop", "fills", "fills/s"],
-        [[r["run"], r["bars"], r["agents"], r["seconds"], r["bar_steps_per_s"], r["ratio_to_bare"], r.get("fills"),
-          r.get("fills_per_s")] for r in rows],
-        title=f"\nFast-forward: {BTC_CSV.name}, agents {AGENTS}, --speed max; best of {repeat}",
-    ))
+    rows = [
+        {
+            "run": kind,
+            **b,
+            "ratio_to_bare": ratio(b["bar_steps_per_s"], base),
+            "bar_steps_per_s_all": [r["bar_steps_per_s"] for r in runs[kind]],
+        }
+        for kind, b in best.items()
+    ]
+    print(
+        table(
+            ["run", "bars", "agents", "seconds", "bar-steps/s", "vs bare loop", "fills", "fills/s"],
+            [
+                [
+                    r["run"],
+                    r["bars"],
+                    r["agents"],
+                    r["seconds"],
+                    r["bar_steps_per_s"],
+                    r["ratio_to_bare"],
+                    r.get("fills"),
+                    r.get("fills_per_s"),
+                ]
+                for r in rows
+            ],
+            title=f"\nFast-forward: {BTC_CSV.name}, agents {AGENTS}, --speed max; best of {repeat}",
+        )
+    )
     result = {"rows": rows, "repeat": repeat, "rounds": rounds, "agents": AGENTS}
     write_result("fastforward", result, args.out, args.smoke)
     return result

@@ -49,8 +49,11 @@ def _extra(parser: Any) -> None:
 
 
 def _payload(i: int) -> dict[str, Any]:
-    return {"symbol": "BTC-USD", "price": str(Decimal("46000.12345678") + i),
-            "timestamp": (START + timedelta(minutes=i)).isoformat()}
+    return {
+        "symbol": "BTC-USD",
+        "price": str(Decimal("46000.12345678") + i),
+        "timestamp": (START + timedelta(minutes=i)).isoformat(),
+    }
 
 
 def per_event_memo(base: type) -> type:
@@ -59,7 +62,7 @@ def per_event_memo(base: type) -> type:
     class PerEventMemo(base):  # type: ignore[misc, valid-type]
         def build_per_event_executor(self, payload: Any) -> Any:
             executor = super().build_per_event_executor(payload)
-            executor._relevant_sub_fields = {}  # noqa: SLF001 - the leak's cause, see the module docstring
+            executor._relevant_sub_fields = {}
             return executor
 
     PerEventMemo.__name__ = f"PerEventMemo{base.__name__}"
@@ -69,8 +72,9 @@ def per_event_memo(base: type) -> type:
 Step = Callable[[int], Awaitable[Any]]
 
 
-async def measure(make: Callable[[], Awaitable[tuple[Step, Callable[[], Awaitable[None]]]]], events: int,
-                  warmup: int) -> dict[str, Any]:
+async def measure(
+    make: Callable[[], Awaitable[tuple[Step, Callable[[], Awaitable[None]]]]], events: int, warmup: int
+) -> dict[str, Any]:
     """Run warm-up, then `events` steps, traced (retained bytes) and untraced (time)."""
     step, close = await make()
     for i in range(warmup):
@@ -91,8 +95,12 @@ async def measure(make: Callable[[], Awaitable[tuple[Step, Callable[[], Awaitabl
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     await close()
-    return {"events": events, "retained_bytes": after - before, "bytes_per_event": (after - before) / events,
-            "us_per_event": seconds / events * 1e6}
+    return {
+        "events": events,
+        "retained_bytes": after - before,
+        "bytes_per_event": (after - before) / events,
+        "us_per_event": seconds / events * 1e6,
+    }
 
 
 # --- bare graphql-core -------------------------------------------------------------------
@@ -244,7 +252,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     stock_ok = not arena_fix_installed()
     cases = [
         ("graphql-core subscribe (stock)", "subscription", core_subscription(None)),
-        ("graphql-core subscribe, per-event memo", "subscription (workaround)", core_subscription(per_event_memo(Executor))),
+        (
+            "graphql-core subscribe, per-event memo",
+            "subscription (workaround)",
+            core_subscription(per_event_memo(Executor)),
+        ),
         ("graphql-core execute (baseline)", "query", core_query()),
         ("arena schema, as shipped: prices subscription", "subscription (arena)", arena_subscription()),
         ("arena schema: prices query (baseline)", "query", arena_query()),
@@ -258,18 +270,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         rows.append({"case": name, "kind": kind, **asyncio.run(measure(make, events, warmup))})
     fixed = arena_fix_installed()
     version = metadata.version("graphql-core")
-    print(table(
-        ["case", "events", "bytes/event", "µs/event"],
-        [[r["case"], r["events"], r["bytes_per_event"], r["us_per_event"]] for r in rows],
-        title=f"\nMemory retained per event (tracemalloc, after gc), graphql-core {version}, "
-              f"strawberry-graphql {metadata.version('strawberry-graphql')}",
-    ))
+    print(
+        table(
+            ["case", "events", "bytes/event", "µs/event"],
+            [[r["case"], r["events"], r["bytes_per_event"], r["us_per_event"]] for r in rows],
+            title=f"\nMemory retained per event (tracemalloc, after gc), graphql-core {version}, "
+            f"strawberry-graphql {metadata.version('strawberry-graphql')}",
+        )
+    )
     print(f"the arena's own workaround (arena.api.subscription_memo_fix) installed: {fixed}")
     stock = next((r for r in rows if r["kind"] == "subscription"), None)
     if stock:
-        print(f"Unpatched, at 1,000 subscribers x 30 events/s: {stock['bytes_per_event'] * 30_000 / 2**20:,.1f} MiB/s of growth.")
-    result = {"graphql_core": version, "events": events, "warmup": warmup, "rows": rows,
-              "arena_fix_installed": fixed}
+        print(
+            "Unpatched, at 1,000 subscribers x 30 events/s: "
+            f"{stock['bytes_per_event'] * 30_000 / 2**20:,.1f} MiB/s of growth."
+        )
+    result = {"graphql_core": version, "events": events, "warmup": warmup, "rows": rows, "arena_fix_installed": fixed}
     write_result("leak", result, args.out, args.smoke)
     return result
 

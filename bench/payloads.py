@@ -42,8 +42,13 @@ def _name(value: Any) -> Any:
 
 def price_payload(quote: Any) -> str:
     """The `payload` of a graphql-transport-ws `next` message for PRICES_SUBSCRIPTION."""
-    return dumps({"data": {"prices": {"symbol": quote.symbol, "price": str(quote.price),
-                                      "timestamp": quote.timestamp.isoformat()}}})
+    return dumps(
+        {
+            "data": {
+                "prices": {"symbol": quote.symbol, "price": str(quote.price), "timestamp": quote.timestamp.isoformat()}
+            }
+        }
+    )
 
 
 def next_frame(operation_id: str, payload_json: str) -> str:
@@ -55,29 +60,55 @@ def leaderboard_data(entries: list[Any]) -> dict[str, Any]:
     out = []
     for e in entries:
         a = e.agent
-        out.append({
-            "rank": e.rank, "equity": _dec(e.equity), "returnPct": e.return_pct,
-            "agent": {
-                "id": str(a.id), "name": a.name, "strategy": a.strategy, "status": _name(a.status),
-                "cash": _dec(a.cash), "realizedPnl": _dec(a.realized_pnl), "unrealizedPnl": _dec(a.unrealized_pnl),
-                "tradeCount": a.trade_count, "winRate": a.win_rate, "scars": a.scars, "maxDrawdown": a.max_drawdown,
-                "sharpe": a.sharpe, "profitFactor": a.profit_factor,
-            },
-        })
+        out.append(
+            {
+                "rank": e.rank,
+                "equity": _dec(e.equity),
+                "returnPct": e.return_pct,
+                "agent": {
+                    "id": str(a.id),
+                    "name": a.name,
+                    "strategy": a.strategy,
+                    "status": _name(a.status),
+                    "cash": _dec(a.cash),
+                    "realizedPnl": _dec(a.realized_pnl),
+                    "unrealizedPnl": _dec(a.unrealized_pnl),
+                    "tradeCount": a.trade_count,
+                    "winRate": a.win_rate,
+                    "scars": a.scars,
+                    "maxDrawdown": a.max_drawdown,
+                    "sharpe": a.sharpe,
+                    "profitFactor": a.profit_factor,
+                },
+            }
+        )
     return {"leaderboard": out}
 
 
 def trades_data(trades: list[Any], cursors: list[str], total: int, has_next: bool) -> dict[str, Any]:
     edges = [
-        {"cursor": cursor, "node": {
-            "id": str(t.id), "agentName": t.agent_name, "symbol": t.symbol, "side": _name(t.side),
-            "quantity": _dec(t.quantity), "price": _dec(t.price), "notional": _dec(t.notional), "fee": _dec(t.fee),
-            "realizedPnl": _dec(t.realized_pnl), "round": t.round, "executedAt": t.executed_at.isoformat(),
-        }}
+        {
+            "cursor": cursor,
+            "node": {
+                "id": str(t.id),
+                "agentName": t.agent_name,
+                "symbol": t.symbol,
+                "side": _name(t.side),
+                "quantity": _dec(t.quantity),
+                "price": _dec(t.price),
+                "notional": _dec(t.notional),
+                "fee": _dec(t.fee),
+                "realizedPnl": _dec(t.realized_pnl),
+                "round": t.round,
+                "executedAt": t.executed_at.isoformat(),
+            },
+        }
         for t, cursor in zip(trades, cursors, strict=True)
     ]
-    return {"trades": {
-        "totalCount": total,
-        "pageInfo": {"hasNextPage": has_next, "endCursor": cursors[-1] if cursors else None},
-        "edges": edges,
-    }}
+    return {
+        "trades": {
+            "totalCount": total,
+            "pageInfo": {"hasNextPage": has_next, "endCursor": cursors[-1] if cursors else None},
+            "edges": edges,
+        }
+    }

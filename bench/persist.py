@@ -45,12 +45,24 @@ def make_events(count: int) -> tuple[Any, list[Any]]:
     for i in range(count):
         side = Side.BUY if i % 2 == 0 else Side.SELL
         agent_id, agent_name = agents[i % len(agents)]
-        fills.append(OrderFilled(competition.id, Fill(
-            agent_id=agent_id, agent_name=agent_name, intent=OrderIntent("BTC-USD", side, quantity=quantity),
-            side=side, quantity=quantity, price=Decimal("46123.45678901") + i, fee=Decimal("0.56942001"),
-            realized_pnl=Decimal(0) if side is Side.BUY else Decimal("-1.23456789"),
-            round=i // 4 + 1, executed_at=start + timedelta(minutes=i // 4), seq=i + 1,
-        )))
+        fills.append(
+            OrderFilled(
+                competition.id,
+                Fill(
+                    agent_id=agent_id,
+                    agent_name=agent_name,
+                    intent=OrderIntent("BTC-USD", side, quantity=quantity),
+                    side=side,
+                    quantity=quantity,
+                    price=Decimal("46123.45678901") + i,
+                    fee=Decimal("0.56942001"),
+                    realized_pnl=Decimal(0) if side is Side.BUY else Decimal("-1.23456789"),
+                    round=i // 4 + 1,
+                    executed_at=start + timedelta(minutes=i // 4),
+                    seq=i + 1,
+                ),
+            )
+        )
     return competition.created_event("bench", "replay", "bench", start), fills
 
 
@@ -64,7 +76,7 @@ async def recorder_run(path: Path, created: Any, fills: list[Any], batch: int) -
     await recorder.record([created])
     started = time.perf_counter()
     for i in range(0, len(fills), batch):
-        await recorder.record(fills[i:i + batch])
+        await recorder.record(fills[i : i + batch])
     seconds = time.perf_counter() - started
     assert recorder.fills_persisted == len(fills)
     await db.close()
@@ -93,20 +105,42 @@ def raw_run(path: Path, created: Any, fills: list[Any], batch: int) -> float:
     connection.execute(
         "INSERT INTO competition (id, name, status, config_json, feed_id, feed_kind, feed_description, starting_cash, "
         "created_at, round) VALUES (?, 'persist', 'RUNNING', '{}', ?, 'replay', 'bench', '10000', 0, 0)",
-        (created.competition_id, created.feed_id))
+        (created.competition_id, created.feed_id),
+    )
     connection.executemany(
-        "INSERT INTO entrant (id, competition_id, name, strategy, kind, params_json, slot) VALUES (?, ?, ?, ?, ?, '{}', ?)",
-        [(e.agent_id, created.competition_id, e.name, e.strategy, e.kind, e.slot) for e in created.entrants])
+        "INSERT INTO entrant (id, competition_id, name, strategy, kind, params_json, slot)"
+        " VALUES (?, ?, ?, ?, ?, '{}', ?)",
+        [(e.agent_id, created.competition_id, e.name, e.strategy, e.kind, e.slot) for e in created.entrants],
+    )
     connection.execute("COMMIT")
-    sql = ("INSERT INTO fill (competition_id, agent_id, agent_name, seq, symbol, side, requested_quantity, "
-           "requested_notional, quantity, price, fee, realized_pnl, round, executed_at, client_order_id) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    sql = (
+        "INSERT INTO fill (competition_id, agent_id, agent_name, seq, symbol, side, requested_quantity, "
+        "requested_notional, quantity, price, fee, realized_pnl, round, executed_at, client_order_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
     started = time.perf_counter()
     for i in range(0, len(fills), batch):
-        rows = [(e.competition_id, f.agent_id, f.agent_name, f.seq, f.symbol, f.side.value, _text(f.intent.quantity),
-                 _text(f.intent.notional), str(f.quantity), str(f.price), str(f.fee), str(f.realized_pnl), f.round,
-                 (f.executed_at - epoch) // micros, f.client_order_id)
-                for e in fills[i:i + batch] for f in (e.fill,)]
+        rows = [
+            (
+                e.competition_id,
+                f.agent_id,
+                f.agent_name,
+                f.seq,
+                f.symbol,
+                f.side.value,
+                _text(f.intent.quantity),
+                _text(f.intent.notional),
+                str(f.quantity),
+                str(f.price),
+                str(f.fee),
+                str(f.realized_pnl),
+                f.round,
+                (f.executed_at - epoch) // micros,
+                f.client_order_id,
+            )
+            for e in fills[i : i + batch]
+            for f in (e.fill,)
+        ]
         connection.execute("BEGIN")
         connection.executemany(sql, rows)
         connection.execute("COMMIT")
@@ -125,7 +159,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     runs: dict[str, list[float]] = {"recorder": [], "raw sqlite3": []}
     with workdir("persist") as folder:
         for i in range(repeat):
-            for kind in (("recorder", "raw sqlite3") if i % 2 == 0 else ("raw sqlite3", "recorder")):
+            for kind in ("recorder", "raw sqlite3") if i % 2 == 0 else ("raw sqlite3", "recorder"):
                 print(f"persist: {kind} run {i + 1}/{repeat} ...", file=sys.stderr, flush=True)
                 path = folder / f"{kind.replace(' ', '-')}-{i}.db"
                 if kind == "recorder":
@@ -133,12 +167,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 else:
                     runs[kind].append(raw_run(path, created, fills, args.batch))
     best = {kind: min(seconds) for kind, seconds in runs.items()}
-    rows = [{"run": kind, "fills": count, "batch": args.batch, "seconds": s, "fills_per_s": count / s,
-             "ratio_to_raw": ratio(count / s, count / best["raw sqlite3"]), "seconds_all": runs[kind]}
-            for kind, s in best.items()]
-    print(table(["run", "fills", "batch", "seconds", "fills/s", "vs raw"],
-                [[r["run"], r["fills"], r["batch"], r["seconds"], r["fills_per_s"], r["ratio_to_raw"]] for r in rows],
-                title=f"\nPersistence: fills committed in batches of {args.batch}; best of {repeat}"))
+    rows = [
+        {
+            "run": kind,
+            "fills": count,
+            "batch": args.batch,
+            "seconds": s,
+            "fills_per_s": count / s,
+            "ratio_to_raw": ratio(count / s, count / best["raw sqlite3"]),
+            "seconds_all": runs[kind],
+        }
+        for kind, s in best.items()
+    ]
+    print(
+        table(
+            ["run", "fills", "batch", "seconds", "fills/s", "vs raw"],
+            [[r["run"], r["fills"], r["batch"], r["seconds"], r["fills_per_s"], r["ratio_to_raw"]] for r in rows],
+            title=f"\nPersistence: fills committed in batches of {args.batch}; best of {repeat}",
+        )
+    )
     result = {"rows": rows, "repeat": repeat}
     write_result("persist", result, args.out, args.smoke)
     return result

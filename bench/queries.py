@@ -57,25 +57,33 @@ def _extra(parser: Any) -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=2, help="runs per endpoint (ABBA order), best reported")
-    parser.add_argument("--seed-rounds", type=int, default=4000, help="rounds of the headless run that seeds the history")
+    parser.add_argument(
+        "--seed-rounds", type=int, default=4000, help="rounds of the headless run that seeds the history"
+    )
 
 
 def wrk(url: str, body: str, seconds: int, connections: int, folder: Path, server_pid: int) -> dict[str, Any]:
     script = folder / "post.lua"
     script.write_text(LUA.format(body=body))
     cpu_before = proc_cpu_seconds(server_pid)
-    out = run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
-              timeout=seconds + 60).stdout
+    out = run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), url],
+        timeout=seconds + 60,
+    ).stdout
     cpu_after = proc_cpu_seconds(server_pid)
     line = next((ln for ln in out.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no summary:\n{out}")
-    data = json.loads(line[len("WRKJSON "):])
+    data = json.loads(line[len("WRKJSON ") :])
     seconds_run = data["duration_us"] / 1e6
     errors = sum(data[k] for k in ("status", "connect", "read", "write", "timeout"))
     return {
-        "requests": data["requests"], "req_per_s": data["requests"] / seconds_run, "p50_ms": data["p50_us"] / 1000,
-        "p99_ms": data["p99_us"] / 1000, "max_ms": data["max_us"] / 1000, "errors": errors,
+        "requests": data["requests"],
+        "req_per_s": data["requests"] / seconds_run,
+        "p50_ms": data["p50_us"] / 1000,
+        "p99_ms": data["p99_us"] / 1000,
+        "max_ms": data["max_us"] / 1000,
+        "errors": errors,
         "server_cpu_percent": 100 * (cpu_after - cpu_before) / seconds_run,
     }
 
@@ -110,8 +118,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     with workdir("queries") as folder:
         db = folder / "queries.db"
-        run([ARENA, "--log-level", "warning", "run", "--feed", "sim:7", "--rounds", str(seed_rounds), "--db", str(db),
-             "--quiet", "--agents", "momentum,mean_reversion,balanced,buy_and_hold,random"], timeout=600)
+        run(
+            [
+                ARENA,
+                "--log-level",
+                "warning",
+                "run",
+                "--feed",
+                "sim:7",
+                "--rounds",
+                str(seed_rounds),
+                "--db",
+                str(db),
+                "--quiet",
+                "--agents",
+                "momentum,mean_reversion,balanced,buy_and_hold,random",
+            ],
+            timeout=600,
+        )
         with bench_server(folder, "queries", tick_interval=0.1, demo=True) as server:
             checks = {name: check_same_data(server.url, q, raw_path) for name, (q, raw_path) in QUERIES.items()}
             for name, (query, raw_path) in QUERIES.items():
@@ -119,28 +143,54 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
                 paths = {"graphql": "/graphql", "raw": raw_path}
                 for i in range(repeat):
-                    for mode in (MODES if i % 2 == 0 else MODES[::-1]):
+                    for mode in MODES if i % 2 == 0 else MODES[::-1]:
                         print(f"queries: {name} {mode} run {i + 1}/{repeat} ...", file=sys.stderr, flush=True)
-                        runs[mode].append(wrk(f"{server.url}{paths[mode]}", body, seconds, connections, folder,
-                                              server.pid))
+                        runs[mode].append(
+                            wrk(f"{server.url}{paths[mode]}", body, seconds, connections, folder, server.pid)
+                        )
                 best = {mode: max(r, key=lambda x: x["req_per_s"]) for mode, r in runs.items()}
                 for mode in MODES:
-                    rows.append({"query": name, "mode": mode, **best[mode],
-                                 "req_per_s_all": [r["req_per_s"] for r in runs[mode]],
-                                 "ratio_to_raw": ratio(best[mode]["req_per_s"], best["raw"]["req_per_s"]),
-                                 "same_data": checks[name]})
+                    rows.append(
+                        {
+                            "query": name,
+                            "mode": mode,
+                            **best[mode],
+                            "req_per_s_all": [r["req_per_s"] for r in runs[mode]],
+                            "ratio_to_raw": ratio(best[mode]["req_per_s"], best["raw"]["req_per_s"]),
+                            "same_data": checks[name],
+                        }
+                    )
             fills = http_json(f"{server.url}/graphql", {"query": "{ trades(first: 1) { totalCount } }"})
-    print(table(
-        ["query", "mode", "req/s", "vs raw", "p50 ms", "p99 ms", "server CPU %", "errors"],
-        [[r["query"], r["mode"], r["req_per_s"], r["ratio_to_raw"], r["p50_ms"], r["p99_ms"], r["server_cpu_percent"],
-          r["errors"]] for r in rows],
-        title=f"\nQueries: wrk -t1 -c{connections} -d{seconds}s, POST; best of {repeat}; "
-              f"{fills['data']['trades']['totalCount']:,} stored fills",
-    ))
+    print(
+        table(
+            ["query", "mode", "req/s", "vs raw", "p50 ms", "p99 ms", "server CPU %", "errors"],
+            [
+                [
+                    r["query"],
+                    r["mode"],
+                    r["req_per_s"],
+                    r["ratio_to_raw"],
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["server_cpu_percent"],
+                    r["errors"],
+                ]
+                for r in rows
+            ],
+            title=f"\nQueries: wrk -t1 -c{connections} -d{seconds}s, POST; best of {repeat}; "
+            f"{fills['data']['trades']['totalCount']:,} stored fills",
+        )
+    )
     for name, verdict in checks.items():
         print(f"same data as GraphQL ({name}): {verdict}")
-    result = {"seconds": seconds, "connections": connections, "repeat": repeat, "rows": rows, "same_data": checks,
-              "stored_fills": fills["data"]["trades"]["totalCount"]}
+    result = {
+        "seconds": seconds,
+        "connections": connections,
+        "repeat": repeat,
+        "rows": rows,
+        "same_data": checks,
+        "stored_fills": fills["data"]["trades"]["totalCount"],
+    }
     write_result("queries", result, args.out, args.smoke)
     return result
 

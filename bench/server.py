@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -35,6 +36,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
 from arena.api.context import AppState
 from arena.api.ids import encode_cursor
 from arena.api.types.agents import leaderboard_of
@@ -45,11 +51,6 @@ from arena.config import get_settings
 from arena.domain.events import QuotesReceived
 from arena.main import build_state, create_app
 from arena.store import fills
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
-
 from bench import payloads
 
 logger = logging.getLogger("bench.server")
@@ -86,8 +87,12 @@ class LoopLagProbe:
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.samples)
         p99 = ordered[int(0.99 * (len(ordered) - 1))] if ordered else 0.0
-        return {"max_ms": self.max_lag * 1000, "p99_ms": p99 * 1000, "stalls_over_50ms": self.stalls,
-                "samples": len(ordered)}
+        return {
+            "max_ms": self.max_lag * 1000,
+            "p99_ms": p99 * 1000,
+            "stalls_over_50ms": self.stalls,
+            "samples": len(ordered),
+        }
 
 
 class Stamps:
@@ -127,7 +132,7 @@ class Stamps:
 
 
 class RawClient:
-    __slots__ = ("websocket", "operation_id")
+    __slots__ = ("operation_id", "websocket")
 
     def __init__(self, websocket: WebSocket, operation_id: str) -> None:
         self.websocket = websocket
@@ -161,12 +166,14 @@ class RawBroadcaster:
                 for client in tuple(self.clients):
                     texts = frames.get(client.operation_id)
                     if texts is None:  # serialize once per distinct operation id
-                        texts = frames[client.operation_id] = [payloads.next_frame(client.operation_id, p) for p in batch]
+                        texts = frames[client.operation_id] = [
+                            payloads.next_frame(client.operation_id, p) for p in batch
+                        ]
                     try:
                         for text in texts:
                             await client.websocket.send_text(text)
                             self.sent += 1
-                    except Exception:  # noqa: BLE001 - a gone client just leaves
+                    except Exception:
                         self.clients.discard(client)
 
 
@@ -174,8 +181,9 @@ def tap(outbox: EventOutbox, stamps: Stamps, broadcaster: RawBroadcaster) -> Non
     """Stamp before the store and just before the publisher; feed the raw broadcast last."""
     outbox.store = stamps.before(outbox.store)
     after = outbox.after
-    publisher_at = next((i for i, sink in enumerate(after) if isinstance(getattr(sink, "__self__", None), Publisher)),
-                        len(after))
+    publisher_at = next(
+        (i for i, sink in enumerate(after) if isinstance(getattr(sink, "__self__", None), Publisher)), len(after)
+    )
     after.insert(publisher_at, stamps.publish_sink)
     after.append(broadcaster.sink)
 
@@ -192,8 +200,9 @@ async def trades_json(state: AppState) -> dict[str, Any]:
     rows = await fills.list_fills(state.db, limit=TRADES_PAGE + 1)
     page = rows[:TRADES_PAGE]
     total = await fills.count_fills(state.db)
-    return payloads.trades_data([Trade.from_row(r) for r in page], [encode_cursor(r.id or 0) for r in page], total,
-                                len(rows) > TRADES_PAGE)
+    return payloads.trades_data(
+        [Trade.from_row(r) for r in page], [encode_cursor(r.id or 0) for r in page], total, len(rows) > TRADES_PAGE
+    )
 
 
 def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBroadcaster]:
@@ -243,7 +252,9 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
                 elif kind == "subscribe" and client is None:
                     client = RawClient(websocket, str(message["id"]))
                     for quote in state.runner.prices.quotes():
-                        await websocket.send_text(payloads.next_frame(client.operation_id, payloads.price_payload(quote)))
+                        await websocket.send_text(
+                            payloads.next_frame(client.operation_id, payloads.price_payload(quote))
+                        )
                     broadcaster.clients.add(client)
                 elif kind == "ping":
                     await websocket.send_text('{"type":"pong"}')
@@ -288,11 +299,27 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--feed", default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app, probe, broadcaster = build(dict(host=args.host, port=args.port, db=args.db, tick_interval=args.tick_interval,
-                                         demo=args.demo or None, feed=args.feed, log_level="warning"))
+    app, probe, broadcaster = build(
+        dict(
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            tick_interval=args.tick_interval,
+            demo=args.demo or None,
+            feed=args.feed,
+            log_level="warning",
+        )
+    )
     # `arena serve`'s uvicorn settings, except that permessage-deflate stays negotiable: bench.fanout measures both
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on",
-                            ws_ping_interval=20, timeout_graceful_shutdown=5)
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        lifespan="on",
+        ws_ping_interval=20,
+        timeout_graceful_shutdown=5,
+    )
     server = uvicorn.Server(config)
 
     async def serve() -> None:
@@ -306,10 +333,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # the loop factory uvicorn itself uses (uvloop when installed)
     from uvicorn._compat import asyncio_run
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio_run(serve(), loop_factory=config.get_loop_factory())
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

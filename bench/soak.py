@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import websockets
+
 from arena.testing.server import ServerProcess
 
 PRICES = "subscription { prices { symbol price timestamp } }"
@@ -98,8 +99,9 @@ async def subscriber(index: int, url: str, counters: Counters, gate: asyncio.Sem
         connected = False
         try:
             async with gate:
-                ws = await websockets.connect(url, subprotocols=["graphql-transport-ws"], ping_interval=None,
-                                              open_timeout=30, max_size=2**22)
+                ws = await websockets.connect(
+                    url, subprotocols=["graphql-transport-ws"], ping_interval=None, open_timeout=30, max_size=2**22
+                )
             try:
                 await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
                 ack = json.loads(await asyncio.wait_for(ws.recv(), 30))
@@ -167,16 +169,24 @@ async def soak(args: argparse.Namespace, server: ServerProcess) -> bool:
     started = time.monotonic()
     while counters.connected < args.subscribers and time.monotonic() - started < 60 and server.alive():
         await asyncio.sleep(0.1)
-    print(f"{counters.connected}/{args.subscribers} subscribers connected in {time.monotonic() - started:.1f} s; "
-          f"soaking for {args.minutes:g} min, a line every {every:g} s", flush=True)
+    print(
+        f"{counters.connected}/{args.subscribers} subscribers connected in {time.monotonic() - started:.1f} s; "
+        f"soaking for {args.minutes:g} min, a line every {every:g} s",
+        flush=True,
+    )
 
     t0 = time.monotonic()
     cpu0, messages0 = cpu_seconds(server.pid), counters.total
     samples: list[tuple[float, int]] = [(0.0, rss_kib(server.pid))]
-    print(f"{'elapsed':>8} {'RSS':>10} {'CPU %':>6} {'msgs':>8} {'msg/s':>8} {'total':>10} {'subs':>5} "
-          f"{'reconn':>6} {'errors':>6}")
-    print(f"{0:>7.0f}s {mib(samples[0][1]):>10} {'':>6} {0:>8} {'':>8} {0:>10} {counters.connected:>5} "
-          f"{counters.disconnects:>6} {len(counters.errors):>6}", flush=True)
+    print(
+        f"{'elapsed':>8} {'RSS':>10} {'CPU %':>6} {'msgs':>8} {'msg/s':>8} {'total':>10} {'subs':>5} "
+        f"{'reconn':>6} {'errors':>6}"
+    )
+    print(
+        f"{0:>7.0f}s {mib(samples[0][1]):>10} {'':>6} {0:>8} {'':>8} {0:>10} {counters.connected:>5} "
+        f"{counters.disconnects:>6} {len(counters.errors):>6}",
+        flush=True,
+    )
     last_t, last_cpu, last_messages = t0, cpu0, messages0
     ok = True
     while True:
@@ -198,9 +208,12 @@ async def soak(args: argparse.Namespace, server: ServerProcess) -> bool:
             break
         samples.append((now - t0, rss))
         span = now - last_t
-        print(f"{now - t0:>7.0f}s {mib(rss):>10} {100 * (cpu - last_cpu) / span:>6.1f} {total - last_messages:>8} "
-              f"{(total - last_messages) / span:>8.1f} {total - messages0:>10} {counters.connected:>5} "
-              f"{counters.disconnects:>6} {len(counters.errors):>6}", flush=True)
+        print(
+            f"{now - t0:>7.0f}s {mib(rss):>10} {100 * (cpu - last_cpu) / span:>6.1f} {total - last_messages:>8} "
+            f"{(total - last_messages) / span:>8.1f} {total - messages0:>10} {counters.connected:>5} "
+            f"{counters.disconnects:>6} {len(counters.errors):>6}",
+            flush=True,
+        )
         last_t, last_cpu, last_messages = now, cpu, total
 
     elapsed = time.monotonic() - t0
@@ -216,16 +229,23 @@ async def soak(args: argparse.Namespace, server: ServerProcess) -> bool:
     settled = [s for s in samples if s[0] >= elapsed / 4] or samples
     print("\nsummary")
     print(f"  duration            {elapsed / 60:.2f} min, {args.subscribers} subscribers (prices + trades each)")
-    print(f"  server RSS          {mib(samples[0][1])} -> {mib(samples[-1][1])} "
-          f"(peak {mib(max(r for _, r in samples))})")
-    print(f"  RSS growth          {slope_per_minute(settled) / 1024:+.2f} MiB/min (least squares after the first "
-          f"quarter), {(samples[-1][1] - samples[0][1]) / 1024 / max(elapsed / 60, 1e-9):+.2f} MiB/min end to end")
-    print(f"  messages            {received} in all, {received / max(elapsed, 1e-9):.1f}/s "
-          f"({received / max(elapsed, 1e-9) / max(args.subscribers, 1):.2f}/s per subscriber) "
-          f"(since connecting: prices {counters.messages['prices']}, trades {counters.messages['trades']})")
+    print(
+        f"  server RSS          {mib(samples[0][1])} -> {mib(samples[-1][1])} (peak {mib(max(r for _, r in samples))})"
+    )
+    print(
+        f"  RSS growth          {slope_per_minute(settled) / 1024:+.2f} MiB/min (least squares after the first "
+        f"quarter), {(samples[-1][1] - samples[0][1]) / 1024 / max(elapsed / 60, 1e-9):+.2f} MiB/min end to end"
+    )
+    print(
+        f"  messages            {received} in all, {received / max(elapsed, 1e-9):.1f}/s "
+        f"({received / max(elapsed, 1e-9) / max(args.subscribers, 1):.2f}/s per subscriber) "
+        f"(since connecting: prices {counters.messages['prices']}, trades {counters.messages['trades']})"
+    )
     try:
-        print(f"  server CPU          {100 * (cpu_seconds(server.pid) - cpu0) / max(elapsed, 1e-9):.1f} % "
-              "of a core on average")
+        print(
+            f"  server CPU          {100 * (cpu_seconds(server.pid) - cpu0) / max(elapsed, 1e-9):.1f} % "
+            "of a core on average"
+        )
     except OSError:
         print("  server CPU          (server gone)")
     print(f"  reconnects          {counters.disconnects}; subscribers that got nothing: {silent}")
@@ -243,8 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=30.0, help="how long to soak (default 30)")
     parser.add_argument("--subscribers", type=int, default=200, help="websocket connections (default 200)")
     parser.add_argument("--every", type=float, default=30.0, help="seconds between report lines (default 30)")
-    parser.add_argument("--tick-interval", type=float, default=None,
-                        help="seconds per market round for the server (default: the server's own, 1 s)")
+    parser.add_argument(
+        "--tick-interval",
+        type=float,
+        default=None,
+        help="seconds per market round for the server (default: the server's own, 1 s)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the throwaway folder (database and server log)")
     args = parser.parse_args(argv)
     if args.minutes <= 0 or args.subscribers < 1 or args.every <= 0:

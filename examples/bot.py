@@ -53,8 +53,11 @@ class MovingAverageRule:
 async def print_fills(session) -> None:
     async for result in session.subscribe(GraphQLRequest(MY_FILLS)):
         fill = result["myFills"]
-        print(f"fill: {fill['side']} {fill['quantity']} {fill['symbol']} @ {fill['price']} "
-              f"(fee {fill['fee']}, pnl {fill['realizedPnl']}, round {fill['round']})", flush=True)
+        print(
+            f"fill: {fill['side']} {fill['quantity']} {fill['symbol']} @ {fill['price']} "
+            f"(fee {fill['fee']}, pnl {fill['realizedPnl']}, round {fill['round']})",
+            flush=True,
+        )
 
 
 async def trade(session, symbol: str, rule: MovingAverageRule, max_orders: int) -> None:
@@ -63,11 +66,14 @@ async def trade(session, symbol: str, rule: MovingAverageRule, max_orders: int) 
         order = rule.decide(Decimal(result["prices"]["price"]))
         if order is None:
             continue
-        payload = (await session.execute(GraphQLRequest(
-            PLACE_ORDER, variable_values={"input": {"symbol": symbol, **order}})))["placeOrder"]
+        payload = (
+            await session.execute(GraphQLRequest(PLACE_ORDER, variable_values={"input": {"symbol": symbol, **order}}))
+        )["placeOrder"]
         orders += 1
         if payload["userErrors"]:
-            print(f"order refused: {payload['userErrors'][0]['code']}: {payload['userErrors'][0]['message']}", flush=True)
+            print(
+                f"order refused: {payload['userErrors'][0]['code']}: {payload['userErrors'][0]['message']}", flush=True
+            )
         else:
             filled = payload["trade"]
             qty = Decimal(filled["quantity"])
@@ -87,8 +93,12 @@ async def main() -> int:
     args = parser.parse_args()
     if not args.token:
         parser.error("a bot token is required (--token or ARENA_BOT_TOKEN); the operator gets one from registerBot")
-    transport = WebsocketsTransport(url=args.url, subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-                                    init_payload={"authToken": args.token}, ping_interval=10)
+    transport = WebsocketsTransport(
+        url=args.url,
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+        init_payload={"authToken": args.token},
+        ping_interval=10,
+    )
     async with Client(transport=transport, fetch_schema_from_transport=False) as session:
         fills = asyncio.create_task(print_fills(session))
         try:

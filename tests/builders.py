@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from arena.agents.spec import AgentSpec
 from arena.app.outbox import EventOutbox, Sink
 from arena.app.runner import ArenaRunner
 from arena.domain.events import Event
-from arena.agents.spec import AgentSpec
 from arena.engine.config import CompetitionConfig
 from arena.feeds.spec import FeedMode, FeedSpec, SpeedMode, SpeedSpec
 

@@ -7,10 +7,18 @@ from arena.cli import main
 
 def test_run_replays_the_whole_btc_month_and_reports(shared_data_dir, tmp_path, capsys):
     db = tmp_path / "run.db"
-    code = main([
-        "run", "--feed", f"replay:{shared_data_dir / 'btc-perp-2022-01_1m.csv'}",
-        "--agents", "momentum,mean_reversion,balanced,buy_and_hold", "--db", str(db), "--quiet",
-    ])
+    code = main(
+        [
+            "run",
+            "--feed",
+            f"replay:{shared_data_dir / 'btc-perp-2022-01_1m.csv'}",
+            "--agents",
+            "momentum,mean_reversion,balanced,buy_and_hold",
+            "--db",
+            str(db),
+            "--quiet",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "FINISHED after 45,031 rounds" in out

@@ -50,7 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="the database's schema: its revision, and upgrading it")
-    db.add_argument("action", choices=["upgrade", "current"], help="upgrade to this version's schema, or show the revision")
+    db.add_argument(
+        "action", choices=["upgrade", "current"], help="upgrade to this version's schema, or show the revision"
+    )
     db.add_argument("--db", default=None, help="SQLite file or URL (default: $ARENA_DB or data/arena.db)")
     db.set_defaults(handler=_db)
 
@@ -61,8 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a headless competition and print the leaderboard")
     run.add_argument("--feed", default="sim", help="sim, sim:SEED, or replay:PATH[,PATH...] (default: sim)")
     run.add_argument("--symbols", default=None, help="comma-separated symbols (sim) or one name per replay file")
-    run.add_argument("--agents", default=",".join((*MAIN_STRATEGIES, "random")),
-                     help="comma-separated strategies (default: %(default)s)")
+    run.add_argument(
+        "--agents",
+        default=",".join((*MAIN_STRATEGIES, "random")),
+        help="comma-separated strategies (default: %(default)s)",
+    )
     run.add_argument("--rounds", type=int, default=None, help="rounds to play (default: all data, or 1000 on sim)")
     run.add_argument("--duration", type=float, default=None, help="seconds of running time")
     run.add_argument("--speed", default="max", help="max, a replay factor like 10x, or seconds per round like 0.5s")
@@ -125,9 +130,16 @@ def _serve(args: argparse.Namespace) -> int:
     from arena.api.auth import generate_token
     from arena.main import create_app
 
-    settings = get_settings(host=args.host, port=args.port, db=args.db, feed=args.feed,
-                            tick_interval=args.tick_interval, demo=args.demo, operator_token=args.token,
-                            log_level=args.log_level)
+    settings = get_settings(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        feed=args.feed,
+        tick_interval=args.tick_interval,
+        demo=args.demo,
+        operator_token=args.token,
+        log_level=args.log_level,
+    )
     generated = settings.operator_token is None
     if generated:
         settings = settings.with_overrides(operator_token=generate_token())
@@ -136,12 +148,26 @@ def _serve(args: argparse.Namespace) -> int:
     url = f"http://{settings.host}:{settings.port}/"
     print(f"Trading Arena on {url}  (GraphQL and GraphiQL at {url}graphql)", flush=True)
     if generated:
-        print(f"Operator token generated for this run. Open the dashboard with it:\n    {url}?token={settings.operator_token}",
-              flush=True)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                            lifespan="on", ws_ping_interval=20, timeout_graceful_shutdown=5,
-                            ws_per_message_deflate=False)  # ~43 KiB and ~10 µs per small frame, for nothing
-    sockets = [_listening_socket(settings.host, settings.port, settings.socket_send_buffer)] if settings.socket_send_buffer else None
+        print(
+            f"Operator token generated for this run. Open the dashboard with it:\n"
+            f"    {url}?token={settings.operator_token}",
+            flush=True,
+        )
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        lifespan="on",
+        ws_ping_interval=20,
+        timeout_graceful_shutdown=5,
+        ws_per_message_deflate=False,
+    )  # ~43 KiB and ~10 µs per small frame, for nothing
+    sockets = (
+        [_listening_socket(settings.host, settings.port, settings.socket_send_buffer)]
+        if settings.socket_send_buffer
+        else None
+    )
     _GracefulServer(config).run(sockets=sockets)
     return 0
 
@@ -227,21 +253,26 @@ def _table(board: Sequence[AgentSnapshot], winner_id: str | None) -> str:
     rows = [header]
     for s in board:
         pnl = s.realized_pnl + s.unrealized_pnl
-        rows.append((
-            str(s.rank) + ("*" if s.agent_id == winner_id else ""),
-            s.name,
-            s.strategy,
-            f"{s.equity:,.2f}",
-            f"{s.return_pct:+.2f}",
-            f"{pnl:,.2f}",
-            str(s.trade_count),
-            "-" if s.win_rate is None else f"{s.win_rate * 100:.0f}",
-            str(s.scars),
-            f"{s.max_drawdown * 100:.2f}",
-            "-" if s.sharpe is None else f"{s.sharpe:.3f}",
-        ))
+        rows.append(
+            (
+                str(s.rank) + ("*" if s.agent_id == winner_id else ""),
+                s.name,
+                s.strategy,
+                f"{s.equity:,.2f}",
+                f"{s.return_pct:+.2f}",
+                f"{pnl:,.2f}",
+                str(s.trade_count),
+                "-" if s.win_rate is None else f"{s.win_rate * 100:.0f}",
+                str(s.scars),
+                f"{s.max_drawdown * 100:.2f}",
+                "-" if s.sharpe is None else f"{s.sharpe:.3f}",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = ["  ".join(c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    lines = [
+        "  ".join(c.rjust(w) if i >= 3 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -29,7 +29,9 @@ class Settings:
     replay_dirs: tuple[str, ...] = ("../shared/data", "data/replay")  # where replay files may be chosen from
     max_subscriptions_per_connection: int = 20
     connection_init_timeout: float = 10.0  # seconds a websocket may wait before connection_init (then 4408)
-    socket_send_buffer: int = 0  # SO_SNDBUF per connection in bytes (0: the OS default); bounds what a stalled client can hold
+    socket_send_buffer: int = (
+        0  # SO_SNDBUF per connection in bytes (0: the OS default); bounds what a stalled client can hold
+    )
     subscriber_queue: int = 1024  # messages buffered per subscriber before it is dropped as too slow
     bot_orders_per_second: float = 5.0  # per bot, bursts up to the same number
     frontend_dir: str = str(Path(__file__).resolve().parents[2] / "frontend")

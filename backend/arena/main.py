@@ -50,11 +50,20 @@ def build_state(settings: Settings) -> AppState:
         outbox,
         market_feed=build_feed(FeedSpec.parse(settings.feed, seed=settings.seed), settings.symbols),
         market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=settings.tick_interval),
-        orders=BotOrders(lambda agent_id, client_order_id: fills.fill_by_client_order_id(db, agent_id, client_order_id)),
+        orders=BotOrders(
+            lambda agent_id, client_order_id: fills.fill_by_client_order_id(db, agent_id, client_order_id)
+        ),
     )
-    return AppState(settings=settings, runner=runner, reader=ArenaReader(runner, db), db=db, pubsub=pubsub,
-                    operator=TokenCheck(settings.operator_token or generate_token()), metrics=metrics,
-                    order_limiter=RateLimiter(settings.bot_orders_per_second))
+    return AppState(
+        settings=settings,
+        runner=runner,
+        reader=ArenaReader(runner, db),
+        db=db,
+        pubsub=pubsub,
+        operator=TokenCheck(settings.operator_token or generate_token()),
+        metrics=metrics,
+        order_limiter=RateLimiter(settings.bot_orders_per_second),
+    )
 
 
 def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
@@ -78,8 +87,11 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
             state.pubsub.close_all()
             await state.db.close()
 
-    graphql = ArenaGraphQL(state, max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
-                           connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout))
+    graphql = ArenaGraphQL(
+        state,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+        connection_init_wait_timeout=timedelta(seconds=settings.connection_init_timeout),
+    )
 
     async def health(request: Request) -> JSONResponse:
         report, status = await health_report(state.runner, state.db)

@@ -31,7 +31,10 @@ class Metrics:
         self.uptime = Gauge("arena_uptime_seconds", "Seconds since the server started", registry=r)
         self.uptime.set_function(lambda: time.monotonic() - started)
         self.request_latency = Histogram(
-            "arena_request_duration_seconds", "HTTP request latency", ["path", "method"], registry=r,
+            "arena_request_duration_seconds",
+            "HTTP request latency",
+            ["path", "method"],
+            registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
 
@@ -65,4 +68,6 @@ class _PublishedCollector(Collector):
         self._read = read
 
     def collect(self):  # type: ignore[no-untyped-def]
-        yield CounterMetricFamily("arena_messages_published", "Messages published to pub/sub topics", value=self._read())
+        yield CounterMetricFamily(
+            "arena_messages_published", "Messages published to pub/sub topics", value=self._read()
+        )

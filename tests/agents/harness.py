@@ -67,8 +67,19 @@ def run(
                 done = execute(account, intent, prices, frozenset(prices), costs)
             except ArenaError as refusal:
                 raise AssertionError(f"round {round_no}: {intent} refused: {refusal!r}") from None
-            fill = Fill("agent", "agent", intent, done.side, done.quantity, done.price, done.fee, done.realized_pnl,
-                        round_no, at, len(fills) + 1)
+            fill = Fill(
+                "agent",
+                "agent",
+                intent,
+                done.side,
+                done.quantity,
+                done.price,
+                done.fee,
+                done.realized_pnl,
+                round_no,
+                at,
+                len(fills) + 1,
+            )
             fills.append(fill)
             agent.on_fill(fill)
     return fills

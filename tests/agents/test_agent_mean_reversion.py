@@ -14,7 +14,7 @@ CALM = wiggle(100.0, 40)  # last 20: mean about 100.01, std about 0.35
 
 
 def test_buys_a_two_sigma_dip_and_exits_on_reversion() -> None:
-    path = CALM + [96.0] + wiggle(96.5, 5) + wiggle(100.5, 10)
+    path = [*CALM, 96.0, *wiggle(96.5, 5), *wiggle(100.5, 10)]
     account = open_account(10_000)
     trades = run(MeanReversionAgent(), {"X": path}, account)
     assert sides(trades) == [Side.BUY, Side.SELL]
@@ -26,18 +26,18 @@ def test_buys_a_two_sigma_dip_and_exits_on_reversion() -> None:
 
 
 def test_a_dip_within_two_sigma_is_ignored() -> None:
-    path = CALM + [99.6] + wiggle(100.0, 20)  # z about -1.17
+    path = [*CALM, 99.6, *wiggle(100.0, 20)]  # z about -1.17
     assert run(MeanReversionAgent(), {"X": path}) == []
 
 
 def test_entry_threshold_is_a_parameter() -> None:
-    path = CALM + [99.5] + wiggle(100.0, 20)  # z about -1.45
+    path = [*CALM, 99.5, *wiggle(100.0, 20)]  # z about -1.45
     assert run(MeanReversionAgent(), {"X": path}) == []
     assert sides(run(MeanReversionAgent({"entry_z": -1.0}), {"X": path}))[:1] == [Side.BUY]
 
 
 def test_holds_through_the_dip_until_reversion_and_does_not_add() -> None:
-    path = CALM + [96.0, 95.0, 94.0, 93.0] + wiggle(100.5, 10)
+    path = [*CALM, 96.0, 95.0, 94.0, 93.0, *wiggle(100.5, 10)]
     trades = run(MeanReversionAgent(), {"X": path})
     assert sides(trades) == [Side.BUY, Side.SELL]
 

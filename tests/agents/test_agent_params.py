@@ -33,9 +33,7 @@ def test_given_values_override_defaults() -> None:
 
 def test_unknown_parameter_names_the_known_ones() -> None:
     error = refusal({"fast": 3})
-    assert error.message == (
-        "unknown parameter 'fast' for strategy 'momentum'; known: position_fraction, slow_window"
-    )
+    assert error.message == ("unknown parameter 'fast' for strategy 'momentum'; known: position_fraction, slow_window")
 
 
 def test_ints_accept_integral_floats_and_decimals() -> None:

@@ -7,9 +7,7 @@ import random
 import pytest
 
 from arena.agents.random_control import RandomControlAgent
-from arena.domain.orders import Side
-
-from arena.domain.orders import Fill
+from arena.domain.orders import Fill, Side
 
 from .harness import run
 from .paths import random_walk

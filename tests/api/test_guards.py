@@ -1,6 +1,8 @@
-"""Depth and alias limits hold, and the validation cache can hit (the rules are the same objects)."""
+"""Depth and alias limits hold, and the validation cache really hits."""
 
 import pytest
+from graphql import parse, validate
+from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
 from arena.api.schema import GUARD_RULES, MAX_ALIASES, build_schema
 
@@ -17,8 +19,6 @@ async def test_alias_bomb_is_refused(schema):
 
 
 def test_depth_limit_is_enforced(schema):
-    from graphql import parse, validate
-
     deep = "{ " + " { ".join("abcdefghijkl") + " }" * 12
     errors = validate(schema._schema, parse(deep), [GUARD_RULES[0]])
     assert any("depth" in e.message.lower() for e in errors)
@@ -26,8 +26,15 @@ def test_depth_limit_is_enforced(schema):
     assert validate(schema._schema, parse(shallow), GUARD_RULES) == []
 
 
-def test_guard_rules_are_built_once():
-    from arena.api import schema as module
-
-    assert module.GUARD_RULES is GUARD_RULES
-    assert all(isinstance(rule, type) for rule in GUARD_RULES)
+async def test_a_second_identical_request_skips_validation(schema):
+    """Strawberry's ValidationCache keys on the rules too: rules built per request would never hit."""
+    cache = _get_validate_cache(DEFAULT_MAXSIZE)
+    query = "query CacheProbe { __typename }"  # a text no other test sends
+    before = cache.cache_info()
+    first = await schema.execute(query)
+    after_first = cache.cache_info()
+    second = await schema.execute(query)
+    after_second = cache.cache_info()
+    assert first.errors is None and second.errors is None
+    assert (after_first.misses - before.misses, after_first.hits - before.hits) == (1, 0)
+    assert (after_second.misses - after_first.misses, after_second.hits - after_first.hits) == (0, 1)

@@ -15,7 +15,23 @@ def test_schema_file_equals_export(tmp_path):
 
 def test_schema_names_the_required_fields():
     sdl = SCHEMA_FILE.read_text()
-    for name in ("arena:", "competitions(", "competition(", "agents(", "agent(", "trades(", "leaderboard(",
-                 "prices:", "priceHistory(", "equityHistory(", "node(", "startCompetition(", "pauseCompetition",
-                 "resumeCompetition", "stopCompetition", "arenaEvents", "scalar Decimal"):
+    for name in (
+        "arena:",
+        "competitions(",
+        "competition(",
+        "agents(",
+        "agent(",
+        "trades(",
+        "leaderboard(",
+        "prices:",
+        "priceHistory(",
+        "equityHistory(",
+        "node(",
+        "startCompetition(",
+        "pauseCompetition",
+        "resumeCompetition",
+        "stopCompetition",
+        "arenaEvents",
+        "scalar Decimal",
+    ):
         assert name in sdl, name

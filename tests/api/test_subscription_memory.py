@@ -40,7 +40,7 @@ class Subscription:
 
 async def retained_after(schema: strawberry.Schema, events: int) -> int:
     """Bytes still allocated after `events` events, measured while the subscription is still open."""
-    stream = await schema.subscribe("subscription { ticks(n: %d) { symbol price inner { a b } } }" % (events + 1))
+    stream = await schema.subscribe(f"subscription {{ ticks(n: {events + 1}) {{ symbol price inner {{ a b }} }} }}")
     await stream.__anext__()  # warm up
     gc.collect()
     tracemalloc.start()

@@ -85,8 +85,11 @@ async def test_a_different_order_under_a_queued_id_is_refused():
     competition = running_competition()
     orders = BotOrders()
     await orders.submit(competition, BOT, buy("1"))
-    for different in (buy("2"), OrderIntent("BTC-USD", Side.SELL, quantity=D(1), client_order_id="order-1"),
-                      OrderIntent("BTC-USD", Side.BUY, notional=D(1), client_order_id="order-1")):
+    for different in (
+        buy("2"),
+        OrderIntent("BTC-USD", Side.SELL, quantity=D(1), client_order_id="order-1"),
+        OrderIntent("BTC-USD", Side.BUY, notional=D(1), client_order_id="order-1"),
+    ):
         with pytest.raises(ArenaError) as err:
             await orders.submit(competition, BOT, different)
         assert err.value.code is ErrorCode.DUPLICATE_CLIENT_ORDER_ID

@@ -1,6 +1,7 @@
 """The runner and the recorder on a real SQLite file: persist, reopen, rebuild, interrupt."""
 
 import asyncio
+import contextlib
 
 from arena.domain.events import CompetitionStatus, RoundCompleted
 from arena.store import competitions, equity, fills
@@ -59,10 +60,8 @@ async def test_a_competition_left_running_is_marked_interrupted_on_start(tmp_pat
     task = asyncio.create_task(runner.run())
     await seen.wait_for(lambda: len(seen.of(RoundCompleted)) >= 20, timeout=10, what="20 recorded rounds")
     task.cancel()  # the process "dies": no stop, no finish
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     await db.close()
 
     reopened = Database.from_path(path)

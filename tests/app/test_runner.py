@@ -47,9 +47,14 @@ async def test_headless_competition_runs_to_its_round_limit_and_finishes():
 
 
 async def test_invalid_commands_give_codes_not_crashes():
-    runner = runner_with(CollectingSink(), market_feed=SimulatedFeed(None, seed=1), market_speed=SpeedSpec(SpeedMode.MAX))
-    for command, code in ((runner.pause, ErrorCode.NO_COMPETITION), (runner.resume, ErrorCode.NO_COMPETITION),
-                          (runner.stop, ErrorCode.NO_COMPETITION)):
+    runner = runner_with(
+        CollectingSink(), market_feed=SimulatedFeed(None, seed=1), market_speed=SpeedSpec(SpeedMode.MAX)
+    )
+    for command, code in (
+        (runner.pause, ErrorCode.NO_COMPETITION),
+        (runner.resume, ErrorCode.NO_COMPETITION),
+        (runner.stop, ErrorCode.NO_COMPETITION),
+    ):
         with pytest.raises(ArenaError) as err:
             await command()
         assert err.value.code is code
@@ -92,7 +97,7 @@ async def test_pausing_on_the_shared_market_stops_trades_while_prices_go_on():
     await runner.resume()
     resumed_at = index_of(sink, CompetitionStatus.RUNNING)
     await sink.wait_for(lambda: len(sink.of(RoundCompleted, resumed_at)) >= 10, what="10 rounds after resuming")
-    assert [e.round for e in sink.of(RoundCompleted)][:paused_round + 10] == list(range(1, paused_round + 11))
+    assert [e.round for e in sink.of(RoundCompleted)][: paused_round + 10] == list(range(1, paused_round + 11))
     await runner.stop()
     stopped_at = index_of(sink, CompetitionStatus.STOPPED)
     await sink.wait_for(lambda: len(sink.of(QuotesReceived, stopped_at)) >= 10, what="ticks after the stop")
@@ -122,7 +127,9 @@ async def test_pausing_a_competition_that_owns_its_feed_pauses_the_feed():
 async def test_duration_finishes_a_competition():
     sink = CollectingSink()
     runner = runner_with(sink)
-    competition = await runner.start(sim_config(rounds=None, duration_s=0.05, speed=SpeedSpec(SpeedMode.REALTIME, interval_s=0.005)))
+    competition = await runner.start(
+        sim_config(rounds=None, duration_s=0.05, speed=SpeedSpec(SpeedMode.REALTIME, interval_s=0.005))
+    )
     task = asyncio.create_task(runner.run())
     await asyncio.wait_for(runner.finished.wait(), 5)
     runner.request_shutdown()
@@ -135,8 +142,9 @@ async def test_duration_finishes_a_competition():
 
 async def test_shutdown_does_not_wait_out_a_long_round_interval():
     sink = CollectingSink()
-    runner = runner_with(sink, market_feed=SimulatedFeed(None, seed=1),
-                         market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=3600))
+    runner = runner_with(
+        sink, market_feed=SimulatedFeed(None, seed=1), market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=3600)
+    )
     task = asyncio.create_task(runner.run())
     # the first batch goes out at once; the next is an hour away
     await sink.wait_for(lambda: len(sink.of(QuotesReceived)) == 1, what="the first batch")

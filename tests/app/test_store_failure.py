@@ -16,7 +16,7 @@ import inspect
 import json
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,7 @@ class SizeCap:
 @asynccontextmanager
 async def serving(db_path: Path) -> AsyncIterator[tuple[str, Any]]:
     port = free_port()
-    settings = get_settings(db=str(db_path), port=port, tick_interval=0.02, operator_token=TOKEN,
-                            log_level="warning")
+    settings = get_settings(db=str(db_path), port=port, tick_interval=0.02, operator_token=TOKEN, log_level="warning")
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())
@@ -90,10 +89,8 @@ class RoundWatcher:
     async def __aexit__(self, *exc: object) -> None:
         assert self._task is not None
         self._task.cancel()
-        try:
+        with suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
 
     async def _run(self) -> None:
         async with websockets.connect(f"ws://{self.address}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
@@ -129,13 +126,19 @@ async def _until(condition: Any, timeout: float, what: str) -> Any:
 
 def stored_rounds(db_path: Path, competition_id: str) -> list[int]:
     with sqlite3.connect(db_path) as conn:
-        return [r for (r,) in conn.execute(
-            "SELECT DISTINCT round FROM equity WHERE competition_id = ? ORDER BY round", (competition_id,))]
+        return [
+            r
+            for (r,) in conn.execute(
+                "SELECT DISTINCT round FROM equity WHERE competition_id = ? ORDER BY round", (competition_id,)
+            )
+        ]
 
 
 def stored_fill_seqs(db_path: Path, competition_id: str) -> list[int]:
     with sqlite3.connect(db_path) as conn:
-        return [s for (s,) in conn.execute("SELECT seq FROM fill WHERE competition_id = ? ORDER BY seq", (competition_id,))]
+        return [
+            s for (s,) in conn.execute("SELECT seq FROM fill WHERE competition_id = ? ORDER BY seq", (competition_id,))
+        ]
 
 
 async def test_a_full_database_stops_play_and_loses_nothing(tmp_path: Path) -> None:
@@ -150,7 +153,9 @@ async def test_a_full_database_stops_play_and_loses_nothing(tmp_path: Path) -> N
         async def health() -> dict[str, Any]:
             return (await http.get("/health")).json()
 
-        started = await graphql('mutation { startCompetition(input: {name: "full"}) { competition { id } userErrors { code } } }')
+        started = await graphql(
+            'mutation { startCompetition(input: {name: "full"}) { competition { id } userErrors { code } } }'
+        )
         competition_id = started["startCompetition"]["competition"]["id"]
         async with RoundWatcher(address) as watcher:
             await _until(lambda: len(watcher.rounds) >= 10, 20, "10 rounds")

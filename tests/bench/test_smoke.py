@@ -24,8 +24,13 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def smoke(name: str, out: Path, timeout: float = 60) -> dict:
-    done = subprocess.run([sys.executable, "-m", f"bench.{name}", "--smoke", "--out", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert done.returncode == 0, f"bench.{name} --smoke failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     path = out / f"{name}-smoke.json"
     assert path.exists(), f"bench.{name} wrote no result:\n{done.stdout[-2000:]}"

@@ -61,10 +61,16 @@ def one(kind: type):
 
 def test_the_short_competition_has_every_kind_of_event():
     assert [type(e) for e in EVENTS_OF_A_RUN] == [
-        CompetitionCreated, StateChanged,
-        QuotesReceived, OrderFilled, OrderRejected, RoundCompleted,  # round 1
-        QuotesReceived, RoundCompleted,  # round 2
-        StateChanged, CompetitionFinished,
+        CompetitionCreated,
+        StateChanged,
+        QuotesReceived,
+        OrderFilled,
+        OrderRejected,
+        RoundCompleted,  # round 1
+        QuotesReceived,
+        RoundCompleted,  # round 2
+        StateChanged,
+        CompetitionFinished,
     ]
 
 

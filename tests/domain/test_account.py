@@ -67,12 +67,22 @@ def test_invariants_hold_over_random_order_sequences(orders, fee_bps, slip_bps):
     fees = ZERO
     for symbol, side, amount, by_notional, price in orders:
         prices[symbol] = price
-        intent = OrderIntent(symbol, side, notional=amount) if by_notional else OrderIntent(symbol, side, quantity=amount)
-        before = (account.cash, {s: (p.quantity, p.cost_basis) for s, p in account.positions.items()}, account.realized_pnl)
+        intent = (
+            OrderIntent(symbol, side, notional=amount) if by_notional else OrderIntent(symbol, side, quantity=amount)
+        )
+        before = (
+            account.cash,
+            {s: (p.quantity, p.cost_basis) for s, p in account.positions.items()},
+            account.realized_pnl,
+        )
         try:
             done = execute(account, intent, prices, SYMBOLS, costs)
         except ArenaError:
-            after = (account.cash, {s: (p.quantity, p.cost_basis) for s, p in account.positions.items()}, account.realized_pnl)
+            after = (
+                account.cash,
+                {s: (p.quantity, p.cost_basis) for s, p in account.positions.items()},
+                account.realized_pnl,
+            )
             assert after == before, "a rejected order must leave the account unchanged"
             continue
         per_trade_pnl += done.realized_pnl

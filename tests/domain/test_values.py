@@ -5,13 +5,17 @@ import pytest
 from arena.domain.values import InvalidNumber, bps, quantize, quantize_down, quantize_up, to_decimal
 
 
-@pytest.mark.parametrize("raw", ["NaN", "nan", "Infinity", "-inf", "abc", "", float("nan"), float("inf"), True, None, [1]])
+@pytest.mark.parametrize(
+    "raw", ["NaN", "nan", "Infinity", "-inf", "abc", "", float("nan"), float("inf"), True, None, [1]]
+)
 def test_to_decimal_refuses_non_finite_and_non_numbers(raw):
     with pytest.raises(InvalidNumber):
         to_decimal(raw)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1.5", Decimal("1.5")), (2, Decimal(2)), (0.1, Decimal("0.1")), (" 3 ", Decimal(3))])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1.5", Decimal("1.5")), (2, Decimal(2)), (0.1, Decimal("0.1")), (" 3 ", Decimal(3))]
+)
 def test_to_decimal_is_exact(raw, expected):
     assert to_decimal(raw) == expected
 

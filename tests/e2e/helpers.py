@@ -45,7 +45,9 @@ PROTOCOLS = [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL, WebsocketsTransport.APOL
 
 def client(server, protocol: str, token: str | None = None) -> Client:
     transport = WebsocketsTransport(
-        url=server.ws_url, subprotocols=[protocol], init_payload={"authToken": token} if token else {},
+        url=server.ws_url,
+        subprotocols=[protocol],
+        init_payload={"authToken": token} if token else {},
         ping_interval=5 if protocol == WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL else None,
     )
     return Client(transport=transport, fetch_schema_from_transport=False)
@@ -83,4 +85,6 @@ def wait_until(predicate, timeout: float = 15.0, what: str = "condition"):
 
 
 def trade_count(server, cid=None) -> int:
-    return server.graphql("query($cid: ID) { trades(competitionId: $cid, first: 1) { totalCount } }", {"cid": cid})["data"]["trades"]["totalCount"]
+    return server.graphql("query($cid: ID) { trades(competitionId: $cid, first: 1) { totalCount } }", {"cid": cid})[
+        "data"
+    ]["trades"]["totalCount"]

@@ -13,10 +13,15 @@ from gql.transport.websockets import WebsocketsTransport
 
 from .helpers import PAUSE, PROTOCOLS, RESUME, START, STOP, TRADES_PAGE, client, start, take, trade_count, wait_until
 
+
 def test_mutations_are_refused_without_the_operator_token(server):
     for token in (None, "wrong-token"):
-        for mutation in (START.replace("($input: StartCompetitionInput!)", "").replace("$input", '{name: "x"}'),
-                         PAUSE, RESUME, STOP):
+        for mutation in (
+            START.replace("($input: StartCompetitionInput!)", "").replace("$input", '{name: "x"}'),
+            PAUSE,
+            RESUME,
+            STOP,
+        ):
             data = server.graphql(mutation, token=token)
             assert data.get("data") is None
             assert data["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -43,7 +48,9 @@ async def test_prices_and_trades_stream_over_both_websocket_protocols(server, pr
     async with client(server, protocol) as session:
         prices = await take(session, "subscription { prices { symbol price changePct timestamp } }", 9)
         assert {p["prices"]["symbol"] for p in prices} == {"BTC-USD", "ETH-USD", "SOL-USD"}
-        trades = await take(session, "subscription { trades { id agentName side symbol quantity price round } }", 3, timeout=30)
+        trades = await take(
+            session, "subscription { trades { id agentName side symbol quantity price round } }", 3, timeout=30
+        )
         assert all(t["trades"]["side"] in ("BUY", "SELL") for t in trades)
     # every trade a subscriber saw is already stored (record, then publish)
     ids = {t["trades"]["id"] for t in trades}
@@ -85,15 +92,22 @@ def test_pause_stops_trades_while_prices_go_on_then_resume_and_stop(server):
     paused_round = server.graphql("{ arena { round } }")["data"]["arena"]["round"]
     paused_trades = trade_count(server, cid)
     first_prices = server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"]
-    wait_until(lambda: server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"] != first_prices,
-               what="prices to move while paused")
+    wait_until(
+        lambda: server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"] != first_prices,
+        what="prices to move while paused",
+    )
     later_prices = server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"]
-    wait_until(lambda: server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"] != later_prices,
-               what="prices to keep moving")
+    wait_until(
+        lambda: server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"] != later_prices,
+        what="prices to keep moving",
+    )
     assert trade_count(server, cid) == paused_trades
     assert server.graphql("{ arena { round } }")["data"]["arena"]["round"] == paused_round
     assert server.operator(RESUME)["data"]["resumeCompetition"]["competition"]["status"] == "RUNNING"
-    wait_until(lambda: server.graphql("{ arena { round } }")["data"]["arena"]["round"] > paused_round + 3, what="rounds after resume")
+    wait_until(
+        lambda: server.graphql("{ arena { round } }")["data"]["arena"]["round"] > paused_round + 3,
+        what="rounds after resume",
+    )
     assert server.operator(STOP)["data"]["stopCompetition"]["competition"]["status"] == "STOPPED"
     stopped = server.graphql("query($id: ID!) { competition(id: $id) { status endedAt round } }", {"id": cid})
     assert stopped["data"]["competition"]["status"] == "STOPPED"
@@ -130,14 +144,16 @@ def test_paging_through_trades_has_no_duplicates_or_gaps_while_trades_arrive(ser
         if not prev["edges"] or newest_seen in back:
             break
         before = prev["pageInfo"]["startCursor"]
-    tail = back[back.index(newest_seen):]
+    tail = back[back.index(newest_seen) :]
     assert tail == seen, "walking backwards gives the same sequence"
 
 
 def test_bad_cursors_and_ids_get_coded_errors(server):
-    for query in ('{ trades(first: 5, after: "!!notacursor") { totalCount } }',
-                  '{ node(id: "garbage") { __typename } }',
-                  "{ trades(first: 100000) { totalCount } }"):
+    for query in (
+        '{ trades(first: 5, after: "!!notacursor") { totalCount } }',
+        '{ node(id: "garbage") { __typename } }',
+        "{ trades(first: 100000) { totalCount } }",
+    ):
         data = server.graphql(query)
         assert data["errors"][0]["extensions"]["code"] == "INVALID_INPUT", data
     assert server.graphql("{ nope }")["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
@@ -154,9 +170,17 @@ def test_graphiql_health_and_metrics(server):
     assert health["competition"]["state"] == "RUNNING"
     wait_until(lambda: trade_count(server) >= 1, what="a trade")
     metrics = httpx.get(f"{server.url}/metrics").text
-    for name in ("arena_agent_equity{", "arena_rounds_total", "arena_fills_persisted_total", "arena_uptime_seconds",
-                 "arena_messages_published_total", "arena_websocket_connections", "arena_active_subscriptions",
-                 "arena_request_duration_seconds_bucket", "arena_agent_trades_total{"):
+    for name in (
+        "arena_agent_equity{",
+        "arena_rounds_total",
+        "arena_fills_persisted_total",
+        "arena_uptime_seconds",
+        "arena_messages_published_total",
+        "arena_websocket_connections",
+        "arena_active_subscriptions",
+        "arena_request_duration_seconds_bucket",
+        "arena_agent_trades_total{",
+    ):
         assert name in metrics, name
     assert httpx.get(f"{server.url}/").status_code == 200
 
@@ -164,16 +188,28 @@ def test_graphiql_health_and_metrics(server):
 def test_queries_for_history_nodes_and_candles(server):
     competition = start(server, rounds=30)
     cid = competition["id"]
-    wait_until(lambda: server.graphql("query($id: ID!) { competition(id: $id) { status } }", {"id": cid})
-               ["data"]["competition"]["status"] == "FINISHED", what="the competition to finish")
+    wait_until(
+        lambda: (
+            server.graphql("query($id: ID!) { competition(id: $id) { status } }", {"id": cid})["data"]["competition"][
+                "status"
+            ]
+            == "FINISHED"
+        ),
+        what="the competition to finish",
+    )
     start(server, name="next", rounds=1000)  # the finished one is now read from the store, not from memory
     ended = server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"]
-    wait_until(lambda: server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"] != ended,
-               what="the market to move on after the finish")
-    data = server.graphql("""query($id: ID!) {
+    wait_until(
+        lambda: server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"] != ended,
+        what="the market to move on after the finish",
+    )
+    data = server.graphql(
+        """query($id: ID!) {
         competition(id: $id) { status round winner { name } leaderboard { rank agent { id name equity cash positions { symbol quantity marketValue } } } }
         competitions(first: 5) { edges { node { id status } } pageInfo { hasNextPage } }
-    }""", {"id": cid})["data"]
+    }""",
+        {"id": cid},
+    )["data"]
     assert data["competition"]["round"] == 30
     for entry in data["competition"]["leaderboard"]:  # positions are marked at the competition's own last prices
         agent = entry["agent"]
@@ -184,10 +220,14 @@ def test_queries_for_history_nodes_and_candles(server):
     agent_id = data["competition"]["leaderboard"][0]["agent"]["id"]
     history = server.graphql("query($a: ID!) { equityHistory(agentId: $a) { round equity } }", {"a": agent_id})["data"]
     assert [p["round"] for p in history["equityHistory"]] == list(range(1, 31))
-    candles = server.graphql('{ priceHistory(symbol: "BTC-USD", interval: 300) { open high low close ticks } }')["data"]["priceHistory"]
+    candles = server.graphql('{ priceHistory(symbol: "BTC-USD", interval: 300) { open high low close ticks } }')[
+        "data"
+    ]["priceHistory"]
     assert candles and all(float(c["low"]) <= float(c["open"]) <= float(c["high"]) for c in candles)
     from arena.api.ids import to_global_id
 
-    node = server.graphql("query($id: ID!) { node(id: $id) { __typename ... on Competition { name } } }",
-                          {"id": to_global_id("Competition", cid)})["data"]["node"]
+    node = server.graphql(
+        "query($id: ID!) { node(id: $id) { __typename ... on Competition { name } } }",
+        {"id": to_global_id("Competition", cid)},
+    )["data"]["node"]
     assert node == {"__typename": "Competition", "name": "e2e"}

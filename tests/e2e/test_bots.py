@@ -28,15 +28,36 @@ def order(server, token: str, **values) -> dict:
 def test_example_bot_trades_on_the_leaderboard_and_other_tokens_cannot_touch_it(server):
     alpha_id, alpha_token = register(server, "alpha")
     beta_id, beta_token = register(server, "beta")
-    started = server.operator(START, {"input": {"name": "bots", "speed": "0.05s", "bots": [alpha_id, beta_id],
-                                                "agents": [{"name": "momentum", "strategy": "momentum"}]}})
+    started = server.operator(
+        START,
+        {
+            "input": {
+                "name": "bots",
+                "speed": "0.05s",
+                "bots": [alpha_id, beta_id],
+                "agents": [{"name": "momentum", "strategy": "momentum"}],
+            }
+        },
+    )
     assert started["data"]["startCompetition"]["userErrors"] == []
     cid = started["data"]["startCompetition"]["competition"]["id"]
 
     run = subprocess.run(
-        [sys.executable, str(EXAMPLE_BOT), "--url", server.ws_url, "--token", alpha_token, "--max-orders", "4",
-         "--window", "3"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            str(EXAMPLE_BOT),
+            "--url",
+            server.ws_url,
+            "--token",
+            alpha_token,
+            "--max-orders",
+            "4",
+            "--window",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.count("fill: ") >= 1, run.stdout
@@ -44,8 +65,10 @@ def test_example_bot_trades_on_the_leaderboard_and_other_tokens_cannot_touch_it(
     me = server.graphql(ME, token=alpha_token)["data"]["me"]
     assert me["bot"]["name"] == "alpha" and me["agent"]["kind"] == "BOT"
     alpha_agent = me["agent"]["id"]
-    trades = server.graphql("query($a: ID, $c: ID) { trades(competitionId: $c, agentId: $a, first: 50) { edges { node { agentName side } } } }",
-                            {"a": alpha_agent, "c": cid})["data"]["trades"]["edges"]
+    trades = server.graphql(
+        "query($a: ID, $c: ID) { trades(competitionId: $c, agentId: $a, first: 50) { edges { node { agentName side } } } }",
+        {"a": alpha_agent, "c": cid},
+    )["data"]["trades"]["edges"]
     assert len(trades) == me["agent"]["tradeCount"] >= 1
     assert {t["node"]["agentName"] for t in trades} == {"alpha"}
     board = server.graphql("{ leaderboard { agent { name kind tradeCount } } }")["data"]["leaderboard"]
@@ -60,17 +83,33 @@ def test_example_bot_trades_on_the_leaderboard_and_other_tokens_cannot_touch_it(
     assert (after["cash"], after["tradeCount"]) == (before["cash"], before["tradeCount"])
 
     # wrong and revoked tokens are UNAUTHENTICATED
-    assert order(server, "bot_wrong", symbol="BTC-USD", side="BUY", notional="1")["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-    assert server.operator("mutation($id: ID!) { revokeBot(id: $id) { bot { revoked } } }", {"id": beta_id})[
-        "data"]["revokeBot"]["bot"]["revoked"] is True
+    assert (
+        order(server, "bot_wrong", symbol="BTC-USD", side="BUY", notional="1")["errors"][0]["extensions"]["code"]
+        == "UNAUTHENTICATED"
+    )
+    assert (
+        server.operator("mutation($id: ID!) { revokeBot(id: $id) { bot { revoked } } }", {"id": beta_id})["data"][
+            "revokeBot"
+        ]["bot"]["revoked"]
+        is True
+    )
     refused = order(server, beta_token, symbol="BTC-USD", side="BUY", notional="1")
     assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 def test_order_errors_idempotency_and_rate_limit(server):
     bot_id, token = register(server, "gamma")
-    start = server.operator(START, {"input": {"name": "orders", "speed": "0.05s", "bots": [bot_id],
-                                              "agents": [{"name": "hold", "strategy": "buy_and_hold"}]}})
+    start = server.operator(
+        START,
+        {
+            "input": {
+                "name": "orders",
+                "speed": "0.05s",
+                "bots": [bot_id],
+                "agents": [{"name": "hold", "strategy": "buy_and_hold"}],
+            }
+        },
+    )
     assert start["data"]["startCompetition"]["userErrors"] == []
     wait_until(lambda: server.graphql("{ arena { round } }")["data"]["arena"]["round"] >= 2, what="a round")
 
@@ -96,7 +135,9 @@ def test_order_errors_idempotency_and_rate_limit(server):
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(12) as pool:
-        codes = list(pool.map(lambda i: code(symbol="BTC-USD", side="SELL", quantity="1", clientOrderId=f"b{i}"), range(12)))
+        codes = list(
+            pool.map(lambda i: code(symbol="BTC-USD", side="SELL", quantity="1", clientOrderId=f"b{i}"), range(12))
+        )
     assert "RATE_LIMITED" in codes
     assert set(codes) <= {"RATE_LIMITED", "INSUFFICIENT_POSITION"}
 

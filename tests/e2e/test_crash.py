@@ -18,8 +18,7 @@ from arena.feeds.spec import SpeedMode, SpeedSpec
 from arena.store.db import Database
 from arena.store.rebuild import rebuild_accounts
 
-from .helpers import ArenaServer
-from .helpers import START, client, take, wait_until
+from .helpers import START, ArenaServer, client, take, wait_until
 
 ROUNDS = 300
 SEED = 5
@@ -32,8 +31,10 @@ def round_of(server, cid):
 
 def fill_keys(rows):
     """Comparable fills: agent slot instead of id (the competition id differs between runs)."""
-    return [(seq, agent.rsplit("-", 1)[1], sym, side, Decimal(q), Decimal(p), Decimal(f), Decimal(pnl), rnd)
-            for seq, agent, sym, side, q, p, f, pnl, rnd in rows]
+    return [
+        (seq, agent.rsplit("-", 1)[1], sym, side, Decimal(q), Decimal(p), Decimal(f), Decimal(pnl), rnd)
+        for seq, agent, sym, side, q, p, f, pnl, rnd in rows
+    ]
 
 
 async def uninterrupted_fills() -> list:
@@ -49,8 +50,22 @@ async def uninterrupted_fills() -> list:
     await asyncio.wait_for(runner.finished.wait(), 30)
     runner.request_shutdown()
     await task
-    return fill_keys([(f.seq, f.agent_id, f.symbol, f.side.value, str(f.quantity), str(f.price), str(f.fee),
-                       str(f.realized_pnl), f.round) for f in fills])
+    return fill_keys(
+        [
+            (
+                f.seq,
+                f.agent_id,
+                f.symbol,
+                f.side.value,
+                str(f.quantity),
+                str(f.price),
+                str(f.fee),
+                str(f.realized_pnl),
+                f.round,
+            )
+            for f in fills
+        ]
+    )
 
 
 async def test_sigkill_loses_nothing_and_resume_matches_an_uninterrupted_run(tmp_path):
@@ -58,8 +73,9 @@ async def test_sigkill_loses_nothing_and_resume_matches_an_uninterrupted_run(tmp
     server = ArenaServer(db=db_path, args=("--tick-interval", "0.05")).start()
     seen: list[dict] = []
     try:
-        started = server.operator(START, {"input": {"name": "crash", "feed": "SIMULATED", "seed": SEED,
-                                                    "rounds": ROUNDS, "speed": "0.1s"}})
+        started = server.operator(
+            START, {"input": {"name": "crash", "feed": "SIMULATED", "seed": SEED, "rounds": ROUNDS, "speed": "0.1s"}}
+        )
         cid = started["data"]["startCompetition"]["competition"]["id"]
         async with client(server, WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL) as session:
             for result in await take(session, "subscription { trades { id round } }", 5, timeout=60):
@@ -82,13 +98,18 @@ async def test_sigkill_loses_nothing_and_resume_matches_an_uninterrupted_run(tmp
 
         server.start()
         assert round_of(server, cid)["status"] == "INTERRUPTED"
-        stored = {e["node"]["id"] for e in server.graphql(
-            "query($c: ID) { trades(competitionId: $c, first: 500) { edges { node { id } } } }", {"c": cid}
-        )["data"]["trades"]["edges"]}
+        stored = {
+            e["node"]["id"]
+            for e in server.graphql(
+                "query($c: ID) { trades(competitionId: $c, first: 500) { edges { node { id } } } }", {"c": cid}
+            )["data"]["trades"]["edges"]
+        }
         assert {t["id"] for t in seen} <= stored, "every trade a subscriber saw survived the crash"
 
-        resumed = server.operator("mutation($id: ID) { resumeCompetition(id: $id) { competition { status round } userErrors { code message } } }",
-                                  {"id": cid})["data"]["resumeCompetition"]
+        resumed = server.operator(
+            "mutation($id: ID) { resumeCompetition(id: $id) { competition { status round } userErrors { code message } } }",
+            {"id": cid},
+        )["data"]["resumeCompetition"]
         assert resumed["userErrors"] == [] and resumed["competition"]["status"] == "RUNNING"
         assert resumed["competition"]["round"] >= killed_at  # it may already have played on
         wait_until(lambda: round_of(server, cid)["status"] == "FINISHED", timeout=60, what="the resumed run to finish")
@@ -96,11 +117,19 @@ async def test_sigkill_loses_nothing_and_resume_matches_an_uninterrupted_run(tmp
         if server.process and server.process.poll() is None:
             assert server.stop() == 0
     with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("select seq, agent_id, symbol, side, quantity, price, fee, realized_pnl, round from fill "
-                            "where competition_id = ? order by seq", (cid,)).fetchall()
+        rows = conn.execute(
+            "select seq, agent_id, symbol, side, quantity, price, fee, realized_pnl, round from fill "
+            "where competition_id = ? order by seq",
+            (cid,),
+        ).fetchall()
     assert fill_keys(rows) == await uninterrupted_fills()
     with sqlite3.connect(db_path) as conn:
-        rounds = [r for (r,) in conn.execute("select distinct round from equity where competition_id = ? order by round", (cid,))]
+        rounds = [
+            r
+            for (r,) in conn.execute(
+                "select distinct round from equity where competition_id = ? order by round", (cid,)
+            )
+        ]
     assert rounds == list(range(1, ROUNDS + 1)), "every round recorded once, none skipped at the resume"
 
 
@@ -111,12 +140,16 @@ def round_of_db(db_path, cid) -> int:
 
 def equity_at(db_path, cid, rnd) -> dict[str, Decimal]:
     with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("select agent_id, equity from equity where competition_id = ? and round = ?", (cid, rnd)).fetchall()
+        rows = conn.execute(
+            "select agent_id, equity from equity where competition_id = ? and round = ?", (cid, rnd)
+        ).fetchall()
     assert rows
     return {a: Decimal(e) for a, e in rows}
 
 
 def prices_at(db_path, cid, rnd) -> dict[str, Decimal]:
     with sqlite3.connect(db_path) as conn:
-        rows = conn.execute("select symbol, price from price_tick where competition_id = ? and round = ?", (cid, rnd)).fetchall()
+        rows = conn.execute(
+            "select symbol, price from price_tick where competition_id = ? and round = ?", (cid, rnd)
+        ).fetchall()
     return {s: Decimal(p) for s, p in rows}

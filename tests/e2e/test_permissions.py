@@ -24,7 +24,7 @@ def arena(tmp_path_factory):
     proc = ArenaServer(db=tmp_path_factory.mktemp("perm") / "arena.db").start()
     bot = proc.operator('mutation { registerBot(name: "perm") { bot { id } token } }')["data"]["registerBot"]
     revoked = proc.operator('mutation { registerBot(name: "gone") { bot { id } token } }')["data"]["registerBot"]
-    proc.operator('mutation($id: ID!) { revokeBot(id: $id) { bot { revoked } } }', {"id": revoked["bot"]["id"]})
+    proc.operator("mutation($id: ID!) { revokeBot(id: $id) { bot { revoked } } }", {"id": revoked["bot"]["id"]})
     yield proc, bot["token"], revoked["token"]
     assert proc.stop() == 0
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-
 import pytest
 from gql.transport.exceptions import TransportQueryError
 
-from .helpers import ArenaServer
-from .helpers import PROTOCOLS, client, take
+from .helpers import PROTOCOLS, ArenaServer, client, take
 
 
 @pytest.fixture
 def private_server(tmp_path):
-    proc = ArenaServer(db=tmp_path / "arena.db", args=("--tick-interval", "0.05"),
-                         env={"ARENA_PUBLIC_QUERIES": "false", "ARENA_PUBLIC_SUBSCRIPTIONS": "false"}).start()
+    proc = ArenaServer(
+        db=tmp_path / "arena.db",
+        args=("--tick-interval", "0.05"),
+        env={"ARENA_PUBLIC_QUERIES": "false", "ARENA_PUBLIC_SUBSCRIPTIONS": "false"},
+    ).start()
     yield proc
     assert proc.stop() == 0
 

@@ -10,8 +10,7 @@ import time
 
 import websockets
 
-from .helpers import ArenaServer
-from .helpers import START, wait_until
+from .helpers import START, ArenaServer, wait_until
 
 
 async def test_sigterm_finishes_the_round_closes_sockets_and_exits_zero(tmp_path):
@@ -23,7 +22,9 @@ async def test_sigterm_finishes_the_round_closes_sockets_and_exits_zero(tmp_path
     async with websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         await ws.recv()
-        await ws.send(json.dumps({"id": "p", "type": "subscribe", "payload": {"query": "subscription { prices { symbol } }"}}))
+        await ws.send(
+            json.dumps({"id": "p", "type": "subscribe", "payload": {"query": "subscription { prices { symbol } }"}})
+        )
         await asyncio.wait_for(ws.recv(), 5)
         began = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
@@ -39,8 +40,12 @@ async def test_sigterm_finishes_the_round_closes_sockets_and_exits_zero(tmp_path
     with sqlite3.connect(db_path) as conn:
         (last_round,) = conn.execute("select round from competition where id = ?", (cid,)).fetchone()
         agents = conn.execute("select count(*) from entrant where competition_id = ?", (cid,)).fetchone()[0]
-        stored = conn.execute("select count(*) from equity where competition_id = ? and round = ?", (cid, last_round)).fetchone()[0]
-        max_tick_round = conn.execute("select max(round) from price_tick where competition_id = ?", (cid,)).fetchone()[0]
+        stored = conn.execute(
+            "select count(*) from equity where competition_id = ? and round = ?", (cid, last_round)
+        ).fetchone()[0]
+        max_tick_round = conn.execute("select max(round) from price_tick where competition_id = ?", (cid,)).fetchone()[
+            0
+        ]
     assert last_round >= 10
     assert stored == agents, "the last round is stored whole"
     assert max_tick_round == last_round, "no round was left half-recorded"

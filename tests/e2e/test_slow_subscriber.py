@@ -8,11 +8,10 @@ import socket
 import statistics
 import time
 
+import pytest
 import websockets
 from websockets.client import ClientProtocol
 from websockets.uri import parse_uri
-
-import pytest
 
 from .helpers import ArenaServer
 
@@ -69,7 +68,15 @@ async def arrival_gaps(server, seconds: float) -> list[float]:
     async with websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         await ws.recv()
-        await ws.send(json.dumps({"id": "p", "type": "subscribe", "payload": {"query": 'subscription { prices(symbols: ["BTC-USD"]) { price } }'}}))
+        await ws.send(
+            json.dumps(
+                {
+                    "id": "p",
+                    "type": "subscribe",
+                    "payload": {"query": 'subscription { prices(symbols: ["BTC-USD"]) { price } }'},
+                }
+            )
+        )
         last = None
         end = time.monotonic() + seconds
         while time.monotonic() < end:
@@ -87,9 +94,15 @@ def p99(values: list[float]) -> float:
 
 @pytest.fixture
 def fast_server(tmp_path):
-    proc = ArenaServer(db=tmp_path / "a.db", args=("--tick-interval", "0.02"),
-                         env={"ARENA_SUBSCRIBER_QUEUE": "64", "ARENA_SOCKET_SEND_BUFFER": "8192",
-                              "ARENA_MAX_SUBSCRIPTIONS_PER_CONNECTION": "50"}).start()
+    proc = ArenaServer(
+        db=tmp_path / "a.db",
+        args=("--tick-interval", "0.02"),
+        env={
+            "ARENA_SUBSCRIBER_QUEUE": "64",
+            "ARENA_SOCKET_SEND_BUFFER": "8192",
+            "ARENA_MAX_SUBSCRIPTIONS_PER_CONNECTION": "50",
+        },
+    ).start()
     yield proc
     assert proc.stop() == 0
 

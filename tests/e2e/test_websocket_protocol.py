@@ -15,8 +15,11 @@ SUB = {"query": "subscription { prices { symbol } }"}
 
 @pytest.fixture
 def ws_server(tmp_path):
-    proc = ArenaServer(db=tmp_path / "a.db", args=("--tick-interval", "0.05"),
-                         env={"ARENA_CONNECTION_INIT_TIMEOUT": "0.5", "ARENA_MAX_SUBSCRIPTIONS_PER_CONNECTION": "3"}).start()
+    proc = ArenaServer(
+        db=tmp_path / "a.db",
+        args=("--tick-interval", "0.05"),
+        env={"ARENA_CONNECTION_INIT_TIMEOUT": "0.5", "ARENA_MAX_SUBSCRIPTIONS_PER_CONNECTION": "3"},
+    ).start()
     yield proc
     assert proc.stop() == 0
 
@@ -89,6 +92,10 @@ async def test_bad_subscription_documents_get_coded_errors(ws_server):
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert message["type"] == "error"
         assert message["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
-        await ws.send(json.dumps({"id": "b", "type": "subscribe", "payload": {"query": "subscription { prices(symbols: 5) { symbol } }"}}))
+        await ws.send(
+            json.dumps(
+                {"id": "b", "type": "subscribe", "payload": {"query": "subscription { prices(symbols: 5) { symbol } }"}}
+            )
+        )
         message = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert message["payload"][0]["extensions"]["code"] == "BAD_REQUEST"

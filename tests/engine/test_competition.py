@@ -1,15 +1,16 @@
 """The pure competition: state machine, rounds, resting, rejections, determinism."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from arena.agents.spec import AgentSpec
 from arena.domain.events import AgentStatus, CompetitionStatus, OrderFilled, OrderRejected, RoundCompleted
 from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import OrderIntent, Side
 from arena.engine.competition import Competition
-from arena.agents.spec import AgentSpec
 from arena.errors import ArenaError, ErrorCode
 from arena.feeds.simulated import SimulatedFeed
 
@@ -53,7 +54,7 @@ def play(config, rounds: int):
     competition.transition(CompetitionStatus.RUNNING, T0)
     feed = SimulatedFeed(None, seed=config.feed.seed, start=T0)
     events = []
-    for _, b in zip(range(rounds), feed.batches()):
+    for _, b in zip(range(rounds), feed.batches(), strict=False):
         events.extend(competition.play_round(b))
     return competition, events
 
@@ -80,7 +81,7 @@ def test_every_round_ends_with_a_ranked_leaderboard_and_a_winner_at_the_end():
     assert [r.round for r in rounds] == list(range(1, 201))
     last = rounds[-1].leaderboard
     assert [s.rank for s in last] == list(range(1, len(last) + 1))
-    assert all(a.equity >= b.equity for a, b in zip(last, last[1:]))
+    assert all(a.equity >= b.equity for a, b in itertools.pairwise(last))
     finished = competition.finish(CompetitionStatus.FINISHED, T0, "done")[1]
     assert finished.winner_id == finished.leaderboard[0].agent_id
 
@@ -123,8 +124,13 @@ def test_bad_external_orders_are_rejected_with_codes_and_change_nothing():
 
 
 def test_agent_rests_after_consecutive_losses():
-    config = sim_config(agents=(AgentSpec.bot("bot", "bot-1"), AgentSpec("m", "momentum")),
-                        rest_after_losses=2, rest_rounds=3, fee_bps=Decimal(0), slippage_bps=Decimal(0))
+    config = sim_config(
+        agents=(AgentSpec.bot("bot", "bot-1"), AgentSpec("m", "momentum")),
+        rest_after_losses=2,
+        rest_rounds=3,
+        fee_bps=Decimal(0),
+        slippage_bps=Decimal(0),
+    )
     c = Competition("c", config, symbols=("BTC-USD",))
     c.transition(CompetitionStatus.RUNNING, T0)
     momentum = c.entrants["c-1"]

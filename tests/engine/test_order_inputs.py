@@ -17,13 +17,13 @@ from decimal import Decimal
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from arena.agents.spec import AgentSpec
 from arena.domain.account import Account, Position
 from arena.domain.events import CompetitionStatus, OrderFilled, OrderRejected
 from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import Fill, OrderIntent, Rejection, Side
 from arena.domain.values import bps
 from arena.engine.competition import Competition
-from arena.agents.spec import AgentSpec
 from arena.engine.matching import Costs, Execution, execute
 from arena.errors import ArenaError, ErrorCode
 
@@ -33,23 +33,67 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD")
 # the refusals an order may get from the engine (README, "Paper trading rules"); NO_PRICE: a symbol
 # the competition trades but has no price for yet, or whose price rounds to nothing
-ORDER_CODES = {ErrorCode.INSUFFICIENT_CASH, ErrorCode.INSUFFICIENT_POSITION, ErrorCode.UNKNOWN_SYMBOL,
-               ErrorCode.INVALID_QUANTITY, ErrorCode.NO_PRICE}
+ORDER_CODES = {
+    ErrorCode.INSUFFICIENT_CASH,
+    ErrorCode.INSUFFICIENT_POSITION,
+    ErrorCode.UNKNOWN_SYMBOL,
+    ErrorCode.INVALID_QUANTITY,
+    ErrorCode.NO_PRICE,
+}
 # submit_external refuses an order up front only for these
 SUBMIT_CODES = {ErrorCode.NOT_RUNNING, ErrorCode.PAUSED, ErrorCode.NOT_FOUND}
 
 HOSTILE_AMOUNTS = [
-    "NaN", "-NaN", "sNaN", "-sNaN", "Infinity", "-Infinity", "0", "-0", "0E-30", "-1", "-0.00000001",
-    "1E+400", "-1E+400", "1E+999999", "1E-30", "1E-999999", "1E-8", "5E-9", "0.000000015",
-    "1E+15", "999999999999999", "999999999999999.99999999", "1000000000000000.00000001",
-    "0.1", "1", "100", "10000", "12345.678901234567890123456789",
+    "NaN",
+    "-NaN",
+    "sNaN",
+    "-sNaN",
+    "Infinity",
+    "-Infinity",
+    "0",
+    "-0",
+    "0E-30",
+    "-1",
+    "-0.00000001",
+    "1E+400",
+    "-1E+400",
+    "1E+999999",
+    "1E-30",
+    "1E-999999",
+    "1E-8",
+    "5E-9",
+    "0.000000015",
+    "1E+15",
+    "999999999999999",
+    "999999999999999.99999999",
+    "1000000000000000.00000001",
+    "0.1",
+    "1",
+    "100",
+    "10000",
+    "12345.678901234567890123456789",
 ]
 
 known_symbols = st.sampled_from(SYMBOLS)
 symbols = st.one_of(
-    known_symbols, known_symbols,  # twice: an order for a known symbol goes furthest
-    st.sampled_from(["DOGE-USD", "", " ", "btc-usd", "BTC-USD ", " BTC-USD", "BTC\u2010USD", "\u20bf-USD",
-                     "\x00", "\ud800", "BTC-USD\x00", "\u0000BTC"]),
+    known_symbols,
+    known_symbols,  # twice: an order for a known symbol goes furthest
+    st.sampled_from(
+        [
+            "DOGE-USD",
+            "",
+            " ",
+            "btc-usd",
+            "BTC-USD ",
+            " BTC-USD",
+            "BTC\u2010USD",
+            "\u20bf-USD",
+            "\x00",
+            "\ud800",
+            "BTC-USD\x00",
+            "\u0000BTC",
+        ]
+    ),
     st.text(max_size=12),
 )
 amounts = st.one_of(
@@ -63,8 +107,22 @@ amounts = st.one_of(
 )
 # from a satoshi to a million: a replay can carry any of these
 prices = st.one_of(
-    st.sampled_from(["0.00000001", "0.00000002", "0.00000999", "0.00002853", "1.1", "150", "3000", "65000",
-                     "99999.99", "100000", "150000", "1000000"]).map(Decimal),
+    st.sampled_from(
+        [
+            "0.00000001",
+            "0.00000002",
+            "0.00000999",
+            "0.00002853",
+            "1.1",
+            "150",
+            "3000",
+            "65000",
+            "99999.99",
+            "100000",
+            "150000",
+            "1000000",
+        ]
+    ).map(Decimal),
     st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal("0.001"), places=8),
     st.decimals(min_value=Decimal("0.00000001"), max_value=Decimal("1000000"), places=8),
 )
@@ -77,8 +135,13 @@ def intents(draw) -> OrderIntent:
     how = draw(st.sampled_from(["quantity", "notional", "quantity", "notional", "both", "neither"]))
     quantity = draw(amounts) if how in ("quantity", "both") else None
     notional = draw(amounts) if how in ("notional", "both") else None
-    return OrderIntent(draw(symbols), draw(st.sampled_from(Side)), quantity=quantity, notional=notional,
-                       client_order_id=draw(st.none() | st.text(max_size=8)))
+    return OrderIntent(
+        draw(symbols),
+        draw(st.sampled_from(Side)),
+        quantity=quantity,
+        notional=notional,
+        client_order_id=draw(st.none() | st.text(max_size=8)),
+    )
 
 
 @st.composite
@@ -95,8 +158,13 @@ def accounts(draw) -> Account:
 
 def state(account: Account) -> tuple:
     """Everything a refused order must leave as it was."""
-    return (account.cash, account.realized_pnl, account.fees_paid, account.trade_count,
-            tuple(sorted((s, p.quantity, p.cost_basis) for s, p in account.positions.items())))
+    return (
+        account.cash,
+        account.realized_pnl,
+        account.fees_paid,
+        account.trade_count,
+        tuple(sorted((s, p.quantity, p.cost_basis) for s, p in account.positions.items())),
+    )
 
 
 def check_account(account: Account) -> None:
@@ -109,12 +177,27 @@ SETTINGS = settings(max_examples=500, deadline=None, derandomize=True, suppress_
 
 
 # the widest arithmetic: the largest amount allowed at the highest and the lowest prices
-@example(account=Account.open(Decimal(10_000)), intent=OrderIntent("BTC-USD", Side.BUY, quantity=Decimal("1E+15")),
-         book={"BTC-USD": Decimal("150000")}, fee=Decimal(10), slippage=Decimal(5))
-@example(account=Account.open(Decimal(10_000)), intent=OrderIntent("BTC-USD", Side.SELL, quantity=Decimal("1E+15")),
-         book={"BTC-USD": Decimal("150000")}, fee=Decimal(10), slippage=Decimal(5))
-@example(account=Account.open(Decimal(10_000)), intent=OrderIntent("BTC-USD", Side.BUY, notional=Decimal("1E+15")),
-         book={"BTC-USD": Decimal("0.00000001")}, fee=Decimal(0), slippage=Decimal(0))
+@example(
+    account=Account.open(Decimal(10_000)),
+    intent=OrderIntent("BTC-USD", Side.BUY, quantity=Decimal("1E+15")),
+    book={"BTC-USD": Decimal("150000")},
+    fee=Decimal(10),
+    slippage=Decimal(5),
+)
+@example(
+    account=Account.open(Decimal(10_000)),
+    intent=OrderIntent("BTC-USD", Side.SELL, quantity=Decimal("1E+15")),
+    book={"BTC-USD": Decimal("150000")},
+    fee=Decimal(10),
+    slippage=Decimal(5),
+)
+@example(
+    account=Account.open(Decimal(10_000)),
+    intent=OrderIntent("BTC-USD", Side.BUY, notional=Decimal("1E+15")),
+    book={"BTC-USD": Decimal("0.00000001")},
+    fee=Decimal(0),
+    slippage=Decimal(0),
+)
 @SETTINGS
 @given(account=accounts(), intent=intents(), book=books, fee=cost_bps, slippage=cost_bps)
 def test_execute_fills_or_refuses_with_a_code_and_a_refusal_changes_nothing(account, intent, book, fee, slippage):
@@ -146,12 +229,14 @@ def batch(i: int, book: dict[str, Decimal]) -> QuoteBatch:
 
 
 @SETTINGS
-@given(rounds=st.lists(st.tuples(books,
-                                 st.lists(intents(), max_size=4)), min_size=1, max_size=4),
-       cash=st.sampled_from(["1", "10000", "1000000000000"]).map(Decimal), fee=cost_bps, slippage=cost_bps)
+@given(
+    rounds=st.lists(st.tuples(books, st.lists(intents(), max_size=4)), min_size=1, max_size=4),
+    cash=st.sampled_from(["1", "10000", "1000000000000"]).map(Decimal),
+    fee=cost_bps,
+    slippage=cost_bps,
+)
 def test_a_bot_order_through_a_competition_fills_or_is_refused_with_a_code(rounds, cash, fee, slippage):
-    config = sim_config(agents=(AgentSpec.bot("bot", "bot-1"),), starting_cash=cash,
-                        fee_bps=fee, slippage_bps=slippage)
+    config = sim_config(agents=(AgentSpec.bot("bot", "bot-1"),), starting_cash=cash, fee_bps=fee, slippage_bps=slippage)
     competition = Competition("c", config, symbols=SYMBOLS)
     competition.transition(CompetitionStatus.RUNNING, T0)
     account = competition.entrants["c-0"].account
@@ -167,7 +252,8 @@ def test_a_bot_order_through_a_competition_fills_or_is_refused_with_a_code(round
         competition.outcomes.clear()
         assert [type(outcomes[id(t)]) for t in tickets] == [
             type(e.fill if isinstance(e, OrderFilled) else e.rejection)
-            for e in events if isinstance(e, (OrderFilled, OrderRejected))
+            for e in events
+            if isinstance(e, (OrderFilled, OrderRejected))
         ], "one event per order, in order"
         for outcome in outcomes.values():
             if isinstance(outcome, Rejection):
@@ -181,8 +267,11 @@ def test_a_bot_order_through_a_competition_fills_or_is_refused_with_a_code(round
 
 
 @settings(max_examples=100, deadline=None, derandomize=True)
-@given(intent=intents(), status=st.sampled_from([CompetitionStatus.IDLE, CompetitionStatus.PAUSED, CompetitionStatus.STOPPED]),
-       agent=st.sampled_from(["c-0", "c-1", "", "nobody"]))
+@given(
+    intent=intents(),
+    status=st.sampled_from([CompetitionStatus.IDLE, CompetitionStatus.PAUSED, CompetitionStatus.STOPPED]),
+    agent=st.sampled_from(["c-0", "c-1", "", "nobody"]),
+)
 def test_orders_outside_a_running_competition_are_refused_up_front(intent, status, agent):
     competition = Competition("c", sim_config(agents=(AgentSpec.bot("bot", "bot-1"),)), symbols=SYMBOLS)
     if status is not CompetitionStatus.IDLE:
@@ -192,8 +281,11 @@ def test_orders_outside_a_running_competition_are_refused_up_front(intent, statu
         competition.submit_external(agent, intent)
     except ArenaError as refusal:
         assert refusal.code in SUBMIT_CODES, f"{intent}: refused with {refusal.code}"
-        expected = ErrorCode.NOT_FOUND if agent != "c-0" else (
-            ErrorCode.PAUSED if status is CompetitionStatus.PAUSED else ErrorCode.NOT_RUNNING)
+        expected = (
+            ErrorCode.NOT_FOUND
+            if agent != "c-0"
+            else (ErrorCode.PAUSED if status is CompetitionStatus.PAUSED else ErrorCode.NOT_RUNNING)
+        )
         assert refusal.code is expected
     else:
         raise AssertionError(f"{status.value}: an order for {agent!r} was queued")

@@ -75,7 +75,10 @@ def test_the_live_run_has_bot_and_agent_fills(live):
     _, _, fills = live
     # the bot's four orders before round 40: the SOL sell has no position and is rejected, the others fill
     assert [(f.round, f.symbol, f.side) for f in fills if f.agent_id == BOT] == [
-        (3, "BTC-USD", Side.BUY), (10, "BTC-USD", Side.SELL), (20, "ETH-USD", Side.BUY)]
+        (3, "BTC-USD", Side.BUY),
+        (10, "BTC-USD", Side.SELL),
+        (20, "ETH-USD", Side.BUY),
+    ]
     assert {f.agent_id for f in fills} - {BOT}, "built-in agents traded too"
 
 
@@ -104,7 +107,7 @@ def test_replay_leaves_the_competition_interrupted_with_its_start_time(live):
 
 def test_replay_leaves_the_feed_positioned_after_the_replayed_rounds():
     _, live_batches, _ = play_live(ROUNDS)
-    competition, _, fills = play_live(ROUNDS)
+    _competition, _, fills = play_live(ROUNDS)
     _, batches = replay(fills)
     following = next(batches)
     assert following == next(live_batches)
@@ -184,8 +187,19 @@ MOMENTUM, SHARED_BOT = "c-0", "c-1"
 
 def fill(seq: int, agent_id: str, side: Side, quantity: str, price: str, pnl: str, round_: int) -> Fill:
     intent = OrderIntent("BTC-USD", side, quantity=D(quantity))
-    return Fill(agent_id, agent_id, intent, side, D(quantity), D(price), D(0), D(pnl), round_,
-                T0 + timedelta(minutes=round_), seq)
+    return Fill(
+        agent_id,
+        agent_id,
+        intent,
+        side,
+        D(quantity),
+        D(price),
+        D(0),
+        D(pnl),
+        round_,
+        T0 + timedelta(minutes=round_),
+        seq,
+    )
 
 
 RECORDED = [
@@ -194,15 +208,29 @@ RECORDED = [
     fill(6, SHARED_BOT, Side.SELL, "0.25", "100", "0", 3),  # pnl 0: a loss
     fill(7, SHARED_BOT, Side.SELL, "0.25", "120", "5", 4),  # a win
 ]
-BOT_ACCOUNT = Account(starting_cash=D(10_000), cash=D(9950), positions={"BTC-USD": Position("BTC-USD", D("0.5"), D(50))},
-                      realized_pnl=D(5), fees_paid=D(0), trade_count=3)
+BOT_ACCOUNT = Account(
+    starting_cash=D(10_000),
+    cash=D(9950),
+    positions={"BTC-USD": Position("BTC-USD", D("0.5"), D(50))},
+    realized_pnl=D(5),
+    fees_paid=D(0),
+    trade_count=3,
+)
 MARKS = {"BTC-USD": D(120), "ETH-USD": D(3000), "SOL-USD": D(150)}
 STARTED = T0 - timedelta(days=1)
 
 
 def restored() -> Competition:
-    return restore_on_shared_feed("c", SHARED, 5, RECORDED, accounts={SHARED_BOT: BOT_ACCOUNT}, prices=MARKS,
-                                  started_at=STARTED, feed_id="sim:market")
+    return restore_on_shared_feed(
+        "c",
+        SHARED,
+        5,
+        RECORDED,
+        accounts={SHARED_BOT: BOT_ACCOUNT},
+        prices=MARKS,
+        started_at=STARTED,
+        feed_id="sim:market",
+    )
 
 
 def test_restore_sets_round_accounts_prices_and_start():
@@ -246,12 +274,14 @@ def test_a_fill_after_resuming_continues_the_recorded_seq():
     # the highest recorded seq is 7, so the next fill is 8; round 5 + 1
     # price 120 x (1 + 5 bps) = 120.06, fee ceil8(0.1 x 120.06 x 10 bps) = 0.012006
     assert [(f.agent_id, f.seq, f.round, f.price, f.fee) for f in fills][:1] == [
-        (SHARED_BOT, 8, 6, D("120.06"), D("0.012006"))]
+        (SHARED_BOT, 8, 6, D("120.06"), D("0.012006"))
+    ]
 
 
 def test_restore_takes_the_highest_seq_even_when_fills_come_unsorted():
-    competition = restore_on_shared_feed("c", SHARED, 5, list(reversed(RECORDED)), accounts={}, prices=MARKS,
-                                         started_at=STARTED, feed_id="sim:market")
+    competition = restore_on_shared_feed(
+        "c", SHARED, 5, list(reversed(RECORDED)), accounts={}, prices=MARKS, started_at=STARTED, feed_id="sim:market"
+    )
     competition.transition(CompetitionStatus.RUNNING, T0)
     competition.submit_external(SHARED_BOT, OrderIntent("BTC-USD", Side.BUY, quantity=D("0.1")))
     events = competition.play_round(QuoteBatch(T0, (Quote("BTC-USD", D(120), T0),)))
@@ -261,16 +291,24 @@ def test_restore_takes_the_highest_seq_even_when_fills_come_unsorted():
 def test_restore_refuses_a_fill_of_no_entrant():
     stranger = [*RECORDED, fill(9, "other-0", Side.SELL, "1", "100", "1", 4)]
     with pytest.raises(ArenaError) as err:
-        restore_on_shared_feed("c", SHARED, 5, stranger, accounts={}, prices=MARKS, started_at=STARTED,
-                               feed_id="sim:market")
+        restore_on_shared_feed(
+            "c", SHARED, 5, stranger, accounts={}, prices=MARKS, started_at=STARTED, feed_id="sim:market"
+        )
     assert err.value.code is ErrorCode.INVALID_CONFIG
 
 
 def test_a_restored_losing_streak_matches_the_live_one():
     # live: two forced losing sells with rest_after_losses=2 rest the momentum agent and reset its streak
-    config = sim_config(feed=None, rounds=None, symbols=("BTC-USD",),
-                        agents=(AgentSpec.bot("bot", "bot-1"), AgentSpec("m", "momentum")),
-                        rest_after_losses=2, rest_rounds=3, fee_bps=D(0), slippage_bps=D(0))
+    config = sim_config(
+        feed=None,
+        rounds=None,
+        symbols=("BTC-USD",),
+        agents=(AgentSpec.bot("bot", "bot-1"), AgentSpec("m", "momentum")),
+        rest_after_losses=2,
+        rest_rounds=3,
+        fee_bps=D(0),
+        slippage_bps=D(0),
+    )
     live = Competition("c", config, feed_id="sim:market")
     live.transition(CompetitionStatus.RUNNING, T0)
     momentum = live.entrants["c-1"]
@@ -285,8 +323,15 @@ def test_a_restored_losing_streak_matches_the_live_one():
     assert momentum.status is AgentStatus.RESTING
     assert momentum.tracker.scars == 2 and momentum.tracker.consecutive_losses == 0
 
-    again = restore_on_shared_feed("c", config, live.round, fills,
-                                   accounts={k: e.account for k, e in live.entrants.items()},
-                                   prices=live.prices, started_at=T0, feed_id="sim:market")
+    again = restore_on_shared_feed(
+        "c",
+        config,
+        live.round,
+        fills,
+        accounts={k: e.account for k, e in live.entrants.items()},
+        prices=live.prices,
+        started_at=T0,
+        feed_id="sim:market",
+    )
     assert again.entrants["c-1"].tracker.scars == 2
     assert again.entrants["c-1"].tracker.consecutive_losses == momentum.tracker.consecutive_losses  # 0

@@ -40,10 +40,22 @@ def test_exactly_one_of_quantity_or_notional(quantity, notional):
 
 
 BAD_AMOUNTS = [
-    D("NaN"), D("-NaN"), D("sNaN"), D("Infinity"), D("-Infinity"),
-    float("nan"), float("inf"), float("-inf"),
-    D(0), D("-0"), D("0E-30"), D(-1), D("-0.00000001"),
-    risk.MAX_ABS + D("0.00000001"), D("1E+16"), D("1E+400"),
+    D("NaN"),
+    D("-NaN"),
+    D("sNaN"),
+    D("Infinity"),
+    D("-Infinity"),
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    D(0),
+    D("-0"),
+    D("0E-30"),
+    D(-1),
+    D("-0.00000001"),
+    risk.MAX_ABS + D("0.00000001"),
+    D("1E+16"),
+    D("1E+400"),
 ]
 
 
@@ -64,7 +76,7 @@ def test_positive_amounts_up_to_max_abs_pass(amount, by):
 
 
 def test_max_abs_is_one_quadrillion():
-    assert risk.MAX_ABS == D(10) ** 15
+    assert D(10) ** 15 == risk.MAX_ABS
 
 
 # --- check_symbol ------------------------------------------------------------------------------

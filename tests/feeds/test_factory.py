@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from itertools import islice
 
-from arena.feeds.spec import FeedMode, FeedSpec
 from arena.feeds.base import FeedKind
 from arena.feeds.factory import build_feed
 from arena.feeds.replay import ReplayFeed
 from arena.feeds.simulated import SimulatedFeed
+from arena.feeds.spec import FeedMode, FeedSpec
 from tests.feeds.conftest import WriteFile
 
 BARS = "timestamp,open,high,low,close,volume\n2022-01-01 00:00:00,1,1,1,1,1\n2022-01-01 00:01:00,1,1,1,2,1\n"
@@ -41,4 +41,3 @@ def test_replay_reads_the_paths(write_file: WriteFile) -> None:
     assert feed.info.symbols == ("AAA", "BBB")
     named = build_feed(FeedSpec(FeedMode.REPLAY, paths=(str(a),), symbols=("X",)))
     assert named.info.symbols == ("X",)
-

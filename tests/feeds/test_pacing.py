@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from arena.domain.market import QuoteBatch
-from arena.feeds.spec import SpeedMode, SpeedSpec
 from arena.feeds.pacing import Pacer
+from arena.feeds.spec import SpeedMode, SpeedSpec
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

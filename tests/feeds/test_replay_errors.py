@@ -12,10 +12,7 @@ from arena.feeds.replay import ReplayFeed, load_series
 from tests.feeds.conftest import WriteFile
 
 HEADER = "timestamp,open,high,low,close,volume\n"
-GOOD_ROWS = (
-    "2022-01-01 00:00:00.000000,1.0,2.0,0.5,1.5,10\n"
-    "2022-01-01 00:01:00.000000,1.5,2.0,1.0,1.75,11\n"
-)
+GOOD_ROWS = "2022-01-01 00:00:00.000000,1.0,2.0,0.5,1.5,10\n2022-01-01 00:01:00.000000,1.5,2.0,1.0,1.75,11\n"
 
 
 def refused(path: Path, symbol: str | None = None) -> FeedFileError:

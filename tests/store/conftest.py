@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from arena.store.db import Database
 
+from arena.store.db import Database
 from tests.store.store_builders import OpenDb
 
 

@@ -46,8 +46,13 @@ def agent_id(competition_id: str, name: str) -> str:
 def config_dict(name: str) -> dict[str, Any]:
     """A real configuration, serialized as the engine does."""
     config = CompetitionConfig(
-        name=name, symbols=tuple(PRICES), feed=FeedSpec(FeedMode.SIM, seed=7), rounds=500,
-        speed=SpeedSpec(SpeedMode.MAX), agents=tuple(AgentSpec(s, s) for s in STRATEGIES), seed=7,
+        name=name,
+        symbols=tuple(PRICES),
+        feed=FeedSpec(FeedMode.SIM, seed=7),
+        rounds=500,
+        speed=SpeedSpec(SpeedMode.MAX),
+        agents=tuple(AgentSpec(s, s) for s in STRATEGIES),
+        seed=7,
     )
     return config.to_dict()
 
@@ -94,7 +99,10 @@ MARKET = "sim:42"
 
 
 def quotes(
-    competition_id: str | None, round_: int | None, at: datetime, prices: dict[str, Decimal] = PRICES,
+    competition_id: str | None,
+    round_: int | None,
+    at: datetime,
+    prices: dict[str, Decimal] = PRICES,
     feed_id: str | None = None,
 ) -> QuotesReceived:
     """A batch of the competition's own feed (or of the market, with no competition)."""

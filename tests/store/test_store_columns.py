@@ -4,10 +4,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from arena.store.columns import DecimalText, UTCDateTime, from_micros, to_micros
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
+
+from arena.store.columns import DecimalText, UTCDateTime, from_micros, to_micros
 
 DIALECT = sqlite.dialect()
 decimals = st.decimals(allow_nan=False, allow_infinity=False)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+
 from arena.domain.events import CompetitionStatus
 from arena.errors import ArenaError, ErrorCode
 from arena.store import competitions, entrants
 from arena.store.db import Database
 from arena.store.recorder import Recorder
-
 from tests.store.store_builders import (
     T0,
     OpenDb,
@@ -29,8 +29,6 @@ async def _competition_in(recorder: Recorder, competition_id: str, *path: Compet
         events.append(state(competition_id, previous, status, at=at))
         previous = status
     await recorder.record(events)
-
-
 
 
 async def test_mark_interrupted_flips_only_running_and_paused(open_db: OpenDb) -> None:
@@ -60,7 +58,9 @@ async def test_list_competitions_newest_first_with_keyset_pages(db: Database) ->
     recorder = Recorder(db)
     # c00..c09: two share each created_at, so the id breaks ties
     for i in range(10):
-        await _competition_in(recorder, f"c{i:02}", *((CompetitionStatus.RUNNING,) if i % 3 else ()), at=T0 + timedelta(i // 2))
+        await _competition_in(
+            recorder, f"c{i:02}", *((CompetitionStatus.RUNNING,) if i % 3 else ()), at=T0 + timedelta(i // 2)
+        )
     expected = [f"c{i:02}" for i in (9, 8, 7, 6, 5, 4, 3, 2, 1, 0)]
     seen: list[str] = []
     after: str | None = None
@@ -97,11 +97,13 @@ async def test_get_competition_entrants_and_last_round(db: Database) -> None:
 async def test_wins_by_agent_name_counts_finished_competitions(db: Database) -> None:
     recorder = Recorder(db)
     names = ("momentum", "balanced")
-    for cid, winner, status in [("a", "momentum", CompetitionStatus.FINISHED), ("b", "balanced", CompetitionStatus.FINISHED),
-                                ("c", "momentum", CompetitionStatus.FINISHED), ("d", "balanced", CompetitionStatus.STOPPED)]:
+    for cid, winner, status in [
+        ("a", "momentum", CompetitionStatus.FINISHED),
+        ("b", "balanced", CompetitionStatus.FINISHED),
+        ("c", "momentum", CompetitionStatus.FINISHED),
+        ("d", "balanced", CompetitionStatus.STOPPED),
+    ]:
         agents = [agent_id(cid, n) for n in (winner, *(n for n in names if n != winner))]
         await recorder.record([created(cid, names=names), finished(cid, 5, T0, agents, status)])
     await _competition_in(recorder, "e", CompetitionStatus.RUNNING)
     assert await entrants.wins_by_agent_name(db) == {"momentum": 2, "balanced": 1}
-
-

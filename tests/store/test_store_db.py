@@ -3,9 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from arena.store.db import Database
 from sqlalchemy import text
 
+from arena.store.db import Database
 from tests.store.store_builders import OpenDb
 
 

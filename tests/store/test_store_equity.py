@@ -7,7 +7,6 @@ from datetime import timedelta
 from arena.store import equity
 from arena.store.db import Database
 from arena.store.recorder import Recorder
-
 from tests.store.store_builders import (
     T0,
     created,
@@ -44,5 +43,3 @@ async def test_equity_history_filters_by_time_and_keeps_the_latest(db: Database)
     assert [h.round for h in window] == [5, 6, 7, 8]
     assert [h.round for h in await equity.equity_history(db, agent, limit=3)] == [18, 19, 20]
     assert await equity.equity_history(db, "nobody") == []
-
-

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
 from arena.domain.events import OrderFilled
 from arena.store import fills
 from arena.store.db import Database
 from arena.store.recorder import Recorder
-
 from tests.store.store_builders import (
     Ledger,
     created,
@@ -78,8 +78,6 @@ async def test_fill_filters_and_counts(db: Database) -> None:
     assert await fills.count_fills(db, agent_id=agent, symbol="BTC-USD") == len(found)
     assert await fills.count_fills(db) == 60
     assert await fills.count_fills(db, symbol="DOGE-USD") == 0
-
-
 
 
 async def test_an_agents_fill_is_found_by_its_client_order_id(db: Database) -> None:

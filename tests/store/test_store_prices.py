@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from arena.domain.events import QuotesReceived
 from arena.domain.market import Quote, QuoteBatch
 from arena.errors import ArenaError
@@ -17,22 +20,23 @@ from arena.store.candles import Candle
 from arena.store.columns import EPOCH
 from arena.store.db import Database
 from arena.store.recorder import Recorder
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from tests.store.store_builders import (
     MARKET,
-    created,
     T0,
+    created,
     quotes,
 )
 
 
 async def test_latest_prices_takes_the_newest_tick_per_symbol(db: Database) -> None:
     recorder = Recorder(db)
-    await recorder.record([quotes(None, None, T0 + timedelta(seconds=5), {"BTC-USD": Decimal("2"), "ETH-USD": Decimal("20")})])
+    await recorder.record(
+        [quotes(None, None, T0 + timedelta(seconds=5), {"BTC-USD": Decimal("2"), "ETH-USD": Decimal("20")})]
+    )
     await recorder.record([quotes(None, None, T0, {"BTC-USD": Decimal("1"), "SOL-USD": Decimal("100")})])
-    await recorder.record([quotes(None, None, T0 + timedelta(seconds=5), {"BTC-USD": Decimal("3.0")})])  # same time: later wins
+    await recorder.record(
+        [quotes(None, None, T0 + timedelta(seconds=5), {"BTC-USD": Decimal("3.0")})]
+    )  # same time: later wins
     latest = await prices.latest_quotes(db, MARKET)
     assert [(t.symbol, t.price, t.timestamp) for t in latest] == [
         ("BTC-USD", Decimal("3.0"), T0 + timedelta(seconds=5)),
@@ -42,7 +46,10 @@ async def test_latest_prices_takes_the_newest_tick_per_symbol(db: Database) -> N
 
 
 def _brute_candles(
-    symbol: str, ticks: list[tuple[str, datetime, Decimal, Decimal | None]], since: datetime, until: datetime,
+    symbol: str,
+    ticks: list[tuple[str, datetime, Decimal, Decimal | None]],
+    since: datetime,
+    until: datetime,
     seconds: int,
 ) -> list[Candle]:
     width = timedelta(seconds=seconds)
@@ -54,9 +61,19 @@ def _brute_candles(
     for index in sorted(buckets):
         rows = sorted(buckets[index], key=lambda r: (r[0], r[1]))
         prices = [r[2] for r in rows]
-        candles.append(Candle(
-            symbol, EPOCH + index * width, EPOCH + (index + 1) * width, prices[0], max(prices), min(prices),
-            prices[-1], sum((r[3] for r in rows if r[3] is not None), Decimal(0)), len(rows)))
+        candles.append(
+            Candle(
+                symbol,
+                EPOCH + index * width,
+                EPOCH + (index + 1) * width,
+                prices[0],
+                max(prices),
+                min(prices),
+                prices[-1],
+                sum((r[3] for r in rows if r[3] is not None), Decimal(0)),
+                len(rows),
+            )
+        )
     return candles
 
 
@@ -110,8 +127,12 @@ def test_candles_match_a_brute_force_computation(
 async def test_candles_over_many_ticks(db: Database) -> None:
     rng = random.Random(5)
     ticks = [
-        (rng.choice(["BTC-USD", "ETH-USD"]), BASE + timedelta(milliseconds=rng.randrange(6 * 3600 * 1000)),
-         Decimal(rng.randrange(1, 10**9)) / 10**4, None if rng.random() < 0.2 else Decimal(rng.randrange(10**6)) / 100)
+        (
+            rng.choice(["BTC-USD", "ETH-USD"]),
+            BASE + timedelta(milliseconds=rng.randrange(6 * 3600 * 1000)),
+            Decimal(rng.randrange(1, 10**9)) / 10**4,
+            None if rng.random() < 0.2 else Decimal(rng.randrange(10**6)) / 100,
+        )
         for _ in range(5000)
     ]
     await _record_ticks(db, ticks)
@@ -123,7 +144,6 @@ async def test_candles_over_many_ticks(db: Database) -> None:
     assert await prices.price_candles(db, MARKET, "BTC-USD", until, since, 300) == []
     with pytest.raises(ArenaError):
         await prices.price_candles(db, MARKET, "BTC-USD", since, until, 0)
-
 
 
 async def test_feeds_are_kept_apart(db: Database) -> None:

@@ -4,21 +4,27 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
+
 from arena.domain.account import Account
 from arena.errors import ArenaError, ErrorCode
 from arena.store.db import Database
 from arena.store.errors import CorruptLedgerError
 from arena.store.rebuild import rebuild_accounts
 from arena.store.recorder import Recorder
-from sqlalchemy import text
-
 from tests.store.store_builders import T0, Ledger, OpenDb, created
 
 
 def _state(account: Account) -> tuple[object, ...]:
     positions = {s: (p.quantity, p.cost_basis) for s, p in account.positions.items()}
-    return (account.starting_cash, account.cash, positions, account.realized_pnl, account.fees_paid,
-            account.trade_count)
+    return (
+        account.starting_cash,
+        account.cash,
+        positions,
+        account.realized_pnl,
+        account.fees_paid,
+        account.trade_count,
+    )
 
 
 async def _ledger(db: Database, competition_id: str, batches: int, seed: int) -> Ledger:
@@ -50,8 +56,9 @@ async def test_rebuilt_accounts_equal_accounts_built_from_the_same_fills(open_db
 async def test_a_tampered_realized_pnl_is_corruption(db: Database) -> None:
     await _ledger(db, "c1", batches=2, seed=3)
     async with db.engine.begin() as connection:
-        await connection.execute(text(
-            "UPDATE fill SET realized_pnl = '0.01' WHERE id = (SELECT max(id) FROM fill WHERE side = 'SELL')"))
+        await connection.execute(
+            text("UPDATE fill SET realized_pnl = '0.01' WHERE id = (SELECT max(id) FROM fill WHERE side = 'SELL')")
+        )
     with pytest.raises(CorruptLedgerError, match="realized PnL"):
         await rebuild_accounts(db, "c1")
 
@@ -59,8 +66,9 @@ async def test_a_tampered_realized_pnl_is_corruption(db: Database) -> None:
 async def test_selling_more_than_was_bought_is_corruption(db: Database) -> None:
     await _ledger(db, "c1", batches=2, seed=3)
     async with db.engine.begin() as connection:
-        await connection.execute(text(
-            "UPDATE fill SET quantity = '1000000' WHERE id = (SELECT min(id) FROM fill WHERE side = 'SELL')"))
+        await connection.execute(
+            text("UPDATE fill SET quantity = '1000000' WHERE id = (SELECT min(id) FROM fill WHERE side = 'SELL')")
+        )
     with pytest.raises(CorruptLedgerError, match="holds"):
         await rebuild_accounts(db, "c1")
 

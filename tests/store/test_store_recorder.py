@@ -6,6 +6,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
 from arena.domain.events import AgentKind, CompetitionStatus, OrderFilled, OrderRejected
 from arena.domain.orders import OrderIntent, Rejection, Side
 from arena.errors import ErrorCode
@@ -22,10 +26,6 @@ from arena.store.tables import (
     PriceTickRow,
     RejectionRow,
 )
-from sqlalchemy import func, text
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
-
 from tests.store.store_builders import (
     T0,
     Ledger,
@@ -77,7 +77,9 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
     )
     tick_event = quotes("c1", 1, T0 + timedelta(seconds=1))
     board = round_completed("c1", 1, T0 + timedelta(seconds=1, milliseconds=500), agents)
-    await recorder.record([birth, state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=T0 + timedelta(milliseconds=3))])
+    await recorder.record(
+        [birth, state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=T0 + timedelta(milliseconds=3))]
+    )
     await recorder.record([tick_event, *fills, rejection, board])
     assert recorder.fills_persisted == 25
     await db.close()
@@ -114,8 +116,19 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
     for row, event in zip(stored_fills, fills, strict=True):
         fill = event.fill
         assert row.competition_id == "c1"
-        for name in ("agent_id", "agent_name", "seq", "symbol", "quantity", "price", "fee", "realized_pnl", "round",
-                     "executed_at", "client_order_id"):
+        for name in (
+            "agent_id",
+            "agent_name",
+            "seq",
+            "symbol",
+            "quantity",
+            "price",
+            "fee",
+            "realized_pnl",
+            "round",
+            "executed_at",
+            "client_order_id",
+        ):
             assert _same(getattr(row, name), getattr(fill, name)), name
         assert row.side == fill.side.value
         assert (row.requested_quantity, row.requested_notional) == (fill.intent.quantity, fill.intent.notional)
@@ -123,8 +136,9 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
         assert row.executed_at.tzinfo is not None
 
     ticks = await _rows(db, PriceTickRow, col(PriceTickRow.id))
-    assert [(t.feed_id, t.symbol, t.price, t.volume, t.change_pct, t.timestamp, t.competition_id, t.round)
-            for t in ticks] == [
+    assert [
+        (t.feed_id, t.symbol, t.price, t.volume, t.change_pct, t.timestamp, t.competition_id, t.round) for t in ticks
+    ] == [
         ("competition:c1", q.symbol, q.price, q.volume, q.change_pct, q.timestamp, "c1", 1)
         for q in tick_event.batch.quotes
     ]
@@ -133,18 +147,49 @@ async def test_every_row_round_trips_exactly_after_reopening(open_db: OpenDb) ->
     [stored_rejection] = await _rows(db, RejectionRow)
     r = rejection.rejection
     assert (
-        stored_rejection.competition_id, stored_rejection.agent_id, stored_rejection.symbol, stored_rejection.side,
-        stored_rejection.quantity, stored_rejection.notional, stored_rejection.client_order_id,
-        stored_rejection.code, stored_rejection.reason, stored_rejection.round, stored_rejection.at,
-    ) == ("c1", r.agent_id, "ETH-USD", "SELL", None, Decimal("250.00"), "bot-7", "INSUFFICIENT_POSITION",
-          r.reason, 1, r.at)
+        stored_rejection.competition_id,
+        stored_rejection.agent_id,
+        stored_rejection.symbol,
+        stored_rejection.side,
+        stored_rejection.quantity,
+        stored_rejection.notional,
+        stored_rejection.client_order_id,
+        stored_rejection.code,
+        stored_rejection.reason,
+        stored_rejection.round,
+        stored_rejection.at,
+    ) == (
+        "c1",
+        r.agent_id,
+        "ETH-USD",
+        "SELL",
+        None,
+        Decimal("250.00"),
+        "bot-7",
+        "INSUFFICIENT_POSITION",
+        r.reason,
+        1,
+        r.at,
+    )
 
     equity = await _rows(db, EquityRow, col(EquityRow.rank))
     assert len(equity) == len(agents)
     for row, snap in zip(equity, board.leaderboard, strict=True):
         assert (row.competition_id, row.agent_id, row.round, row.at) == ("c1", snap.agent_id, 1, board.at)
-        for name in ("equity", "cash", "realized_pnl", "unrealized_pnl", "return_pct", "trade_count", "win_rate",
-                     "scars", "max_drawdown", "sharpe", "profit_factor", "rank"):
+        for name in (
+            "equity",
+            "cash",
+            "realized_pnl",
+            "unrealized_pnl",
+            "return_pct",
+            "trade_count",
+            "win_rate",
+            "scars",
+            "max_drawdown",
+            "sharpe",
+            "profit_factor",
+            "rank",
+        ):
             assert _same(getattr(row, name), getattr(snap, name)), name
         assert row.status == snap.status.value
 
@@ -155,29 +200,58 @@ async def test_state_changes_drive_status_and_timestamps(db: Database) -> None:
     t = [T0 + timedelta(seconds=i) for i in range(6)]
     await recorder.record([created("c1", names=("momentum", "balanced"))])
     assert (await competitions.get_competition(db, "c1")).status == "IDLE"  # type: ignore[union-attr]
-    await recorder.record([state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=t[1]), state("c1", CompetitionStatus.RUNNING, CompetitionStatus.PAUSED, at=t[2])])
-    await recorder.record([state("c1", CompetitionStatus.PAUSED, CompetitionStatus.RUNNING, at=t[3]), round_completed("c1", 1, t[3], agents)])
+    await recorder.record(
+        [
+            state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=t[1]),
+            state("c1", CompetitionStatus.RUNNING, CompetitionStatus.PAUSED, at=t[2]),
+        ]
+    )
+    await recorder.record(
+        [
+            state("c1", CompetitionStatus.PAUSED, CompetitionStatus.RUNNING, at=t[3]),
+            round_completed("c1", 1, t[3], agents),
+        ]
+    )
     row = await competitions.get_competition(db, "c1")
     assert row is not None
     assert (row.status, row.started_at, row.ended_at, row.round) == ("RUNNING", t[1], None, 1)  # first start kept
-    await recorder.record([state("c1", CompetitionStatus.RUNNING, CompetitionStatus.FINISHED, round_=1, at=t[4]),
-                           finished("c1", 1, t[5], agents, CompetitionStatus.FINISHED)])
+    await recorder.record(
+        [
+            state("c1", CompetitionStatus.RUNNING, CompetitionStatus.FINISHED, round_=1, at=t[4]),
+            finished("c1", 1, t[5], agents, CompetitionStatus.FINISHED),
+        ]
+    )
     row = await competitions.get_competition(db, "c1")
     assert row is not None
     assert (row.status, row.started_at, row.ended_at, row.round, row.winner_agent_id) == (
-        "FINISHED", t[1], t[5], 1, agents[0])
+        "FINISHED",
+        t[1],
+        t[5],
+        1,
+        agents[0],
+    )
     # the final leaderboard updated round 1's rows in place, keeping their timestamp
     assert [(e.agent_id, e.round, e.at) for e in await _rows(db, EquityRow, col(EquityRow.rank))] == [
-        (agents[0], 1, t[3]), (agents[1], 1, t[3])]
+        (agents[0], 1, t[3]),
+        (agents[1], 1, t[3]),
+    ]
 
 
 async def test_created_and_started_in_one_batch(db: Database) -> None:
-    await Recorder(db).record([created("c1"), state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=T0 + timedelta(seconds=1)),
-                               state("c1", CompetitionStatus.RUNNING, CompetitionStatus.STOPPED, at=T0 + timedelta(seconds=2))])
+    await Recorder(db).record(
+        [
+            created("c1"),
+            state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING, at=T0 + timedelta(seconds=1)),
+            state("c1", CompetitionStatus.RUNNING, CompetitionStatus.STOPPED, at=T0 + timedelta(seconds=2)),
+        ]
+    )
     row = await competitions.get_competition(db, "c1")
     assert row is not None
-    assert (row.status, row.started_at, row.ended_at) == ("STOPPED", T0 + timedelta(seconds=1),
-                                                          T0 + timedelta(seconds=2))
+    assert (row.status, row.started_at, row.ended_at) == (
+        "STOPPED",
+        T0 + timedelta(seconds=1),
+        T0 + timedelta(seconds=2),
+    )
 
 
 async def test_every_tick_is_stored_even_repeated_ones(db: Database) -> None:
@@ -206,15 +280,24 @@ async def test_a_failing_event_leaves_nothing_of_its_batch(open_db: OpenDb) -> N
     good = ledger.fills(5)
     stray = OrderFilled("no-such-competition", ledger.fills(1)[0].fill)  # violates the foreign key
     with pytest.raises(IntegrityError):
-        await recorder.record([quotes("c1", 2, T0), *good, round_completed("c1", 2, T0, ledger.agents), stray,
-                               state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING)])
+        await recorder.record(
+            [
+                quotes("c1", 2, T0),
+                *good,
+                round_completed("c1", 2, T0, ledger.agents),
+                stray,
+                state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING),
+            ]
+        )
     second = created("c2")
     c2_fills = Ledger("c2", [e.agent_id for e in second.entrants]).fills(3)
     replayed = OrderFilled("c1", good[0].fill)  # twice: violates (competition_id, seq) uniqueness
     with pytest.raises(IntegrityError):  # a competition created in the failing batch goes too
         await recorder.record([second, *c2_fills, replayed, replayed])
     with pytest.raises(RecordError):
-        await recorder.record([quotes(None, None, T0), state("ghost", CompetitionStatus.IDLE, CompetitionStatus.RUNNING)])
+        await recorder.record(
+            [quotes(None, None, T0), state("ghost", CompetitionStatus.IDLE, CompetitionStatus.RUNNING)]
+        )
     assert recorder.fills_persisted == 5
     await db.close()
 
@@ -253,8 +336,11 @@ async def test_stored_decimals_are_text_not_real(db: Database) -> None:
     birth = created("c1")
     await Recorder(db).record([birth, *Ledger("c1", [e.agent_id for e in birth.entrants]).fills(3)])
     async with db.engine.connect() as connection:
-        kinds = (await connection.execute(text(
-            "SELECT DISTINCT typeof(price), typeof(quantity), typeof(executed_at) FROM fill"))).all()
+        kinds = (
+            await connection.execute(
+                text("SELECT DISTINCT typeof(price), typeof(quantity), typeof(executed_at) FROM fill")
+            )
+        ).all()
         cash = (await connection.execute(text("SELECT starting_cash FROM competition"))).scalar_one()
     assert kinds == [("text", "text", "integer")]
     assert cash == "10000.00"

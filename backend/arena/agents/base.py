@@ -57,7 +57,7 @@ class Agent(ABC):
         cls.check_params(resolved)
         return resolved
 
-    @classmethod
+    @classmethod  # noqa: B027 - an optional hook, empty on purpose
     def check_params(cls, params: Mapping[str, Any]) -> None:
         """Cross-parameter rules (e.g. fast window < slow window); raise via `params.require`."""
 

@@ -39,7 +39,7 @@ def _checked_window(window: int, minimum: int = MIN_WINDOW) -> int:
 class _Resync:
     """Counts updates and says when a running sum is due for an exact recompute."""
 
-    __slots__ = ("_every", "_count")
+    __slots__ = ("_count", "_every")
 
     def __init__(self, window: int) -> None:
         self._every = max(window, RESYNC_AT_LEAST)

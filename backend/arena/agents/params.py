@@ -39,9 +39,7 @@ class Param:
     def in_range(self, value: Number) -> bool:
         if self.low is not None and (value <= self.low if self.low_exclusive else value < self.low):
             return False
-        if self.high is not None and (value >= self.high if self.high_exclusive else value > self.high):
-            return False
-        return True
+        return not (self.high is not None and (value >= self.high if self.high_exclusive else value > self.high))
 
 
 def window(default: int) -> Param:

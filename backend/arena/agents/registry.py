@@ -16,8 +16,7 @@ from arena.domain.events import AgentKind
 from arena.errors import ArenaError, ErrorCode
 
 STRATEGIES: dict[str, type[Agent]] = {
-    cls.strategy: cls
-    for cls in (MomentumAgent, MeanReversionAgent, BalancedAgent, BuyAndHoldAgent, RandomControlAgent)
+    cls.strategy: cls for cls in (MomentumAgent, MeanReversionAgent, BalancedAgent, BuyAndHoldAgent, RandomControlAgent)
 }
 
 
@@ -26,9 +25,7 @@ def strategy_class(strategy: str) -> type[Agent]:
     cls = STRATEGIES.get(strategy) if isinstance(strategy, str) else None
     if cls is None:
         known = ", ".join(sorted(STRATEGIES))
-        raise ArenaError(
-            ErrorCode.INVALID_CONFIG, f"unknown strategy {strategy!r}; known: {known}", "strategy"
-        )
+        raise ArenaError(ErrorCode.INVALID_CONFIG, f"unknown strategy {strategy!r}; known: {known}", "strategy")
     return cls
 
 

@@ -51,9 +51,7 @@ class OrderPlan:
         return max(ZERO, quantize_down(self._account.cash * (1 - CASH_RESERVE)))
 
     def orders(self) -> list[OrderIntent]:
-        sells = [
-            OrderIntent(symbol, Side.SELL, quantity=quantity) for symbol, quantity in sorted(self._sells.items())
-        ]
+        sells = [OrderIntent(symbol, Side.SELL, quantity=quantity) for symbol, quantity in sorted(self._sells.items())]
         return sells + self._affordable_buys()
 
     def _affordable_buys(self) -> list[OrderIntent]:

@@ -8,13 +8,13 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
+from arena.agents.spec import AgentSpec
 from arena.api.context import Context
 from arena.api.streams import open_stream
 from arena.api.types.agents import Agent
 from arena.api.types.bots import Bot, Me, PlaceOrderInput, PlaceOrderPayload, RegisterBotPayload, RevokeBotPayload
 from arena.api.types.common import UserError
 from arena.api.types.trades import Trade
-from arena.agents.spec import AgentSpec
 from arena.broker.topics import TRADES
 from arena.domain.events import CompetitionStatus, OrderFilled
 from arena.domain.orders import Fill, OrderIntent, Side
@@ -56,8 +56,9 @@ def _intent(data: PlaceOrderInput) -> OrderIntent:
         raise ArenaError(ErrorCode.INVALID_QUANTITY, "quantity and notional must be positive", "quantity")
     if data.client_order_id is not None and not 1 <= len(data.client_order_id) <= 64:
         raise ArenaError(ErrorCode.INVALID_INPUT, "clientOrderId must be 1-64 characters", "clientOrderId")
-    return OrderIntent(data.symbol, Side(data.side), quantity=quantity, notional=notional,
-                       client_order_id=data.client_order_id)
+    return OrderIntent(
+        data.symbol, Side(data.side), quantity=quantity, notional=notional, client_order_id=data.client_order_id
+    )
 
 
 async def place_order(info: Info[Context, None], input: PlaceOrderInput) -> PlaceOrderPayload:
@@ -76,15 +77,18 @@ async def place_order(info: Info[Context, None], input: PlaceOrderInput) -> Plac
         if intent.symbol not in live.symbols:
             raise ArenaError(ErrorCode.UNKNOWN_SYMBOL, f"unknown symbol {intent.symbol!r}", "symbol")
         if not state.order_limiter.allow(bot.id):
-            raise ArenaError(ErrorCode.RATE_LIMITED, f"at most {state.settings.bot_orders_per_second:g} orders per second")
+            raise ArenaError(
+                ErrorCode.RATE_LIMITED, f"at most {state.settings.bot_orders_per_second:g} orders per second"
+            )
         future = await state.runner.submit_order(entrant.info.agent_id, intent)
         outcome = await asyncio.wait_for(asyncio.shield(future), ORDER_TIMEOUT_S)
     except ArenaError as error:
         return PlaceOrderPayload(trade=None, user_errors=[UserError.of(error)])
     if isinstance(outcome, Fill):
         return PlaceOrderPayload(trade=Trade.from_fill(live.id, outcome), user_errors=[])
-    return PlaceOrderPayload(trade=None, user_errors=[UserError(field=outcome.field, message=outcome.reason,
-                                                                code=outcome.code.value)])
+    return PlaceOrderPayload(
+        trade=None, user_errors=[UserError(field=outcome.field, message=outcome.reason, code=outcome.code.value)]
+    )
 
 
 async def me(info: Info[Context, None]) -> Me:
@@ -96,8 +100,9 @@ async def me(info: Info[Context, None]) -> Me:
     agent_id = entrant.info.agent_id
     standing = next(s for s in live.leaderboard() if s.agent_id == agent_id)
     rows = await fills.list_fills(info.context.state.db, agent_id=agent_id, limit=50)
-    return Me(bot=Bot.from_row(bot), agent=Agent.from_snapshot(live.id, standing),
-              trades=[Trade.from_row(r) for r in rows])
+    return Me(
+        bot=Bot.from_row(bot), agent=Agent.from_snapshot(live.id, standing), trades=[Trade.from_row(r) for r in rows]
+    )
 
 
 async def my_fills(info: Info[Context, None]) -> AsyncGenerator[Trade, None]:

@@ -70,12 +70,14 @@ class Context:
         """The registered, unrevoked bot whose token came with the request, if any."""
         if self._bot is None:
             self._bot = await bot_for_token(self.state.db, self.token()) or False
-        return self._bot or None
+        return self._bot if isinstance(self._bot, BotRow) else None
 
     async def require_bot(self) -> BotRow:
         bot = await self.bot()
         if bot is None:
-            raise ArenaError(ErrorCode.UNAUTHENTICATED, "a valid bot token is required (Authorization: Bearer <bot token>)")
+            raise ArenaError(
+                ErrorCode.UNAUTHENTICATED, "a valid bot token is required (Authorization: Bearer <bot token>)"
+            )
         return bot
 
     def require_operator(self) -> None:

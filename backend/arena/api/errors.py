@@ -58,18 +58,25 @@ def _where(error: GraphQLError) -> str:
 
 
 def _with(error: GraphQLError, message: str, extensions: dict[str, Any]) -> GraphQLError:
-    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
-                        path=error.path, original_error=None, extensions=extensions)
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions=extensions,
+    )
 
 
 class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
+        if result is not None and result.errors:
             result.errors = [coded(e) for e in result.errors]
 
-    def on_stream_result(self, result: object) -> Iterator[None]:  # type: ignore[override]
+    def on_stream_result(self, result: object) -> Iterator[None]:
         """Subscription results pass here one by one, before each frame is sent."""
         if getattr(result, "errors", None):
             result.errors = [coded(e) for e in result.errors]  # type: ignore[attr-defined]

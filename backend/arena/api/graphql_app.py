@@ -18,7 +18,7 @@ from arena.api.ws_handlers import LegacyWSHandler, TransportWSHandler
 from arena.errors import ErrorCode
 
 
-class ArenaGraphQL(GraphQL):  # type: ignore[type-arg]
+class ArenaGraphQL(GraphQL):
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
 
@@ -29,7 +29,7 @@ class ArenaGraphQL(GraphQL):  # type: ignore[type-arg]
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:  # type: ignore[override]
         return Context(state=self.state, request=request)
 
-    async def process_result(self, request: Request, result: Any) -> Any:  # type: ignore[override]
+    async def process_result(self, request: Request, result: Any) -> Any:
         # parse errors skip the schema extensions; give them their code here
         if result.errors:
             result.errors = [coded(e) for e in result.errors]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -39,7 +40,9 @@ class StartCompetitionInput:
     replay_files: list[str] | None = strawberry.field(default=None, description="File names in a replay folder.")
     rounds: int | None = None
     duration_seconds: float | None = None
-    speed: str = strawberry.field(default="1s", description="'max', a replay factor '10x', or seconds per round '0.5s'.")
+    speed: str = strawberry.field(
+        default="1s", description="'max', a replay factor '10x', or seconds per round '0.5s'."
+    )
     starting_cash: Decimal = Decimal(10_000)
     agents: list[AgentInput] | None = strawberry.field(default=None, description="Default: all built-in strategies.")
     fee_bps: Decimal = Decimal(10)
@@ -69,18 +72,30 @@ def build_config(
     elif data.feed is FeedChoice.REPLAY:
         if not data.replay_files:
             raise ArenaError(ErrorCode.INVALID_CONFIG, "a replay needs at least one file", "replayFiles")
-        feed = FeedSpec(FeedMode.REPLAY, seed=data.seed,
-                        paths=tuple(resolve_replay_file(f, replay_folders) for f in data.replay_files),
-                        symbols=tuple(data.symbols or ()))
+        feed = FeedSpec(
+            FeedMode.REPLAY,
+            seed=data.seed,
+            paths=tuple(resolve_replay_file(f, replay_folders) for f in data.replay_files),
+            symbols=tuple(data.symbols or ()),
+        )
     for agent in data.agents or ():
         if agent.params is not None and not isinstance(agent.params, dict):
             raise ArenaError(ErrorCode.INVALID_CONFIG, "params must be an object", "agents")
     agents = (
-        tuple(AgentSpec(a.name, a.strategy, dict(a.params or {})) for a in data.agents)
-        if data.agents is not None else default_agents()
+        tuple(AgentSpec(a.name, a.strategy, dict(cast(dict[str, Any], a.params or {}))) for a in data.agents)
+        if data.agents is not None
+        else default_agents()
     ) + tuple(bots)
     return CompetitionConfig(
-        name=data.name, symbols=tuple(data.symbols or DEFAULT_SYMBOLS), feed=feed, rounds=data.rounds,
-        duration_s=data.duration_seconds, speed=SpeedSpec.parse(data.speed), starting_cash=data.starting_cash,
-        agents=agents, fee_bps=data.fee_bps, slippage_bps=data.slippage_bps, seed=data.seed,
+        name=data.name,
+        symbols=tuple(data.symbols or DEFAULT_SYMBOLS),
+        feed=feed,
+        rounds=data.rounds,
+        duration_s=data.duration_seconds,
+        speed=SpeedSpec.parse(data.speed),
+        starting_cash=data.starting_cash,
+        agents=agents,
+        fee_bps=data.fee_bps,
+        slippage_bps=data.slippage_bps,
+        seed=data.seed,
     )

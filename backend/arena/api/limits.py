@@ -37,8 +37,13 @@ def error_body(message: str, code: ErrorCode) -> bytes:
 
 async def send_json_error(send: Send, status: int, message: str, code: ErrorCode) -> None:
     body = error_body(message, code)
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -53,10 +58,9 @@ class BodySizeLimit:
             return
         too_large = f"request body is larger than {self.max_bytes:,} bytes"
         for name, value in scope["headers"]:
-            if name == b"content-length":
-                if not value.isdigit() or int(value) > self.max_bytes:
-                    await send_json_error(send, 413, too_large, ErrorCode.PAYLOAD_TOO_LARGE)
-                    return
+            if name == b"content-length" and (not value.isdigit() or int(value) > self.max_bytes):
+                await send_json_error(send, 413, too_large, ErrorCode.PAYLOAD_TOO_LARGE)
+                return
         # read the (small) body up front so that a chunked body cannot exceed the limit either
         chunks: list[bytes] = []
         size = 0
@@ -74,7 +78,9 @@ class BodySizeLimit:
                 break
         body = b"".join(chunks)
         if body_has_lone_surrogate(body):
-            await send_json_error(send, 400, "text in the request must be valid Unicode (no lone surrogates)", ErrorCode.BAD_REQUEST)
+            await send_json_error(
+                send, 400, "text in the request must be valid Unicode (no lone surrogates)", ErrorCode.BAD_REQUEST
+            )
             return
         replayed = False
 

@@ -29,8 +29,9 @@ class CompetitionPayload:
     user_errors: list[UserError]
 
 
-async def _payload(info: Info[Context, None], competition: LiveCompetition | None,
-                   errors: Sequence[ArenaError] = ()) -> CompetitionPayload:
+async def _payload(
+    info: Info[Context, None], competition: LiveCompetition | None, errors: Sequence[ArenaError] = ()
+) -> CompetitionPayload:
     found = await competition_by_id(info.context, competition.id) if competition else None
     return CompetitionPayload(competition=found, user_errors=[UserError.of(e) for e in errors])
 
@@ -50,8 +51,11 @@ class Mutation:
             return CompetitionPayload(competition=None, user_errors=[UserError.of(error)])
         return await _payload(info, competition)
 
-    register_bot = strawberry.mutation(resolver=bot_api.register_bot, permission_classes=[IsOperator],
-                                       description="Register an external bot (operator); its token is shown once.")
+    register_bot = strawberry.mutation(
+        resolver=bot_api.register_bot,
+        permission_classes=[IsOperator],
+        description="Register an external bot (operator); its token is shown once.",
+    )
     revoke_bot = strawberry.mutation(resolver=bot_api.revoke_bot, permission_classes=[IsOperator])
     place_order = strawberry.mutation(
         resolver=bot_api.place_order,
@@ -68,7 +72,9 @@ class Mutation:
         description="Resume the paused competition, or continue one a crash left INTERRUPTED (the latest, or `id`) "
         "from its last recorded round.",
     )
-    async def resume_competition(self, info: Info[Context, None], id: strawberry.ID | None = None) -> CompetitionPayload:
+    async def resume_competition(
+        self, info: Info[Context, None], id: strawberry.ID | None = None
+    ) -> CompetitionPayload:
         state = info.context.state
         live = state.runner.competition
         if id is None and live is not None and live.status is CompetitionStatus.PAUSED:
@@ -86,7 +92,9 @@ class Mutation:
         return await _command(info, ArenaRunner.stop)
 
 
-async def _command(info: Info[Context, None], command: Callable[[ArenaRunner], Awaitable[LiveCompetition]]) -> CompetitionPayload:
+async def _command(
+    info: Info[Context, None], command: Callable[[ArenaRunner], Awaitable[LiveCompetition]]
+) -> CompetitionPayload:
     runner = info.context.state.runner
     try:
         competition = await command(runner)

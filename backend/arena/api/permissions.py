@@ -12,8 +12,10 @@ from arena.errors import ErrorCode
 
 
 class IsOperator(BasePermission):
-    message = "operator token required: send Authorization: Bearer <token> (HTTP) or connectionParams.authToken (websocket)"
-    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}
+    message = (
+        "operator token required: send Authorization: Bearer <token> (HTTP) or connectionParams.authToken (websocket)"
+    )
+    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}  # noqa: RUF012 - Strawberry's own attribute
 
     def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         return info.context.is_operator()
@@ -23,7 +25,7 @@ class CanRead(BasePermission):
     """Queries are public unless the server is configured otherwise (then: operator or bot token)."""
 
     message = "this server's queries are private: send an operator or bot token"
-    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}
+    error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}  # noqa: RUF012 - Strawberry's own attribute
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
         ctx = info.context

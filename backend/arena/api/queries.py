@@ -61,34 +61,47 @@ class Query:
             feed=Feed.from_info(feed) if feed else None,
             symbols=list(feed.symbols) if feed else [],
             started_at=live.started_at if live else None,
-            strategies=[Strategy(name=s["name"], description=s["description"], default_params=s["default_params"])
-                        for s in describe_strategies()],
+            strategies=[
+                Strategy(name=s["name"], description=s["description"], default_params=s["default_params"])
+                for s in describe_strategies()
+            ],
         )
 
     @strawberry.field(permission_classes=[CanRead], description="Competitions, newest first (Relay connection).")
     async def competitions(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None,
-        status: CompetitionStatusEnum | None = None,  # type: ignore[valid-type]
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        status: CompetitionStatusEnum | None = None,
     ) -> CompetitionConnection:
         limit = page_size(first, "first", 20)
         after_id = from_global_id(after, "competition")[1] if after else None
-        rows = await competitions.list_competitions(info.context.state.db, status=status, limit=limit + 1,
-                                                    after_id=after_id)
+        rows = await competitions.list_competitions(
+            info.context.state.db, status=status, limit=limit + 1, after_id=after_id
+        )
         reader = info.context.state.reader
-        edges = [CompetitionEdge(cursor=to_global_id("competition", r.id), node=Competition.from_row(r, reader.live(r.id)))
-                 for r in rows[:limit]]
+        edges = [
+            CompetitionEdge(cursor=to_global_id("competition", r.id), node=Competition.from_row(r, reader.live(r.id)))
+            for r in rows[:limit]
+        ]
         return CompetitionConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=len(rows) > limit, has_previous_page=after is not None,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
         )
 
     @strawberry.field(permission_classes=[CanRead])
     async def competition(self, info: Info[Context, None], id: strawberry.ID) -> Competition | None:
         return await competition_by_id(info.context, str(id))
 
-    @strawberry.field(permission_classes=[CanRead], description="Agents ranked by equity; defaults to the current competition.")
+    @strawberry.field(
+        permission_classes=[CanRead], description="Agents ranked by equity; defaults to the current competition."
+    )
     async def agents(self, info: Info[Context, None], competition_id: strawberry.ID | None = None) -> list[Agent]:
         cid = str(competition_id) if competition_id else await info.context.state.reader.current_competition_id()
         return [Agent.from_snapshot(cid, s) for s in await info.context.standings(cid)] if cid else []
@@ -98,41 +111,67 @@ class Query:
         return await agent_by_id(info.context, str(id))
 
     @strawberry.field(permission_classes=[CanRead], description="The leaderboard; defaults to the current competition.")
-    async def leaderboard(self, info: Info[Context, None], competition_id: strawberry.ID | None = None) -> list[LeaderboardEntry]:
+    async def leaderboard(
+        self, info: Info[Context, None], competition_id: strawberry.ID | None = None
+    ) -> list[LeaderboardEntry]:
         cid = str(competition_id) if competition_id else await info.context.state.reader.current_competition_id()
         return leaderboard_of(cid, await info.context.standings(cid)) if cid else []
 
-    @strawberry.field(permission_classes=[CanRead], description="Trades newest first (Relay connection); cursors are stable under inserts.")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Trades newest first (Relay connection); cursors are stable under inserts.",
+    )
     async def trades(
-        self, info: Info[Context, None],
-        competition_id: strawberry.ID | None = None, agent_id: strawberry.ID | None = None,
-        symbol: str | None = None, first: int | None = None, after: str | None = None,
-        last: int | None = None, before: str | None = None,
+        self,
+        info: Info[Context, None],
+        competition_id: strawberry.ID | None = None,
+        agent_id: strawberry.ID | None = None,
+        symbol: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> TradeConnection:
         if first is not None and last is not None:
             raise ArenaError(ErrorCode.INVALID_INPUT, "give first or last, not both", "first")
         db = info.context.state.db
-        filters = dict(competition_id=str(competition_id) if competition_id else None,
-                       agent_id=str(agent_id) if agent_id else None, symbol=symbol)
+        cid, aid = (str(competition_id) if competition_id else None), (str(agent_id) if agent_id else None)
         if last is not None:
             # the `last` items of the newest-first list are the oldest ones (after `before`): read them
             # oldest first, then show them newest first like every page
             limit = page_size(last, "last")
-            rows = await fills.list_fills(db, **filters, after_id=decode_cursor(before) if before else None,
-                                          newest_first=False, limit=limit + 1)
+            rows = await fills.list_fills(
+                db,
+                competition_id=cid,
+                agent_id=aid,
+                symbol=symbol,
+                after_id=decode_cursor(before) if before else None,
+                newest_first=False,
+                limit=limit + 1,
+            )
             page, has_previous, has_next = rows[:limit][::-1], len(rows) > limit, before is not None
         else:
             limit = page_size(first, "first")
-            rows = await fills.list_fills(db, **filters, before_id=decode_cursor(after) if after else None,
-                                          limit=limit + 1)
+            rows = await fills.list_fills(
+                db,
+                competition_id=cid,
+                agent_id=aid,
+                symbol=symbol,
+                before_id=decode_cursor(after) if after else None,
+                limit=limit + 1,
+            )
             page, has_next, has_previous = rows[:limit], len(rows) > limit, after is not None
         edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r)) for r in page]
-        total = await fills.count_fills(db, **filters)
+        total = await fills.count_fills(db, competition_id=cid, agent_id=aid, symbol=symbol)
         return TradeConnection(
-            edges=edges, total_count=total,
-            page_info=PageInfo(has_next_page=has_next, has_previous_page=has_previous,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None),
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=has_previous,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
         )
 
     @strawberry.field(permission_classes=[CanRead], description="The latest price per symbol of the feed playing now.")
@@ -144,8 +183,13 @@ class Query:
         description="OHLC candles from a feed's stored ticks (default: the feed playing now); interval in seconds.",
     )
     async def price_history(
-        self, info: Info[Context, None], symbol: str, since: datetime | None = None,
-        until: datetime | None = None, interval: int = 60, feed_id: str | None = None,
+        self,
+        info: Info[Context, None],
+        symbol: str,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        interval: int = 60,
+        feed_id: str | None = None,
     ) -> list[Candle]:
         if not 1 <= interval <= 31 * 86400:
             raise ArenaError(ErrorCode.INVALID_INPUT, "interval must be between 1 second and 31 days", "interval")
@@ -161,14 +205,22 @@ class Query:
 
     @strawberry.field(permission_classes=[CanRead], description="An agent's equity after each round, oldest first.")
     async def equity_history(
-        self, info: Info[Context, None], agent_id: strawberry.ID, since: datetime | None = None,
-        until: datetime | None = None, limit: int = 1000,
+        self,
+        info: Info[Context, None],
+        agent_id: strawberry.ID,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 1000,
     ) -> list[EquityPoint]:
-        rows = await equity.equity_history(info.context.state.db, str(agent_id), since=aware(since),
-                                           until=aware(until), limit=equity_limit(limit))
+        rows = await equity.equity_history(
+            info.context.state.db, str(agent_id), since=aware(since), until=aware(until), limit=equity_limit(limit)
+        )
         return [EquityPoint.from_row(r) for r in rows]
 
-    @strawberry.field(permission_classes=[CanRead], description="Recorded files a competition can replay (from the server's replay folders).")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Recorded files a competition can replay (from the server's replay folders).",
+    )
     def replay_files(self, info: Info[Context, None]) -> list[str]:
         names: set[str] = set()
         for folder in info.context.state.settings.replay_dirs:

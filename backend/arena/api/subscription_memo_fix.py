@@ -23,10 +23,10 @@ def install() -> None:
         return
     original = Executor.build_per_event_executor
 
-    def build_per_event_executor(self: Executor, payload: Any) -> Executor:
+    def build_per_event_executor(self: Executor[Any], payload: Any) -> Executor[Any]:
         executor = original(self, payload)
         if hasattr(executor, "_relevant_sub_fields"):
-            executor._relevant_sub_fields = {}  # noqa: SLF001 - see the module docstring
+            executor._relevant_sub_fields = {}
         return executor
 
     setattr(build_per_event_executor, _PATCHED, True)

@@ -40,10 +40,14 @@ async def _check_access(info: Info[Context, None]) -> None:
 
 @strawberry.type
 class Subscription:
-    my_fills = strawberry.subscription(resolver=bot_api.my_fills, description="The calling bot's own fills (bot token).")
+    my_fills = strawberry.subscription(
+        resolver=bot_api.my_fills, description="The calling bot's own fills (bot token)."
+    )
 
     @strawberry.subscription(description="Prices as they tick: the latest per symbol first, then every new quote.")
-    async def prices(self, info: Info[Context, None], symbols: list[str] | None = None) -> AsyncGenerator[PriceTick, None]:
+    async def prices(
+        self, info: Info[Context, None], symbols: list[str] | None = None
+    ) -> AsyncGenerator[PriceTick, None]:
         await _check_access(info)
         wanted = set(symbols) if symbols else None
         async with open_stream(info, PRICES) as stream:
@@ -58,7 +62,10 @@ class Subscription:
 
     @strawberry.subscription(description="Trades as they are filled (after they are stored).")
     async def trades(
-        self, info: Info[Context, None], agent_id: strawberry.ID | None = None, symbol: str | None = None,
+        self,
+        info: Info[Context, None],
+        agent_id: strawberry.ID | None = None,
+        symbol: str | None = None,
     ) -> AsyncGenerator[Trade, None]:
         await _check_access(info)
         async with open_stream(info, TRADES) as stream:
@@ -79,7 +86,11 @@ class Subscription:
         ctx = info.context
         async with open_stream(info, LEADERBOARD) as stream:
             competition_id = await ctx.state.reader.current_competition_id()
-            yield leaderboard_of(competition_id, await ctx.state.reader.standings(competition_id)) if competition_id else []
+            yield (
+                leaderboard_of(competition_id, await ctx.state.reader.standings(competition_id))
+                if competition_id
+                else []
+            )
             last_sent = time.monotonic()
             async for event in stream:
                 wait = LEADERBOARD_MIN_INTERVAL - (time.monotonic() - last_sent)
@@ -100,9 +111,13 @@ class Subscription:
         async with open_stream(info, EVENTS) as stream:
             live = runner.competition
             yield ArenaEvent(
-                kind=ArenaEventKind.STATE_CHANGED, competition_id=strawberry.ID(live.id) if live else None,
-                round=live.round if live else 0, at=(live.started_at if live else None) or datetime.now(UTC),
-                status=runner.status, previous_status=None, message="current state",
+                kind=ArenaEventKind.STATE_CHANGED,
+                competition_id=strawberry.ID(live.id) if live else None,
+                round=live.round if live else 0,
+                at=(live.started_at if live else None) or datetime.now(UTC),
+                status=runner.status,
+                previous_status=None,
+                message="current state",
             )
             async for event in stream:
                 yield ArenaEvent.from_event(event)

@@ -25,7 +25,7 @@ RecordedFill = Callable[[str, str], Awaitable[Fill | None]]  # (agent id, client
 class _Waiting:
     """A queued order's ticket: the engine hands it back with the outcome, the outbox settles it once stored."""
 
-    __slots__ = ("_orders", "key", "intent", "future")
+    __slots__ = ("_orders", "future", "intent", "key")
 
     def __init__(self, orders: BotOrders, key: tuple[str, str] | None, intent: OrderIntent) -> None:
         self._orders = orders

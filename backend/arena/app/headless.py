@@ -86,5 +86,7 @@ async def run_headless(
         seconds=seconds,
         leaderboard=finished.leaderboard if finished else competition.leaderboard(),
         winner_id=finished.winner_id if finished else None,
-        fills=recorder.fills_persisted if recorder else sum(e.account.trade_count for e in competition.entrants.values()),
+        fills=recorder.fills_persisted
+        if recorder
+        else sum(e.account.trade_count for e in competition.entrants.values()),
     )

@@ -17,8 +17,12 @@ async def health_report(runner: ArenaRunner, db: Database) -> tuple[dict[str, An
     failure = runner.outbox.failure
     store: dict[str, Any] = {"writes": "ok"}
     if failure is not None:
-        store = {"writes": "failing", "reason": failure.reason, "attempts": failure.attempts,
-                 "waiting_events": failure.events}
+        store = {
+            "writes": "failing",
+            "reason": failure.reason,
+            "attempts": failure.attempts,
+            "waiting_events": failure.events,
+        }
     reason = None
     if not db_ok:
         reason = "the database does not answer"
@@ -31,10 +35,12 @@ async def health_report(runner: ArenaRunner, db: Database) -> tuple[dict[str, An
         "error": reason,
         "database": "ok" if db_ok else "unavailable",
         "store": store,
-        "feed": None if feed is None else {"id": feed.id, "kind": feed.kind.value, "description": feed.description,
-                                           "symbols": list(feed.symbols)},
-        "competition": None if live is None else {"id": live.id, "name": live.config.name,
-                                                  "state": live.status.value, "round": live.round},
+        "feed": None
+        if feed is None
+        else {"id": feed.id, "kind": feed.kind.value, "description": feed.description, "symbols": list(feed.symbols)},
+        "competition": None
+        if live is None
+        else {"id": live.id, "name": live.config.name, "state": live.status.value, "round": live.round},
         "state": runner.status.value,
     }
     return report, 200 if db_ok else 503

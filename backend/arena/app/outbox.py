@@ -160,19 +160,24 @@ class EventOutbox:
         failure = self._failure
         if failure is None:
             self._failure = StoreFailure(reason, 1, self._monotonic(), len(self._events))
-            logger.error("the store refused %d events (%s); play waits and the batch is retried", len(self._events),
-                         reason)
+            logger.error(
+                "the store refused %d events (%s); play waits and the batch is retried", len(self._events), reason
+            )
             logger.debug("store failure", exc_info=exc)
         else:
             self._failure = StoreFailure(reason, failure.attempts + 1, failure.since, len(self._events))
-            logger.warning("the store still refuses %d events (attempt %d): %s", len(self._events),
-                           failure.attempts + 1, reason)
+            logger.warning(
+                "the store still refuses %d events (attempt %d): %s", len(self._events), failure.attempts + 1, reason
+            )
 
     def _stored(self) -> None:
         failure = self._failure
         if failure is not None:
-            logger.info("the store took the waiting events again after %d attempts in %.1fs; play goes on",
-                        failure.attempts, self._monotonic() - failure.since)
+            logger.info(
+                "the store took the waiting events again after %d attempts in %.1fs; play goes on",
+                failure.attempts,
+                self._monotonic() - failure.since,
+            )
         self._failure = None
         self._rounds = 0
         self._last_flush = self._monotonic()

@@ -11,7 +11,7 @@ class LatestPrices:
     """Updated with every batch played; it forgets everything when the feed changes, so prices of a
     competition's own simulation never mix with the shared market's."""
 
-    __slots__ = ("feed_id", "_quotes")
+    __slots__ = ("_quotes", "feed_id")
 
     def __init__(self) -> None:
         self.feed_id: str | None = None

@@ -33,15 +33,31 @@ async def resume_interrupted(runner: ArenaRunner, db: Database, competition_id: 
         if not marks:
             marks = {q.symbol: q.price for q in await prices.latest_quotes(db, market.info.id)}
         accounts = await rebuild_accounts(db, row.id)
-        competition = restore_on_shared_feed(row.id, config, row.round, recorded, accounts=accounts, prices=marks,
-                                              started_at=started_at, feed_id=market.info.id)
-        logger.info("resuming competition %s on the shared feed from round %d (%d fills)", row.id, row.round,
-                    len(recorded))
+        competition = restore_on_shared_feed(
+            row.id,
+            config,
+            row.round,
+            recorded,
+            accounts=accounts,
+            prices=marks,
+            started_at=started_at,
+            feed_id=market.info.id,
+        )
+        logger.info(
+            "resuming competition %s on the shared feed from round %d (%d fills)", row.id, row.round, len(recorded)
+        )
         return await runner.resume_restored(competition, None, None)
     feed = runner.open_feed(config.feed, config.symbols, own_feed_id(row.id))
     batches = feed.batches()
-    competition = replay_own_feed(row.id, config, row.round, recorded, batches,
-                                  symbols=feed.info.symbols if config.feed.paths else None, started_at=started_at)
+    competition = replay_own_feed(
+        row.id,
+        config,
+        row.round,
+        recorded,
+        batches,
+        symbols=feed.info.symbols if config.feed.paths else None,
+        started_at=started_at,
+    )
     logger.info("resuming competition %s from round %d (%d fills replayed)", row.id, row.round, len(recorded))
     return await runner.resume_restored(competition, feed, batches)
 

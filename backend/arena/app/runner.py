@@ -112,8 +112,13 @@ class ArenaRunner:
         self.running_time.start()
         self.finished.clear()
         info = source.info
-        self._emit(competition, [competition.created_event(info.id, info.kind.value, info.description, now),
-                                 competition.transition(CompetitionStatus.RUNNING, now, "started")])
+        self._emit(
+            competition,
+            [
+                competition.created_event(info.id, info.kind.value, info.description, now),
+                competition.transition(CompetitionStatus.RUNNING, now, "started"),
+            ],
+        )
         await self.outbox.flush()
         self._wakeup.set()
         logger.info("competition %s (%s) started on %s", competition.id, config.name, info.description)
@@ -122,7 +127,9 @@ class ArenaRunner:
     async def pause(self) -> Competition:
         self._refuse_while_store_refuses()
         competition = self._require_competition()
-        self._emit(competition, competition.leave_running(CompetitionStatus.PAUSED, self._clock(), "paused by operator"))
+        self._emit(
+            competition, competition.leave_running(CompetitionStatus.PAUSED, self._clock(), "paused by operator")
+        )
         self.running_time.stop()
         await self.outbox.flush()
         return competition
@@ -130,7 +137,9 @@ class ArenaRunner:
     async def resume(self) -> Competition:
         self._refuse_while_store_refuses()
         competition = self._require_competition()
-        self._emit(competition, [competition.transition(CompetitionStatus.RUNNING, self._clock(), "resumed by operator")])
+        self._emit(
+            competition, [competition.transition(CompetitionStatus.RUNNING, self._clock(), "resumed by operator")]
+        )
         self.running_time.start()
         if self.sources.own is not None:
             self.sources.own.pacer.reset()
@@ -220,7 +229,9 @@ class ArenaRunner:
             self._emit(competition, competition.play_round(batch))
             self.rounds_total += 1
             if competition.config.rounds is not None and competition.round >= competition.config.rounds:
-                self._emit(competition, competition.finish(CompetitionStatus.FINISHED, self._clock(), "all rounds played"))
+                self._emit(
+                    competition, competition.finish(CompetitionStatus.FINISHED, self._clock(), "all rounds played")
+                )
                 self._ended()
         else:
             self.outbox.add([QuotesReceived(source.info.id, None, None, batch)])

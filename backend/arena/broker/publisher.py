@@ -29,10 +29,7 @@ class Publisher:
                 publish(PRICES, event.batch)
             elif isinstance(event, OrderFilled):
                 publish(TRADES, event)
-            elif isinstance(event, RoundCompleted):
-                publish(LEADERBOARD, event)
-                publish(EVENTS, event)
-            elif isinstance(event, CompetitionFinished):
+            elif isinstance(event, (RoundCompleted, CompetitionFinished)):
                 publish(LEADERBOARD, event)
                 publish(EVENTS, event)
             elif isinstance(event, CompetitionCreated):

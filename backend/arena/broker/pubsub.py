@@ -23,7 +23,7 @@ class SubscriberOverflow(Exception):
 
 
 class Subscriber:
-    __slots__ = ("topic", "_queue", "overflowed", "_on_overflow")
+    __slots__ = ("_on_overflow", "_queue", "overflowed", "topic")
 
     def __init__(self, topic: str, maxsize: int, on_overflow: Callable[[], None] | None = None) -> None:
         self.topic = topic

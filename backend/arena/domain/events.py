@@ -62,10 +62,23 @@ class AgentSnapshot:
     def opening(cls, entrant: EntrantInfo, starting_cash: Decimal, rank: int) -> AgentSnapshot:
         """The standing before the first round: all cash, no trades."""
         return cls(
-            agent_id=entrant.agent_id, name=entrant.name, strategy=entrant.strategy, kind=entrant.kind,
-            status=AgentStatus.ACTIVE, cash=starting_cash, equity=starting_cash, realized_pnl=Decimal(0),
-            unrealized_pnl=Decimal(0), return_pct=0.0, trade_count=0, win_rate=None, scars=0,
-            max_drawdown=0.0, sharpe=None, profit_factor=None, rank=rank,
+            agent_id=entrant.agent_id,
+            name=entrant.name,
+            strategy=entrant.strategy,
+            kind=entrant.kind,
+            status=AgentStatus.ACTIVE,
+            cash=starting_cash,
+            equity=starting_cash,
+            realized_pnl=Decimal(0),
+            unrealized_pnl=Decimal(0),
+            return_pct=0.0,
+            trade_count=0,
+            win_rate=None,
+            scars=0,
+            max_drawdown=0.0,
+            sharpe=None,
+            profit_factor=None,
+            rank=rank,
         )
 
 
@@ -152,5 +165,10 @@ class CompetitionFinished:
 
 Event = (
     CompetitionCreated
-    | QuotesReceived | OrderFilled | OrderRejected | RoundCompleted | StateChanged | CompetitionFinished
+    | QuotesReceived
+    | OrderFilled
+    | OrderRejected
+    | RoundCompleted
+    | StateChanged
+    | CompetitionFinished
 )

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from arena.agents.base import AccountView, Agent
 from arena.agents.registry import create_agent
+from arena.agents.spec import BOT_ID_PARAM
 from arena.domain.account import Account
 from arena.domain.events import (
     AgentKind,
@@ -32,7 +33,6 @@ from arena.domain.events import (
     StateChanged,
 )
 from arena.domain.market import Quote, QuoteBatch
-from arena.agents.spec import BOT_ID_PARAM
 from arena.domain.orders import Fill, OrderIntent, Rejection, Side
 from arena.domain.values import bps
 from arena.engine.config import CompetitionConfig
@@ -148,8 +148,9 @@ class Competition:
         for entrant in self.entrants.values():
             while entrant.inbox:
                 intent, ticket = entrant.inbox.popleft()
-                rejection = Rejection(entrant.info.agent_id, entrant.info.name, intent, code,
-                                      f"competition is {to.value}", self.round, at)
+                rejection = Rejection(
+                    entrant.info.agent_id, entrant.info.name, intent, code, f"competition is {to.value}", self.round, at
+                )
                 self.outcomes.append((ticket, rejection))
                 events.append(OrderRejected(self.id, rejection))
         return events
@@ -201,7 +202,9 @@ class Competition:
         the agents start their indicators afresh. It is left INTERRUPTED, ready to resume.
         """
         if self.status is not IDLE:
-            raise ArenaError(ErrorCode.INVALID_CONFIG, f"only a new competition can be restored, not a {self.status.value} one")
+            raise ArenaError(
+                ErrorCode.INVALID_CONFIG, f"only a new competition can be restored, not a {self.status.value} one"
+            )
         last_seq = 0
         for fill in sorted(fills, key=lambda f: f.seq):
             entrant = self.entrants.get(fill.agent_id)
@@ -268,7 +271,7 @@ class Competition:
         # each entrant's marked equity, computed once: its tracker and the leaderboard share it
         # (the view's, when the account has not traded since: prices are fixed for the round)
         equities = [self._equity(entrant, marked.get(entrant.info.agent_id)) for entrant in self.entrants.values()]
-        for entrant, equity in zip(self.entrants.values(), equities):
+        for entrant, equity in zip(self.entrants.values(), equities, strict=False):
             entrant.tracker.record_equity(equity)
         events.append(RoundCompleted(self.id, self.round, at, self._ranked(equities)))
         return events
@@ -277,8 +280,16 @@ class Competition:
         try:
             done = execute(entrant.account, intent, self.prices, self.symbols, self.costs)
         except ArenaError as refusal:
-            rejection = Rejection(entrant.info.agent_id, entrant.info.name, intent, refusal.code, refusal.message,
-                                  self.round, at, refusal.field)
+            rejection = Rejection(
+                entrant.info.agent_id,
+                entrant.info.name,
+                intent,
+                refusal.code,
+                refusal.message,
+                self.round,
+                at,
+                refusal.field,
+            )
             events.append(OrderRejected(self.id, rejection))
             return rejection
         self._seq += 1

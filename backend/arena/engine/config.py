@@ -14,6 +14,7 @@ from arena.domain.values import InvalidNumber, to_decimal
 from arena.errors import ArenaError, ErrorCode
 from arena.feeds.spec import DEFAULT_SYMBOLS, FeedMode, FeedSpec, SpeedMode, SpeedSpec
 
+
 @dataclass(frozen=True, slots=True)
 class CompetitionConfig:
     name: str = "Arena"
@@ -70,7 +71,8 @@ class CompetitionConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (Decimals as strings, enums as values)."""
-        return _jsonable(asdict(self))
+        data: dict[str, Any] = _jsonable(asdict(self))
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CompetitionConfig:

@@ -58,8 +58,9 @@ def replay_own_feed(
         replayed.extend(e.fill for e in competition.play_round(batch) if isinstance(e, OrderFilled))
     competition.take_outcomes()
     _check_same(replayed, recorded_fills)
-    competition.transition(CompetitionStatus.INTERRUPTED, competition.last_timestamp or started_at,
-                           "rebuilt from the record")
+    competition.transition(
+        CompetitionStatus.INTERRUPTED, competition.last_timestamp or started_at, "rebuilt from the record"
+    )
     return competition
 
 
@@ -76,14 +77,24 @@ def restore_on_shared_feed(
 ) -> Competition:
     """`feed_id` names the shared feed it continues on; `prices` are that feed's latest."""
     competition = Competition(competition_id, config, feed_id=feed_id)
-    competition.restore_from_record(round_=rounds, fills=recorded_fills, accounts=accounts, prices=prices,
-                                    started_at=started_at)
+    competition.restore_from_record(
+        round_=rounds, fills=recorded_fills, accounts=accounts, prices=prices, started_at=started_at
+    )
     return competition
 
 
 def _key(fill: Fill) -> tuple[object, ...]:
-    return (fill.seq, fill.agent_id, fill.symbol, fill.side, fill.quantity, fill.price, fill.fee, fill.realized_pnl,
-            fill.round)
+    return (
+        fill.seq,
+        fill.agent_id,
+        fill.symbol,
+        fill.side,
+        fill.quantity,
+        fill.price,
+        fill.fee,
+        fill.realized_pnl,
+        fill.round,
+    )
 
 
 def _check_same(replayed: Sequence[Fill], recorded: Sequence[Fill]) -> None:

@@ -40,9 +40,7 @@ def check_affordable(account: Account, side: Side, symbol: str, quantity: Decima
     """`cost` is the cash a buy needs (gross + fee)."""
     if side is Side.BUY:
         if cost > account.cash:
-            raise ArenaError(
-                ErrorCode.INSUFFICIENT_CASH, f"needs {cost} but cash is {account.cash}", "quantity"
-            )
+            raise ArenaError(ErrorCode.INSUFFICIENT_CASH, f"needs {cost} but cash is {account.cash}", "quantity")
     elif quantity > account.quantity(symbol):
         raise ArenaError(
             ErrorCode.INSUFFICIENT_POSITION,

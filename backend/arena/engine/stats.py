@@ -19,8 +19,20 @@ class PerformanceTracker:
     """
 
     __slots__ = (
-        "starting_cash", "wins", "losses", "gross_profit", "gross_loss", "consecutive_losses",
-        "_peak", "max_drawdown", "_last_equity", "_n", "_mean", "_m2", "_profit_factor", "_return_of",
+        "_last_equity",
+        "_m2",
+        "_mean",
+        "_n",
+        "_peak",
+        "_profit_factor",
+        "_return_of",
+        "consecutive_losses",
+        "gross_loss",
+        "gross_profit",
+        "losses",
+        "max_drawdown",
+        "starting_cash",
+        "wins",
     )
 
     def __init__(self, starting_cash: Decimal) -> None:

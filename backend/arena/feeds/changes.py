@@ -31,7 +31,7 @@ class ChangeTracker:
     not go backwards.
     """
 
-    __slots__ = ("_window", "_histories")
+    __slots__ = ("_histories", "_window")
 
     def __init__(self, window: timedelta = DAY) -> None:
         if window <= timedelta(0):

@@ -51,9 +51,7 @@ def parse_iso_timestamp(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise FieldError(
-            f"expected a timestamp like 'YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]', got {text!r}"
-        ) from None
+        raise FieldError(f"expected a timestamp like 'YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]', got {text!r}") from None
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
@@ -137,8 +135,18 @@ BINANCE_KLINES = FileFormat(
     name="binance-klines",
     description="Binance klines: 12 columns, no header, open time in epoch ms first",
     columns=(
-        "open time", "open", "high", "low", "close", "volume", "close time",
-        "quote volume", "trades", "taker base volume", "taker quote volume", "ignore",
+        "open time",
+        "open",
+        "high",
+        "low",
+        "close",
+        "volume",
+        "close time",
+        "quote volume",
+        "trades",
+        "taker base volume",
+        "taker quote volume",
+        "ignore",
     ),
     time_column=0,
     price_column=4,

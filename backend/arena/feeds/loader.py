@@ -79,7 +79,11 @@ def load_series(path: str | Path, symbol: str | None = None) -> ReplaySeries:
     )
     logger.info(
         "loaded %s: %d %s as %s (%s format) in %.3fs",
-        path.name, len(series), series.row_noun, series.symbol, series.format_name,
+        path.name,
+        len(series),
+        series.row_noun,
+        series.symbol,
+        series.format_name,
         time.perf_counter() - started,
     )
     return series
@@ -89,8 +93,14 @@ class _RowParser:
     """Checks and collects the data rows of one file of a known format."""
 
     __slots__ = (
-        "source", "format", "timestamps", "prices", "volumes", "file_symbol",
-        "_previous_text", "_previous_line",
+        "_previous_line",
+        "_previous_text",
+        "file_symbol",
+        "format",
+        "prices",
+        "source",
+        "timestamps",
+        "volumes",
     )
 
     def __init__(self, source: str, file_format: FileFormat) -> None:
@@ -210,7 +220,5 @@ def _resolve_symbol(source: str, requested: str | None, from_file: str | None) -
         return from_file.upper()
     derived = symbol_from_filename(source)
     if derived is None:
-        raise FeedFileError(
-            source, "cannot derive a symbol from the file name; name the symbol explicitly"
-        )
+        raise FeedFileError(source, "cannot derive a symbol from the file name; name the symbol explicitly")
     return derived

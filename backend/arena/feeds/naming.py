@@ -7,9 +7,31 @@ import re
 # Segments that describe the data rather than name the instrument.
 DESCRIPTIVE_WORDS = frozenset(
     {
-        "tick", "ticks", "trade", "trades", "quote", "quotes", "bar", "bars", "kline", "klines",
-        "candle", "candles", "ohlc", "ohlcv", "intraday", "minute", "minutes", "minutely",
-        "hourly", "daily", "weekly", "monthly", "quarterly", "yearly", "annual",
+        "tick",
+        "ticks",
+        "trade",
+        "trades",
+        "quote",
+        "quotes",
+        "bar",
+        "bars",
+        "kline",
+        "klines",
+        "candle",
+        "candles",
+        "ohlc",
+        "ohlcv",
+        "intraday",
+        "minute",
+        "minutes",
+        "minutely",
+        "hourly",
+        "daily",
+        "weekly",
+        "monthly",
+        "quarterly",
+        "yearly",
+        "annual",
     }
 )
 _SEPARATORS = re.compile(r"[-_\s]+")

@@ -69,17 +69,17 @@ def default_sim_symbol(name: str) -> SimSymbol:
 class SimulatedFeed:
     """Quotes from a seeded GBM: the same seed always gives the identical sequence.
 
-    Each step of ``step_seconds`` of feed time, every symbol's log price moves by
-    ``(drift - volatility**2 / 2) * dt + volatility * sqrt(dt) * Z`` with
-    ``dt = step_seconds / SECONDS_PER_YEAR`` and ``Z`` a standard normal draw from
-    ``random.Random(seed)``; a volume is drawn from the same generator right after.
-    Batch ``i`` is stamped ``start + i * step_seconds`` and batch 0 holds the
-    start prices. Prices are rounded to the symbol's ``decimals`` and never fall
-    below one unit of the last decimal, so they are always positive (nor above
-1e15, so that absurd parameters cannot overflow).
+        Each step of ``step_seconds`` of feed time, every symbol's log price moves by
+        ``(drift - volatility**2 / 2) * dt + volatility * sqrt(dt) * Z`` with
+        ``dt = step_seconds / SECONDS_PER_YEAR`` and ``Z`` a standard normal draw from
+        ``random.Random(seed)``; a volume is drawn from the same generator right after.
+        Batch ``i`` is stamped ``start + i * step_seconds`` and batch 0 holds the
+        start prices. Prices are rounded to the symbol's ``decimals`` and never fall
+        below one unit of the last decimal, so they are always positive (nor above
+    1e15, so that absurd parameters cannot overflow).
 
-    ``symbols`` may mix `SimSymbol`s and names; a name gets `default_sim_symbol`.
-    ``feed_id`` names the feed in stored ticks (default ``sim:SEED``).
+        ``symbols`` may mix `SimSymbol`s and names; a name gets `default_sim_symbol`.
+        ``feed_id`` names the feed in stored ticks (default ``sim:SEED``).
     """
 
     def __init__(
@@ -90,9 +90,7 @@ class SimulatedFeed:
         start: datetime | None = None,
         feed_id: str | None = None,
     ) -> None:
-        specs = tuple(
-            default_sim_symbol(s) if isinstance(s, str) else s for s in (symbols or DEFAULT_SIM_SYMBOLS)
-        )
+        specs = tuple(default_sim_symbol(s) if isinstance(s, str) else s for s in (symbols or DEFAULT_SIM_SYMBOLS))
         names = tuple(spec.symbol for spec in specs)
         if len(set(names)) != len(names):
             raise _config_error(f"simulated symbols must be unique, got {', '.join(names)}")

@@ -87,7 +87,5 @@ class SpeedSpec:
         if self.mode is SpeedMode.FACTOR and not (1.0 <= self.factor <= 100.0):
             raise ArenaError(ErrorCode.INVALID_CONFIG, "replay factor must be between 1x and 100x", "speed")
         if self.mode is SpeedMode.REALTIME and not (0.001 <= self.interval_s <= 3600):
-            raise ArenaError(
-                ErrorCode.INVALID_CONFIG, "round interval must be between 0.001 and 3600 seconds", "speed"
-            )
+            raise ArenaError(ErrorCode.INVALID_CONFIG, "round interval must be between 0.001 and 3600 seconds", "speed")
         return self

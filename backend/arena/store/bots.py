@@ -7,7 +7,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from arena.errors import ArenaError, ErrorCode
 from arena.store.db import Database
@@ -27,7 +27,9 @@ async def register_bot(db: Database, name: str) -> tuple[BotRow, str]:
     if not 1 <= len(name) <= 64:
         raise ArenaError(ErrorCode.INVALID_INPUT, "bot name must be 1-64 characters", "name")
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
-    bot = BotRow(id="bot-" + uuid.uuid4().hex[:12], name=name, token_hash=hash_token(token), created_at=datetime.now(UTC))
+    bot = BotRow(
+        id="bot-" + uuid.uuid4().hex[:12], name=name, token_hash=hash_token(token), created_at=datetime.now(UTC)
+    )
     async with db.session() as session:
         session.add(bot)
         await session.commit()
@@ -52,7 +54,7 @@ async def get_bot(db: Database, bot_id: str) -> BotRow | None:
 
 async def list_bots(db: Database) -> list[BotRow]:
     async with db.session() as session:
-        return list((await session.exec(select(BotRow).order_by(BotRow.created_at))).all())
+        return list((await session.exec(select(BotRow).order_by(col(BotRow.created_at)))).all())
 
 
 async def revoke_bot(db: Database, bot_id: str) -> BotRow:

@@ -63,6 +63,7 @@ def _converter(column_type: Any, dialect: Any) -> Any:
     if process is None:
         return None
     if isinstance(column_type, DecimalText):
+
         def decimal_text(value: Any, memo: dict[Any, Any]) -> Any:
             if type(value) is Decimal and value.is_finite():
                 return str(value)
@@ -70,6 +71,7 @@ def _converter(column_type: Any, dialect: Any) -> Any:
 
         return decimal_text
     if isinstance(column_type, UTCDateTime):
+
         def utc_datetime(value: Any, memo: dict[Any, Any]) -> Any:
             if value is None:
                 return None
@@ -83,5 +85,3 @@ def _converter(column_type: Any, dialect: Any) -> Any:
         # floats pass through unchanged (the processor is float()); None and others go through it
         return lambda value, memo: value if type(value) is float else process(value)
     return lambda value, memo: process(value)
-
-

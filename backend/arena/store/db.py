@@ -1,9 +1,4 @@
-"""The SQLite database: one async engine, pragmas on every connection, sessions.
-
-Transactions are the driver's own BEGIN ... COMMIT, emitted by SQLAlchemy (the sqlite3
-module's implicit transactions are off): DDL in a migration is transactional too, so a
-migration that fails leaves the schema as it was.
-"""
+"""The SQLite database: one async engine, pragmas on every connection, sessions, migrations."""
 
 from __future__ import annotations
 
@@ -17,7 +12,6 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
-from sqlalchemy.engine import Connection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from arena.store import migrate
@@ -45,8 +39,7 @@ def _is_memory(url: URL) -> bool:
     return url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
 
 
-def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # no implicit BEGINs: SQLAlchemy's `begin` event emits them
+def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -55,10 +48,6 @@ def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     finally:
         cursor.close()
-
-
-def _begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
 
 
 class Database:
@@ -70,8 +59,7 @@ class Database:
         if _is_memory(self.url):
             options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty db
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
-        event.listen(self.engine.sync_engine, "connect", _on_connect)
-        event.listen(self.engine.sync_engine, "begin", _begin)
+        event.listen(self.engine.sync_engine, "connect", _set_pragmas)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @classmethod

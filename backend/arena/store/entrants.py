@@ -13,8 +13,14 @@ from arena.store.tables import CompetitionRow, EntrantRow
 
 
 def entrant_info(row: EntrantRow) -> EntrantInfo:
-    return EntrantInfo(agent_id=row.id, name=row.name, strategy=row.strategy, kind=AgentKind(row.kind),
-                       params=json.loads(row.params_json), slot=row.slot)
+    return EntrantInfo(
+        agent_id=row.id,
+        name=row.name,
+        strategy=row.strategy,
+        kind=AgentKind(row.kind),
+        params=json.loads(row.params_json),
+        slot=row.slot,
+    )
 
 
 async def list_entrants(source: Source, competition_id: str) -> list[EntrantInfo]:

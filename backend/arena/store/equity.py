@@ -15,8 +15,9 @@ from arena.store.tables import EntrantRow, EquityRow
 def snapshot_of(row: EquityRow, entrant: EntrantRow) -> AgentSnapshot:
     values = {name: getattr(row, name) for name in STANDING_FIELDS}
     values["status"] = AgentStatus(row.status)
-    return AgentSnapshot(agent_id=entrant.id, name=entrant.name, strategy=entrant.strategy,
-                         kind=AgentKind(entrant.kind), **values)
+    return AgentSnapshot(
+        agent_id=entrant.id, name=entrant.name, strategy=entrant.strategy, kind=AgentKind(entrant.kind), **values
+    )
 
 
 async def latest_standings(source: Source, competition_id: str) -> list[AgentSnapshot]:

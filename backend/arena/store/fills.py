@@ -13,11 +13,26 @@ _STREAM_CHUNK = 5_000
 
 
 def fill_of(row: FillRow) -> Fill:
-    intent = OrderIntent(row.symbol, Side(row.side), quantity=row.requested_quantity, notional=row.requested_notional,
-                         client_order_id=row.client_order_id)
-    return Fill(agent_id=row.agent_id, agent_name=row.agent_name, intent=intent, side=Side(row.side),
-                quantity=row.quantity, price=row.price, fee=row.fee, realized_pnl=row.realized_pnl, round=row.round,
-                executed_at=row.executed_at, seq=row.seq)
+    intent = OrderIntent(
+        row.symbol,
+        Side(row.side),
+        quantity=row.requested_quantity,
+        notional=row.requested_notional,
+        client_order_id=row.client_order_id,
+    )
+    return Fill(
+        agent_id=row.agent_id,
+        agent_name=row.agent_name,
+        intent=intent,
+        side=Side(row.side),
+        quantity=row.quantity,
+        price=row.price,
+        fee=row.fee,
+        realized_pnl=row.realized_pnl,
+        round=row.round,
+        executed_at=row.executed_at,
+        seq=row.seq,
+    )
 
 
 def _filters(competition_id: str | None, agent_id: str | None, symbol: str | None) -> list[ColumnElement[bool]]:

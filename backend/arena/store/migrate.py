@@ -8,8 +8,10 @@ revision this code does not know (made by a newer arena) is refused, untouched.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -22,6 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from arena.store.errors import StoreError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
@@ -53,8 +57,50 @@ def head_revision() -> str:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> SchemaVersion:
-    async with engine.begin() as connection:
-        return await connection.run_sync(_upgrade, revision)
+    return await _migrating(engine, lambda c: _upgrade(c, revision))
+
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Take the schema back to `revision` (what a revision's `downgrade` does; for going back a version)."""
+    await _migrating(engine, lambda c: command.downgrade(alembic_config(c), revision))
+
+
+async def _migrating(engine: AsyncEngine, step: Callable[[Connection], T]) -> T:
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            return await connection.run_sync(_in_one_sqlite_transaction, step)
+        async with connection.begin():
+            return await connection.run_sync(step)
+
+
+def _in_one_sqlite_transaction(connection: Connection, step: Callable[[Connection], T]) -> T:
+    """Run `step` in one transaction, DDL included, with the foreign keys checked at the end.
+
+    The sqlite3 module opens transactions only before DML (DDL before it would commit at once),
+    so this connection issues its own BEGIN and COMMIT. Foreign keys are off meanwhile: batch
+    mode rebuilds tables (copy, drop, rename), which the checks would refuse half-way; they are
+    checked once at the end instead, and any violation rolls the whole migration back.
+    """
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    previous = dbapi.isolation_level
+    dbapi.isolation_level = None
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction: inside one SQLite ignores it
+    try:
+        connection.exec_driver_sql("BEGIN")
+        try:
+            result = step(connection)
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StoreError(f"the migration would break {len(broken)} foreign keys, the first {broken[0]}")
+            connection.exec_driver_sql("COMMIT")
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK")
+            raise
+        return result
+    finally:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        dbapi.isolation_level = previous
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -55,7 +55,7 @@ async def price_candles(
         return []
     raw_timestamp = type_coerce(PriceTickRow.timestamp, BigInteger)
     query = (
-        select(raw_timestamp, PriceTickRow.price, PriceTickRow.volume)
+        select(raw_timestamp, col(PriceTickRow.price), col(PriceTickRow.volume))
         .where(
             PriceTickRow.feed_id == feed_id,
             PriceTickRow.symbol == symbol,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import col, select
+from sqlalchemy import select
+from sqlmodel import col
+from sqlmodel import select as sqlmodel_select
 
 from arena.domain.account import Account
 from arena.domain.orders import Side
@@ -28,21 +30,23 @@ async def rebuild_accounts(db: Database, competition_id: str) -> dict[str, Accou
         competition = await session.get(CompetitionRow, competition_id)
         if competition is None:
             raise ArenaError(ErrorCode.NOT_FOUND, f"no competition {competition_id!r}")
-        entrants = (await session.exec(select(EntrantRow.id).where(EntrantRow.competition_id == competition_id))).all()
+        of_competition = sqlmodel_select(col(EntrantRow.id)).where(col(EntrantRow.competition_id) == competition_id)
+        entrants = (await session.exec(of_competition)).all()
         accounts = {agent_id: Account.open(competition.starting_cash) for agent_id in entrants}
+        # SQLAlchemy's select: SQLModel's is typed for at most four columns
         query = (
             select(
-                FillRow.id,
-                FillRow.seq,
-                FillRow.agent_id,
-                FillRow.symbol,
-                FillRow.side,
-                FillRow.quantity,
-                FillRow.price,
-                FillRow.fee,
-                FillRow.realized_pnl,
+                col(FillRow.id),
+                col(FillRow.seq),
+                col(FillRow.agent_id),
+                col(FillRow.symbol),
+                col(FillRow.side),
+                col(FillRow.quantity),
+                col(FillRow.price),
+                col(FillRow.fee),
+                col(FillRow.realized_pnl),
             )
-            .where(FillRow.competition_id == competition_id)
+            .where(col(FillRow.competition_id) == competition_id)
             .order_by(col(FillRow.seq))
             .execution_options(yield_per=_STREAM_CHUNK)
         )

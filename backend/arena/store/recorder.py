@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, insert, literal, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from arena.domain.events import (
@@ -187,14 +188,14 @@ class Recorder:
 
 async def _write(session: AsyncSession, plan: _Plan) -> None:
     # Parents first so foreign keys hold; one executemany per table.
-    inserts = (
+    parents: tuple[tuple[type[SQLModel], list[rows.Row]], ...] = (
         (CompetitionRow, list(plan.competitions.values())),
         (EntrantRow, plan.entrants),
     )
-    for model, batch in inserts:
+    for model, batch in parents:
         if batch:
             await session.exec(insert(_table(model)), params=batch)
-    bulk = (
+    bulk: tuple[tuple[type[SQLModel], list[rows.Row]], ...] = (
         (PriceTickRow, plan.ticks),
         (FillRow, plan.fills),
         (RejectionRow, plan.rejections),

@@ -78,8 +78,17 @@ class ServerProcess:
             env["ARENA_OPERATOR_TOKEN"] = self.token
         else:
             env.pop("ARENA_OPERATOR_TOKEN", None)
-        argv = [sys.executable, *self.command, "--host", self.host, "--port", str(self.port), "--db", str(self.db),
-                *self.args]
+        argv = [
+            sys.executable,
+            *self.command,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--db",
+            str(self.db),
+            *self.args,
+        ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.cwd)
         deadline = time.monotonic() + timeout
@@ -122,8 +131,9 @@ class ServerProcess:
         """(status, decoded JSON body) of a GET."""
         return self._request(urllib.request.Request(self.url + path), timeout)
 
-    def graphql(self, query: str, variables: Mapping[str, Any] | None = None, token: str | None = None,
-                timeout: float = 10.0) -> Any:
+    def graphql(
+        self, query: str, variables: Mapping[str, Any] | None = None, token: str | None = None, timeout: float = 10.0
+    ) -> Any:
         """The decoded response of a GraphQL POST (whatever its HTTP status)."""
         body = json.dumps({"query": query, "variables": dict(variables or {})}).encode()
         headers = {"Content-Type": "application/json"}

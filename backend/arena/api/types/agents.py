@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -34,8 +35,15 @@ class Position:
 
     @classmethod
     def from_mark(cls, p: MarkedPosition) -> Position:
-        return cls(symbol=p.symbol, quantity=p.quantity, average_price=p.average_price, cost_basis=p.cost_basis,
-                   market_price=p.market_price, market_value=p.market_value, unrealized_pnl=p.unrealized_pnl)
+        return cls(
+            symbol=p.symbol,
+            quantity=p.quantity,
+            average_price=p.average_price,
+            cost_basis=p.cost_basis,
+            market_price=p.market_price,
+            market_value=p.market_value,
+            unrealized_pnl=p.unrealized_pnl,
+        )
 
 
 @strawberry.type
@@ -56,8 +64,8 @@ class Agent(Node):
     competition_id: strawberry.ID
     name: str
     strategy: str
-    kind: AgentKindEnum  # type: ignore[valid-type]
-    status: AgentStatusEnum  # type: ignore[valid-type]
+    kind: AgentKindEnum
+    status: AgentStatusEnum
     cash: Decimal
     equity: Decimal
     realized_pnl: Decimal
@@ -79,7 +87,7 @@ class Agent(Node):
     @strawberry.field(description="The strategy's parameters, defaults included.")
     async def params(self, info: Info[Context, None]) -> JSON:
         found = await info.context.entrant(str(self.id))
-        return found[1].params if found else {}
+        return cast(JSON, found[1].params if found else {})
 
     @strawberry.field(description="Open positions, marked at the competition's latest prices (its last, once ended).")
     async def positions(self, info: Info[Context, None]) -> list[Position]:
@@ -92,11 +100,15 @@ class Agent(Node):
 
     @strawberry.field(description="Equity after each round, oldest first: the latest `limit` points.")
     async def equity_history(
-        self, info: Info[Context, None], since: datetime | None = None, until: datetime | None = None,
+        self,
+        info: Info[Context, None],
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 1000,
     ) -> list[EquityPoint]:
-        rows = await equity.equity_history(info.context.state.db, str(self.id), since=aware(since),
-                                           until=aware(until), limit=equity_limit(limit))
+        rows = await equity.equity_history(
+            info.context.state.db, str(self.id), since=aware(since), until=aware(until), limit=equity_limit(limit)
+        )
         return [EquityPoint.from_row(r) for r in rows]
 
 
@@ -108,9 +120,12 @@ class LeaderboardEntry:
     return_pct: float
 
 
-def leaderboard_of(competition_id: str, standings: list[AgentSnapshot] | tuple[AgentSnapshot, ...]) -> list[LeaderboardEntry]:
+def leaderboard_of(
+    competition_id: str, standings: list[AgentSnapshot] | tuple[AgentSnapshot, ...]
+) -> list[LeaderboardEntry]:
     return [
-        LeaderboardEntry(rank=s.rank, agent=Agent.from_snapshot(competition_id, s), equity=s.equity,
-                         return_pct=s.return_pct)
+        LeaderboardEntry(
+            rank=s.rank, agent=Agent.from_snapshot(competition_id, s), equity=s.equity, return_pct=s.return_pct
+        )
         for s in standings
     ]

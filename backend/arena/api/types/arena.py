@@ -17,7 +17,7 @@ from arena.feeds.base import FeedInfo
 @strawberry.type
 class Feed:
     id: str = strawberry.field(description="Names the feed in stored ticks and in `priceHistory(feedId:)`.")
-    kind: FeedKindEnum  # type: ignore[valid-type]
+    kind: FeedKindEnum
     description: str
     seed: int | None
     sources: list[str]
@@ -25,8 +25,14 @@ class Feed:
 
     @classmethod
     def from_info(cls, info: FeedInfo) -> Feed:
-        return cls(id=info.id, kind=info.kind, description=info.description, seed=info.seed,
-                   sources=list(info.sources), symbols=list(info.symbols))
+        return cls(
+            id=info.id,
+            kind=info.kind,
+            description=info.description,
+            seed=info.seed,
+            sources=list(info.sources),
+            symbols=list(info.symbols),
+        )
 
 
 @strawberry.type
@@ -38,7 +44,7 @@ class Strategy:
 
 @strawberry.type
 class Arena:
-    state: CompetitionStatusEnum  # type: ignore[valid-type]
+    state: CompetitionStatusEnum
     competition: Competition | None
     round: int
     feed: Feed | None
@@ -61,8 +67,8 @@ class ArenaEvent:
     competition_id: strawberry.ID | None
     round: int
     at: datetime
-    status: CompetitionStatusEnum | None  # type: ignore[valid-type]
-    previous_status: CompetitionStatusEnum | None  # type: ignore[valid-type]
+    status: CompetitionStatusEnum | None
+    previous_status: CompetitionStatusEnum | None
     message: str
     agent_id: strawberry.ID | None = None
     code: str | None = None
@@ -72,22 +78,48 @@ class ArenaEvent:
     def from_event(cls, event: StateChanged | RoundCompleted | CompetitionFinished | OrderRejected) -> ArenaEvent:
         competition_id = strawberry.ID(event.competition_id)
         if isinstance(event, StateChanged):
-            return cls(kind=ArenaEventKind.STATE_CHANGED, competition_id=competition_id, round=event.round,
-                       at=event.at, status=event.status, previous_status=event.previous,
-                       message=event.reason or f"{event.previous.value} -> {event.status.value}")
+            return cls(
+                kind=ArenaEventKind.STATE_CHANGED,
+                competition_id=competition_id,
+                round=event.round,
+                at=event.at,
+                status=event.status,
+                previous_status=event.previous,
+                message=event.reason or f"{event.previous.value} -> {event.status.value}",
+            )
         if isinstance(event, RoundCompleted):
             leader = event.leaderboard[0] if event.leaderboard else None
             lead = f": {leader.name} leads at {leader.equity:,.2f}" if leader else ""
-            return cls(kind=ArenaEventKind.ROUND_COMPLETED, competition_id=competition_id, round=event.round,
-                       at=event.at, status=CompetitionStatus.RUNNING, previous_status=None,
-                       message=f"round {event.round}{lead}")
+            return cls(
+                kind=ArenaEventKind.ROUND_COMPLETED,
+                competition_id=competition_id,
+                round=event.round,
+                at=event.at,
+                status=CompetitionStatus.RUNNING,
+                previous_status=None,
+                message=f"round {event.round}{lead}",
+            )
         if isinstance(event, CompetitionFinished):
             winner = next((s.name for s in event.leaderboard if s.agent_id == event.winner_id), None)
-            return cls(kind=ArenaEventKind.FINISHED, competition_id=competition_id, round=event.round, at=event.at,
-                       status=event.status, previous_status=None,
-                       message=f"{event.status.value} after {event.round} rounds" + (f"; winner {winner}" if winner else ""),
-                       winner_id=strawberry.ID(event.winner_id) if event.winner_id else None)
+            return cls(
+                kind=ArenaEventKind.FINISHED,
+                competition_id=competition_id,
+                round=event.round,
+                at=event.at,
+                status=event.status,
+                previous_status=None,
+                message=f"{event.status.value} after {event.round} rounds" + (f"; winner {winner}" if winner else ""),
+                winner_id=strawberry.ID(event.winner_id) if event.winner_id else None,
+            )
         r = event.rejection
-        return cls(kind=ArenaEventKind.REJECTION, competition_id=competition_id, round=r.round, at=r.at, status=None,
-                   previous_status=None, message=f"{r.intent.side.value} {r.intent.symbol} rejected: {r.reason}",
-                   agent_id=strawberry.ID(r.agent_id), code=r.code.value)
+        return cls(
+            kind=ArenaEventKind.REJECTION,
+            competition_id=competition_id,
+            round=r.round,
+            at=r.at,
+            status=None,
+            previous_status=None,
+            message=f"{r.intent.side.value} {r.intent.symbol} rejected: {r.reason}",
+            agent_id=strawberry.ID(r.agent_id),
+            code=r.code.value,
+        )

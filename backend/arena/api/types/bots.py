@@ -22,7 +22,9 @@ class Bot:
 
     @classmethod
     def from_row(cls, row: BotRow) -> Bot:
-        return cls(id=strawberry.ID(row.id), name=row.name, created_at=row.created_at, revoked=row.revoked_at is not None)
+        return cls(
+            id=strawberry.ID(row.id), name=row.name, created_at=row.created_at, revoked=row.revoked_at is not None
+        )
 
 
 @strawberry.type
@@ -41,7 +43,7 @@ class RevokeBotPayload:
 @strawberry.input
 class PlaceOrderInput:
     symbol: str
-    side: SideEnum  # type: ignore[valid-type]
+    side: SideEnum
     quantity: Decimal | None = None
     notional: Decimal | None = strawberry.field(default=None, description="Cash to spend (buy) or raise (sell).")
     client_order_id: str | None = strawberry.field(
@@ -58,5 +60,7 @@ class PlaceOrderPayload:
 @strawberry.type
 class Me:
     bot: Bot
-    agent: Agent | None = strawberry.field(description="The bot's account in the current competition, if it takes part.")
+    agent: Agent | None = strawberry.field(
+        description="The bot's account in the current competition, if it takes part."
+    )
     trades: list[Trade] = strawberry.field(description="The bot's latest 50 trades in the current competition.")

@@ -21,9 +21,11 @@ from arena.store.tables import CompetitionRow
 @strawberry.type
 class Competition(Node):
     name: str
-    status: CompetitionStatusEnum  # type: ignore[valid-type]
+    status: CompetitionStatusEnum
     config: JSON
-    feed_id: str | None = strawberry.field(description="The feed it trades (null for ones recorded before feeds had ids).")
+    feed_id: str | None = strawberry.field(
+        description="The feed it trades (null for ones recorded before feeds had ids)."
+    )
     feed_kind: str
     feed_description: str
     starting_cash: Decimal
@@ -37,12 +39,19 @@ class Competition(Node):
     def from_row(cls, row: CompetitionRow, live: LiveCompetition | None = None) -> Competition:
         """The recorded competition; `live`, when it is the running one, gives its current state."""
         return cls(
-            id=strawberry.ID(row.id), name=row.name,
+            id=strawberry.ID(row.id),
+            name=row.name,
             status=live.status if live else CompetitionStatus(row.status),
-            config=json.loads(row.config_json), feed_id=row.feed_id, feed_kind=row.feed_kind,
-            feed_description=row.feed_description, starting_cash=row.starting_cash, created_at=row.created_at,
-            started_at=live.started_at if live else row.started_at, ended_at=row.ended_at,
-            round=live.round if live else row.round, winner_agent_id=row.winner_agent_id,
+            config=json.loads(row.config_json),
+            feed_id=row.feed_id,
+            feed_kind=row.feed_kind,
+            feed_description=row.feed_description,
+            starting_cash=row.starting_cash,
+            created_at=row.created_at,
+            started_at=live.started_at if live else row.started_at,
+            ended_at=row.ended_at,
+            round=live.round if live else row.round,
+            winner_agent_id=row.winner_agent_id,
         )
 
     @strawberry.field(description="Agents ranked by equity: live for the running competition, else as recorded.")

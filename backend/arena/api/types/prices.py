@@ -15,14 +15,21 @@ from arena.store.candles import Candle as StoredCandle
 class PriceTick:
     symbol: str
     price: Decimal
-    change_pct: float = strawberry.field(description="Change over the last 24 h of feed time (since the feed's start if shorter).")
+    change_pct: float = strawberry.field(
+        description="Change over the last 24 h of feed time (since the feed's start if shorter)."
+    )
     volume: Decimal | None
     timestamp: datetime
 
     @classmethod
     def from_quote(cls, quote: Quote) -> PriceTick:
-        return cls(symbol=quote.symbol, price=quote.price, change_pct=quote.change_pct,
-                   volume=quote.volume, timestamp=quote.timestamp)
+        return cls(
+            symbol=quote.symbol,
+            price=quote.price,
+            change_pct=quote.change_pct,
+            volume=quote.volume,
+            timestamp=quote.timestamp,
+        )
 
 
 @strawberry.type
@@ -39,5 +46,14 @@ class Candle:
 
     @classmethod
     def from_candle(cls, c: StoredCandle) -> Candle:
-        return cls(symbol=c.symbol, start=c.start, end=c.end, open=c.open, high=c.high, low=c.low,
-                   close=c.close, volume=c.volume, ticks=c.ticks)
+        return cls(
+            symbol=c.symbol,
+            start=c.start,
+            end=c.end,
+            open=c.open,
+            high=c.high,
+            low=c.low,
+            close=c.close,
+            volume=c.volume,
+            ticks=c.ticks,
+        )

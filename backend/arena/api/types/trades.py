@@ -24,7 +24,7 @@ class Trade(Node):
     agent_name: str
     competition_id: strawberry.ID
     symbol: str
-    side: SideEnum  # type: ignore[valid-type]
+    side: SideEnum
     quantity: Decimal
     price: Decimal
     notional: Decimal
@@ -38,21 +38,37 @@ class Trade(Node):
     def from_row(cls, row: FillRow) -> Trade:
         return cls(
             id=strawberry.ID(trade_global_id(row.competition_id, row.seq)),
-            agent_id=strawberry.ID(row.agent_id), agent_name=row.agent_name,
+            agent_id=strawberry.ID(row.agent_id),
+            agent_name=row.agent_name,
             competition_id=strawberry.ID(row.competition_id),
-            symbol=row.symbol, side=Side(row.side), quantity=row.quantity, price=row.price,
-            notional=row.quantity * row.price, fee=row.fee, realized_pnl=row.realized_pnl,
-            round=row.round, executed_at=row.executed_at, client_order_id=row.client_order_id,
+            symbol=row.symbol,
+            side=Side(row.side),
+            quantity=row.quantity,
+            price=row.price,
+            notional=row.quantity * row.price,
+            fee=row.fee,
+            realized_pnl=row.realized_pnl,
+            round=row.round,
+            executed_at=row.executed_at,
+            client_order_id=row.client_order_id,
         )
 
     @classmethod
     def from_fill(cls, competition_id: str, fill: Fill) -> Trade:
         return cls(
             id=strawberry.ID(trade_global_id(competition_id, fill.seq)),
-            agent_id=strawberry.ID(fill.agent_id), agent_name=fill.agent_name,
-            competition_id=strawberry.ID(competition_id), symbol=fill.symbol, side=fill.side,
-            quantity=fill.quantity, price=fill.price, notional=fill.quantity * fill.price, fee=fill.fee,
-            realized_pnl=fill.realized_pnl, round=fill.round, executed_at=fill.executed_at,
+            agent_id=strawberry.ID(fill.agent_id),
+            agent_name=fill.agent_name,
+            competition_id=strawberry.ID(competition_id),
+            symbol=fill.symbol,
+            side=fill.side,
+            quantity=fill.quantity,
+            price=fill.price,
+            notional=fill.quantity * fill.price,
+            fee=fill.fee,
+            realized_pnl=fill.realized_pnl,
+            round=fill.round,
+            executed_at=fill.executed_at,
             client_order_id=fill.client_order_id,
         )
 

@@ -31,7 +31,26 @@ OWNS_ITS_FEED = "config_json LIKE '%\"feed\":{%'"
 LEGACY_MARKET = "legacy:market"
 
 
+def _last_fill_id() -> int | None:
+    """SQLite remembers the highest trade id ever given out (AUTOINCREMENT) in sqlite_sequence; a
+    table rebuilt by batch mode would start from the highest id left instead."""
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return None
+    row = bind.execute(sa.text("SELECT seq FROM sqlite_sequence WHERE name = 'fill'")).first()
+    return None if row is None else int(row[0])
+
+
+def _keep_last_fill_id(last: int | None) -> None:
+    if last is None:
+        return
+    bind = op.get_bind()
+    bind.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = 'fill'"))
+    bind.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES ('fill', :seq)"), {"seq": last})
+
+
 def upgrade() -> None:
+    last_fill_id = _last_fill_id()
     with op.batch_alter_table("competition") as batch:
         batch.add_column(sa.Column("feed_id", NAME, nullable=True))
     op.execute(f"UPDATE competition SET feed_id = 'competition:' || id WHERE {OWNS_ITS_FEED}")
@@ -40,7 +59,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("feed_id", NAME, nullable=True))
     op.execute(
         "UPDATE price_tick SET feed_id = CASE"
-        f" WHEN competition_id IN (SELECT id FROM competition WHERE {OWNS_ITS_FEED}) THEN 'competition:' || competition_id"
+        f" WHEN competition_id IN (SELECT id FROM competition WHERE {OWNS_ITS_FEED})"
+        " THEN 'competition:' || competition_id"
         f" ELSE '{LEGACY_MARKET}' END"
     )
     with op.batch_alter_table("price_tick") as batch:
@@ -59,14 +79,17 @@ def upgrade() -> None:
     with op.batch_alter_table("fill", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.alter_column("agent_name", existing_type=NAME, nullable=False)
         batch.create_index("ix_fill_agent_client_order", ["agent_id", "client_order_id"])
+    _keep_last_fill_id(last_fill_id)
 
 
 def downgrade() -> None:
+    last_fill_id = _last_fill_id()
     with op.batch_alter_table("fill", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_index("ix_fill_agent_client_order")
         batch.drop_column("requested_notional")
         batch.drop_column("requested_quantity")
         batch.drop_column("agent_name")
+    _keep_last_fill_id(last_fill_id)
     with op.batch_alter_table("price_tick") as batch:
         batch.drop_index("ix_price_tick_feed_symbol_timestamp")
         batch.create_index("ix_price_tick_symbol_timestamp", ["symbol", "timestamp"])
