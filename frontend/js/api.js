@@ -38,13 +38,20 @@ export class Api {
     };
   }
 
-  /** -> Map agentId -> [{ round, equity, returnPct }] (the latest `limit` rounds, oldest first) */
-  async equityHistories(agentIds, limit = 2000) {
-    if (!agentIds.length) return new Map();
-    const variables = { limit };
-    agentIds.forEach((id, i) => (variables[`a${i}`] = id));
-    const data = await this.request(doc.equityHistories(agentIds.length), variables);
-    return new Map(agentIds.map((id, i) => [id, data[`a${i}`]]));
+  /** -> Map agentId -> [{ round, equity, returnPct }] (the latest `limit` rounds, oldest first), one query for all agents */
+  async equityHistories(competitionId, limit = 2000) {
+    const { agents } = await this.request(doc.EQUITY_HISTORIES, { competitionId, limit });
+    return new Map(agents.map((a) => [a.id, a.equityHistory]));
+  }
+
+  /** -> the agent with its positions (and with `history`, its equityHistory), or null */
+  async agent(id, { history = false, limit = 2000 } = {}) {
+    return (await this.request(doc.AGENT, { id, history, limit })).agent;
+  }
+
+  /** -> { id, name, startingCash } or null */
+  async competitionSummary(id) {
+    return (await this.request(doc.COMPETITION_SUMMARY, { id })).competition;
   }
 
   /** -> Map symbol -> candles of one minute between since and until (ISO strings). */

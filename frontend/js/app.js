@@ -1,11 +1,11 @@
 // Wiring: build the views, connect them to the API, route between Live and History.
 
+import { AgentView } from "./agent-view.js";
 import { Api } from "./api.js";
 import { Controls } from "./controls.js";
 import { byId } from "./dom.js";
 import { EquityCurves } from "./equity.js";
 import { EventLog } from "./event-log.js";
-import { SubscriptionClient, defaultSocketUrl } from "./graphql.js";
 import { Header } from "./header.js";
 import { HistoryView } from "./history.js";
 import { LeaderboardTable } from "./leaderboard.js";
@@ -16,11 +16,14 @@ import { PriceCards } from "./prices.js";
 import { StartForm } from "./start-form.js";
 import { adoptTokenFromUrl, saveToken } from "./token.js";
 import { TradeFeed } from "./trades.js";
+import { SubscriptionClient, defaultSocketUrl } from "./ws-client.js";
 
 let token = adoptTokenFromUrl();
 const api = new Api(() => token);
 const client = new SubscriptionClient(defaultSocketUrl(), { getToken: () => token });
 const log = new EventLog(byId("event-log"));
+const agentView = new AgentView(byId("agent-view"), { api, log });
+const openAgent = (agentId, opener) => agentView.open(agentId, { returnFocus: opener });
 
 const header = new Header({
   state: byId("arena-state"), name: byId("competition-name"), round: byId("round"),
@@ -37,13 +40,13 @@ const cards = new PriceCards(byId("price-cards"), { onSelect: (symbol) => chart.
 
 const equity = new EquityCurves({
   canvas: byId("equity-chart"), legend: byId("equity-legend"),
-  unitButtons: [...document.querySelectorAll("#view-live [data-equity-unit]")],
+  unitButtons: [...document.querySelectorAll("#view-live [data-equity-unit]")], onAgent: openAgent,
 });
-const leaderboard = new LeaderboardTable(byId("leaderboard"), { caption: "Live leaderboard", banner: byId("winner-banner") });
+const leaderboard = new LeaderboardTable(byId("leaderboard"), { caption: "Live leaderboard", banner: byId("winner-banner"), onAgent: openAgent });
 
 let live = null;
 const trades = new TradeFeed(byId("trade-feed"), {
-  filterSelect: byId("trade-filter"), countLabel: byId("trade-count"),
+  filterSelect: byId("trade-filter"), countLabel: byId("trade-count"), onAgent: openAgent,
   onFilter: (agentId) => live.refilterTrades(agentId),
 });
 
@@ -74,11 +77,11 @@ const startForm = new StartForm(controlsRoot, {
   },
 });
 
-live = new LiveView({ client, api, header, cards, chart, series, equity, leaderboard, trades, controls, startForm, log });
+live = new LiveView({ client, api, header, cards, chart, series, equity, leaderboard, trades, agentView, controls, startForm, log });
 
 const history = new HistoryView({
   listContainer: byId("history-list"), detail: byId("history-detail"), refreshButton: byId("history-refresh"),
-  api, log, onSelect: (id) => (window.location.hash = `#history/${id}`),
+  api, log, onSelect: (id) => (window.location.hash = `#history/${id}`), onAgent: openAgent,
 });
 
 function route() {

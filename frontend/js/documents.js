@@ -50,13 +50,26 @@ query Competition($id: ID!) {
   competition(id: $id) { ${COMPETITION_FIELDS} leaderboard { ${LEADERBOARD_FIELDS} } }
 }`;
 
-/** One request for many series: aliases a0..aN, each with its own variable. */
-export function equityHistories(count) {
-  const vars = Array.from({ length: count }, (_, i) => `$a${i}: ID!`).join(", ");
-  const fields = Array.from({ length: count }, (_, i) =>
-    `a${i}: equityHistory(agentId: $a${i}, limit: $limit) { round equity returnPct }`).join("\n  ");
-  return `query EquityHistories(${vars}, $limit: Int!) {\n  ${fields}\n}`;
-}
+/** Every agent's equity curve in one query (aliases per agent would hit the server's limit of 30). */
+export const EQUITY_HISTORIES = `
+query EquityHistories($competitionId: ID, $limit: Int!) {
+  agents(competitionId: $competitionId) { id name equityHistory(limit: $limit) { round equity returnPct } }
+}`;
+
+const POSITION_FIELDS = `symbol quantity averagePrice costBasis marketPrice marketValue unrealizedPnl`;
+
+/** One agent for the agent view: its standing and open positions, and with `history` its equity curve. */
+export const AGENT = `
+query Agent($id: ID!, $history: Boolean!, $limit: Int!) {
+  agent(id: $id) {
+    ${AGENT_FIELDS}
+    positions { ${POSITION_FIELDS} }
+    equityHistory(limit: $limit) @include(if: $history) { round equity returnPct }
+  }
+}`;
+
+export const COMPETITION_SUMMARY = `
+query CompetitionSummary($id: ID!) { competition(id: $id) { id name startingCash } }`;
 
 export function priceHistories(count) {
   const vars = Array.from({ length: count }, (_, i) => `$s${i}: String!`).join(", ");

@@ -1,5 +1,6 @@
 // Equity curves, one line per agent, in $ or %: history from equityHistory, then a point per
 // leaderboard update (keyed by round, so a late or repeated update replaces rather than adds).
+// The legend (optional) names the agents; with `onAgent`, a name opens the agent view.
 
 import { el, setText } from "./dom.js";
 import { agentColor } from "./colors.js";
@@ -14,8 +15,9 @@ export class EquityCurves {
   #unit = "usd";
   #startingCash = null;
 
-  constructor({ canvas, legend, unitButtons, emptyText = "No competition yet" }) {
+  constructor({ canvas, legend = null, unitButtons, emptyText = "No competition yet", onAgent = null }) {
     this.legend = legend;
+    this.onAgent = onAgent; // (agentId, button) -> opens the agent view
     this.unitButtons = unitButtons;
     const pct = () => this.#unit === "pct";
     this.plot = new Plot(canvas, {
@@ -47,7 +49,7 @@ export class EquityCurves {
   reset({ startingCash = null, emptyText } = {}) {
     this.#agents.clear();
     this.#startingCash = startingCash === null ? null : Number(startingCash);
-    this.legend.replaceChildren();
+    this.legend?.replaceChildren();
     if (emptyText) this.plot.setEmptyText(emptyText);
     this.#render();
   }
@@ -80,10 +82,11 @@ export class EquityCurves {
   #agent(id, name) {
     if (!this.#agents.has(id)) {
       const value = el("span", { class: "legend-value num" }, "—");
-      const item = el("li", { dataset: { agent: id } },
-        el("span", { class: "swatch", style: { background: agentColor(id) }, "aria-hidden": "true" }),
-        el("span", { class: "legend-name" }, name), value);
-      this.legend.append(item);
+      const label = [el("span", { class: "swatch", style: { background: agentColor(id) }, "aria-hidden": "true" }),
+        el("span", { class: "legend-name" }, name), value];
+      const onclick = (event) => this.onAgent(id, event.currentTarget);
+      this.legend?.append(el("li", { dataset: { agent: id } },
+        this.onAgent ? el("button", { type: "button", class: "agent-link", title: `Details of ${name}`, onclick }, label) : label));
       this.#agents.set(id, { id, name, points: [], legendValue: value });
     }
     return this.#agents.get(id);

@@ -60,6 +60,9 @@ export function priceDecimals(value) {
 
 export const formatPrice = (value) => formatDecimal(value, priceDecimals(value));
 
+/** A quantity: 6 decimals below one unit, else 4. */
+export const formatQuantity = (value) => formatDecimal(value, Math.abs(Number(value)) < 1 ? 6 : 4);
+
 /** A value already in percent: 1.234 -> "+1.23%". */
 export function formatPercent(value, decimals = 2, { sign = true } = {}) {
   const text = formatNumber(value, decimals, { sign });

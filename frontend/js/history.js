@@ -1,5 +1,6 @@
 // History: past competitions, newest first; choose one to see its final leaderboard, its
-// equity curves and its trades (the same components as the live view, fed by queries).
+// equity curves and its trades (the same components as the live view, fed by queries), whose
+// agents open the agent view.
 
 import { el, setChildren } from "./dom.js";
 import { EquityCurves } from "./equity.js";
@@ -15,11 +16,12 @@ export class HistoryView {
   #selected = null;
   #equity = null;
 
-  constructor({ listContainer, detail, refreshButton, api, onSelect, log }) {
+  constructor({ listContainer, detail, refreshButton, api, onSelect, onAgent, log }) {
     this.listContainer = listContainer;
     this.detail = detail;
     this.api = api;
     this.onSelect = onSelect; // (id) -> navigates to #history/<id>
+    this.onAgent = onAgent; // (agentId, button) -> opens the agent view
     this.log = log;
     this.tbody = el("tbody");
     this.more = el("button", { type: "button", class: "ghost", hidden: true, onclick: () => this.#loadMore() }, "Load more");
@@ -95,16 +97,16 @@ export class HistoryView {
     const parts = this.#layout(competition);
     setChildren(this.detail, parts.root);
 
-    const table = new LeaderboardTable(parts.leaderboard, { caption: `Final standings of ${competition.name}`, animate: false });
+    const table = new LeaderboardTable(parts.leaderboard, { caption: `Final standings of ${competition.name}`, animate: false, onAgent: this.onAgent });
     table.update(board);
     table.setWinner(competition.winner?.id ?? null);
 
-    this.#equity = new EquityCurves({ canvas: parts.canvas, legend: parts.legend, unitButtons: parts.unitButtons, emptyText: "No rounds were played" });
+    this.#equity = new EquityCurves({ canvas: parts.canvas, legend: parts.legend, unitButtons: parts.unitButtons, emptyText: "No rounds were played", onAgent: this.onAgent });
     this.#equity.reset({ startingCash: competition.startingCash });
 
     let cursor = null;
     const feed = new TradeFeed(parts.trades, {
-      filterSelect: parts.filter, countLabel: parts.count,
+      filterSelect: parts.filter, countLabel: parts.count, onAgent: this.onAgent,
       onFilter: () => loadTrades(true),
     });
     feed.setAgents(agents);
@@ -118,7 +120,7 @@ export class HistoryView {
     parts.more.addEventListener("click", () => loadTrades(false));
 
     try {
-      const [histories] = await Promise.all([this.api.equityHistories(agents.map((a) => a.id)), loadTrades(true)]);
+      const [histories] = await Promise.all([this.api.equityHistories(id), loadTrades(true)]);
       if (this.#selected === id) this.#equity.load(agents, histories);
     } catch (error) {
       this.log.error(`history: ${error.message}`);

@@ -1,5 +1,6 @@
 // The leaderboard: a sortable table whose rows are keyed by agent, so live updates change
-// cells in place, rows glide to their new places, and rank moves flash ▲ / ▼.
+// cells in place, rows glide to their new places, and rank moves flash ▲ / ▼. With `onAgent`,
+// a row (or its agent's name, a button for the keyboard) opens the agent view.
 
 import { el, flash, setText } from "./dom.js";
 import { agentColor } from "./colors.js";
@@ -56,8 +57,9 @@ export class LeaderboardTable {
   #sort = { key: "rank", direction: "asc" };
   #winner = null;
 
-  constructor(container, { caption = "Leaderboard", animate = true, banner = null } = {}) {
+  constructor(container, { caption = "Leaderboard", animate = true, banner = null, onAgent = null } = {}) {
     this.banner = banner; // where to announce the winner, if anywhere
+    this.onAgent = onAgent; // (agentId, button) -> opens the agent view
     this.animate = animate && !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     this.headers = new Map();
     const headRow = el("tr", {}, COLUMNS.map((c) => this.#header(c)));
@@ -157,13 +159,16 @@ export class LeaderboardTable {
     const cells = new Map();
     const rankText = el("span", {}, entry.rank);
     const delta = el("span", { class: "rank-delta", "aria-hidden": "true" });
+    const name = this.onAgent
+      ? el("button", { type: "button", class: "agent-name agent-link", title: `Details of ${entry.agent.name}` }, entry.agent.name)
+      : el("span", { class: "agent-name" }, entry.agent.name);
     for (const column of COLUMNS) {
       let td;
       if (column.key === "rank") td = el("td", { class: "num rank" }, rankText, delta);
       else if (column.key === "agent") {
         td = el("th", { scope: "row", class: "agent" },
           el("span", { class: "swatch", style: { background: agentColor(id) }, "aria-hidden": "true" }),
-          el("span", { class: "agent-name" }, entry.agent.name),
+          name,
           el("span", { class: "crown trophy", title: "Winner", role: "img", "aria-label": "winner" }));
       } else if (column.key === "status") td = el("td", {}, el("span", { class: "badge status" }));
       else td = el("td", { class: column.numeric ? "num" : "" });
@@ -171,6 +176,10 @@ export class LeaderboardTable {
       cells.set(column.key, td);
     }
     const tr = el("tr", { dataset: { agent: id } }, [...cells.values()]);
+    if (this.onAgent) {
+      tr.classList.add("opens");
+      tr.addEventListener("click", () => this.onAgent(id, name)); // the name's clicks and keys bubble here
+    }
     tr.classList.toggle("winner", id === this.#winner);
     const row = { tr, cells, rankText, delta };
     this.#rows.set(id, row);

@@ -1,6 +1,7 @@
 // The live view's data: four subscriptions feed the views as events arrive; after every
 // (re)connection — and whenever a message shows the arena moved on (a new competition, a
 // state change) — queries re-read the state so nothing missed while away stays missing.
+// The agent view, when open on an agent of this competition, follows the leaderboard too.
 
 import * as doc from "./documents.js";
 
@@ -18,7 +19,7 @@ export class LiveView {
   #agentNames = new Map();
 
   constructor(parts) {
-    Object.assign(this, parts); // client, api, header, cards, chart, series, equity, leaderboard, trades, controls, startForm, log
+    Object.assign(this, parts); // client, api, header, cards, chart, series, equity, leaderboard, trades, agentView, controls, startForm, log
   }
 
   start() {
@@ -141,8 +142,10 @@ export class LiveView {
     this.#applyBoard(board);
     this.trades.replace(page.trades, page.total);
     const agents = board.map((e) => ({ id: e.agent.id, name: e.agent.name }));
-    const histories = await this.api.equityHistories(agents.map((a) => a.id));
-    if (competition === this.#competition) this.equity.load(agents, histories);
+    const histories = await this.api.equityHistories(competition.id);
+    if (competition !== this.#competition) return;
+    this.equity.load(agents, histories);
+    this.agentView.resync(competition.id);
   }
 
   async #syncPrices(arena) {
@@ -178,6 +181,7 @@ export class LiveView {
       return;
     }
     this.trades.add(trade);
+    this.agentView.addTrade(trade);
   }
 
   #onBoard(entries) {
@@ -188,6 +192,7 @@ export class LiveView {
     }
     this.#applyBoard(entries);
     this.equity.addStandings(entries, this.#round);
+    this.agentView.follow(entries, this.#round);
   }
 
   #applyBoard(entries) {

@@ -1,10 +1,10 @@
 // The trade feed (a list, two lines a trade): newest first, buys and sells in colour, sells marked win or loss by the sign
-// of their realized PnL, filterable by agent.
+// of their realized PnL, filterable by agent; with `onAgent`, an agent's name opens the agent view.
 
 import { el, setText } from "./dom.js";
 import { agentColor } from "./colors.js";
 import { signOf } from "./decimal.js";
-import { formatClock, formatDecimal, formatInteger, formatMoney, formatPrice } from "./format.js";
+import { formatClock, formatInteger, formatMoney, formatPrice, formatQuantity } from "./format.js";
 
 function outcome(trade) {
   if (trade.side !== "SELL") return "";
@@ -16,8 +16,9 @@ export class TradeFeed {
   #filter = "";
   #total = 0;
 
-  constructor(container, { filterSelect, countLabel = null, maxRows = 100, onFilter = () => {} }) {
+  constructor(container, { filterSelect, countLabel = null, maxRows = 100, onFilter = () => {}, onAgent = null }) {
     this.filterSelect = filterSelect;
+    this.onAgent = onAgent; // (agentId, button) -> opens the agent view
     this.countLabel = countLabel;
     this.maxRows = maxRows;
     this.list = el("ol", { class: "trades", "aria-label": "Trades, newest first" });
@@ -76,17 +77,21 @@ export class TradeFeed {
   #row(trade, fresh) {
     const result = outcome(trade);
     const side = trade.side === "BUY" ? "buy" : "sell";
-    const quantity = formatDecimal(trade.quantity, Math.abs(Number(trade.quantity)) < 1 ? 6 : 4);
+    const who = [
+      el("span", { class: "swatch", style: { background: agentColor(trade.agentId) }, "aria-hidden": "true" }),
+      el("span", { class: "agent-name" }, trade.agentName),
+    ];
+    const onclick = (event) => this.onAgent(trade.agentId, event.currentTarget);
     return el("li", { class: fresh ? "fresh" : "", dataset: { side, outcome: result, agent: trade.agentId, id: trade.id } },
       el("span", { class: `badge side ${side}` }, trade.side),
-      el("span", { class: "who" },
-        el("span", { class: "swatch", style: { background: agentColor(trade.agentId) }, "aria-hidden": "true" }),
-        el("span", { class: "agent-name" }, trade.agentName)),
+      this.onAgent
+        ? el("button", { type: "button", class: "who agent-link", title: `Details of ${trade.agentName}`, onclick }, who)
+        : el("span", { class: "who" }, who),
       el("span", { class: "symbol" }, trade.symbol),
       el("span", { class: `pnl num ${result}`, title: result ? `${result}: realized PnL of this sell` : "opens or adds to a position" },
         result ? formatMoney(trade.realizedPnl, { sign: true }) : ""),
       el("span", { class: "when muted", title: `round ${formatInteger(trade.round)}, feed time (UTC)` }, `#${formatInteger(trade.round)} · ${formatClock(trade.executedAt)}`),
-      el("span", { class: "fill num" }, `${quantity} @ ${formatPrice(trade.price)}`),
+      el("span", { class: "fill num" }, `${formatQuantity(trade.quantity)} @ ${formatPrice(trade.price)}`),
     );
   }
 }

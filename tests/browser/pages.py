@@ -15,7 +15,9 @@ from tests.e2e.helpers import ArenaServer
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # Chromium logs refused or offline connections on the console: expected while the server is down or the browser offline.
-NETWORK_NOISE = re.compile(r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed")
+NETWORK_NOISE = re.compile(
+    r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_INTERNET_DISCONNECTED|WebSocket connection to .* failed"
+)
 
 
 @dataclass
@@ -68,24 +70,66 @@ class Dashboard:
         """Wait until `count` more live messages have arrived (time measured in events, not sleeps)."""
         target = self.updates() + count
         self.page.wait_for_function(
-            "t => Number(document.getElementById('update-count').textContent.replace(/,/g, '')) >= t", arg=target)
+            "t => Number(document.getElementById('update-count').textContent.replace(/,/g, '')) >= t", arg=target
+        )
 
     def wait_for_rank_change(self, timeout: float = 20_000) -> None:
         """Wait until the leaderboard has shown two different orders of agents."""
-        self.page.wait_for_function("""() => {
+        self.page.wait_for_function(
+            """() => {
             const order = [...document.querySelectorAll('#leaderboard tbody tr[data-agent]')].map(r => r.dataset.agent).join();
             window.__orders ??= new Set();
             if (order) window.__orders.add(order);
             return window.__orders.size > 1;
-        }""", polling=50, timeout=timeout)
+        }""",
+            polling=50,
+            timeout=timeout,
+        )
+
+    @property
+    def agent_view(self):
+        return self.page.locator("#agent-view")
+
+    def agent_positions(self):
+        return self.agent_view.locator("table.positions tbody tr[data-symbol]")
+
+    def agent_closed_trades(self):
+        return self.agent_view.locator("table.closed-trades tbody tr[data-id]")
+
+    def agent_stat(self, key: str):
+        return self.agent_view.locator(f"[data-stat='{key}'] dd")
+
+    def wait_for_agent_curve(self, min_pixels: int = 40) -> None:
+        """Wait until the agent view's equity chart has a line drawn in the agent's colour (its swatch's)."""
+        self.page.wait_for_function(
+            """min => {
+            const view = document.getElementById('agent-view');
+            const [r, g, b] = getComputedStyle(view.querySelector('h2 .swatch')).backgroundColor.match(/\\d+/g).map(Number);
+            const canvas = view.querySelector('canvas');
+            if (!canvas.width || !canvas.height) return false;
+            const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+            let count = 0;
+            for (let i = 0; i < data.length; i += 4) if (data[i] === r && data[i + 1] === g && data[i + 2] === b) count++;
+            return count >= min;
+        }""",
+            arg=min_pixels,
+        )
 
     def real_console_errors(self) -> list[str]:
         return [e for e in self.console_errors if not NETWORK_NOISE.search(e)]
 
     # --- acting --------------------------------------------------------------------------
 
-    def start(self, name: str, *, feed: str = "Shared market", rounds: str = "", speed: str = "",
-              seed: str = "", replay: str = "") -> None:
+    def start(
+        self,
+        name: str,
+        *,
+        feed: str = "Shared market",
+        rounds: str = "",
+        speed: str = "",
+        seed: str = "",
+        replay: str = "",
+    ) -> None:
         form = self.page.locator("form.start-form")
         form.get_by_label("Name").fill(name)
         form.get_by_label(feed, exact=True).check()
@@ -110,4 +154,16 @@ class Dashboard:
         shots = [SCREENSHOTS / f"{name}.png", SCREENSHOTS / f"{name}-full.png"]
         self.page.screenshot(path=str(shots[0]), animations="disabled")
         self.page.screenshot(path=str(shots[1]), full_page=True, animations="disabled")
+        return shots
+
+    def screenshot_agent_view(self, name: str, viewport: dict[str, int]) -> list[Path]:
+        """The open agent view (a modal over the page): its top, and scrolled to its end."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.set_viewport_size(viewport)
+        self.wait_for_agent_curve()
+        shots = [SCREENSHOTS / f"{name}.png", SCREENSHOTS / f"{name}-end.png"]
+        for shot, top in zip(shots, ("0", "view.scrollHeight"), strict=True):
+            self.agent_view.evaluate(f"view => view.scrollTo(0, {top})")
+            self.page.screenshot(path=str(shot), animations="disabled")
+        self.agent_view.evaluate("view => view.scrollTo(0, 0)")
         return shots

@@ -7,6 +7,7 @@ import signal
 
 from tests.browser.conftest import DESKTOP
 from tests.browser.pages import expect
+from tests.e2e.helpers import start, wait_until
 
 PHONE = {"width": 390, "height": 844}
 SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD"]
@@ -24,7 +25,8 @@ def test_page_loads_without_console_errors_and_prices_update(dashboard):
     dashboard.wait_for_updates(3 * len(SYMBOLS))
     page.wait_for_function(
         "before => Object.entries(before).some(([s, p]) => document.querySelector(`.price-card[data-symbol='${s}'] .price`).textContent !== p)",
-        arg=before)
+        arg=before,
+    )
     expect(page.locator(".spark-line").first).not_to_have_attribute("d", "")
     expect(page.locator("#chart-symbol")).to_have_text("BTC-USD")
     # nothing to operate yet: the commands wait for a competition, the form for a token
@@ -127,7 +129,8 @@ def test_finished_competition_shows_its_winner_live_and_in_history(dashboard):
     expect(rows.first).to_be_visible()
     expect(page.locator(f"#trade-feed li:not([data-agent='{agent_id}'])")).to_have_count(0)
     expect(page.locator("#trade-count")).to_have_text(
-        f"{int(busiest.locator('td[data-col=trades]').inner_text().replace(',', '')):,} trades")
+        f"{int(busiest.locator('td[data-col=trades]').inner_text().replace(',', '')):,} trades"
+    )
 
     dashboard.show_history()
     row = page.locator("#history-list tr", has_text="Sprint")
@@ -139,7 +142,8 @@ def test_finished_competition_shows_its_winner_live_and_in_history(dashboard):
     expect(detail.locator("table.leaderboard tr.winner .agent-name")).to_have_text(winner_name)
     total = dashboard.server.graphql(
         "query($id: ID!) { trades(competitionId: $id, first: 1) { totalCount } }",
-        {"id": row.get_attribute("data-competition")})["data"]["trades"]["totalCount"]
+        {"id": row.get_attribute("data-competition")},
+    )["data"]["trades"]["totalCount"]
     expect(detail.locator(".panel-head .hint")).to_have_text(f"{total:,} trades")
     expect(detail.locator(".legend li")).to_have_count(5)
     assert dashboard.console_errors == []
@@ -221,3 +225,51 @@ def test_shows_offline_while_the_browser_is_offline(dashboard):
     expect(page.locator("#connection")).to_have_attribute("data-state", "connected")
     dashboard.wait_for_updates(5)
     assert dashboard.real_console_errors() == []
+
+
+def test_equity_chart_shows_a_curve_per_agent_past_the_alias_limit(dashboard):
+    """35 agents are more than the 30 aliases a query may have: the curves load in one query."""
+    server = dashboard.server
+    strategies = [s["name"] for s in server.graphql("{ arena { strategies { name } } }")["data"]["arena"]["strategies"]]
+    agents = [
+        {"name": f"{strategies[i % len(strategies)]} #{i + 1}", "strategy": strategies[i % len(strategies)]}
+        for i in range(35)
+    ]
+    competition = start(server, name="Crowd", agents=agents)
+    wait_until(lambda: server.graphql("{ arena { round } }")["data"]["arena"]["round"] >= 5, what="five rounds")
+
+    page = dashboard.page
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and "EquityHistories" in (r.request.post_data or "")
+    ) as response:
+        dashboard.open()
+    body = response.value.json()
+    assert "errors" not in body, body["errors"]
+    histories = body["data"]["agents"]
+    assert len(histories) == 35 and all(a["equityHistory"] for a in histories)
+
+    expect(page.locator("#competition-name")).to_have_text("Crowd")
+    legend = page.locator("#equity-legend li")
+    expect(legend).to_have_count(35)
+    expect(page.locator("#equity-legend .legend-value", has_text="—")).to_have_count(0)
+    assert sorted(legend.locator(".legend-name").all_inner_texts()) == sorted(a["name"] for a in agents)
+    assert {a["id"] for a in histories} == {
+        a["id"]
+        for a in server.graphql("query($id: ID) { agents(competitionId: $id) { id } }", {"id": competition["id"]})[
+            "data"
+        ]["agents"]
+    }
+    dashboard.wait_for_updates(10)
+    expect(page.locator("#event-log li[data-kind='ERROR']")).to_have_count(0)
+
+    # the history view loads its curves the same way
+    dashboard.show_history()
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and "EquityHistories" in (r.request.post_data or "")
+    ) as response:
+        page.locator("#history-list tr", has_text="Crowd").get_by_role("button", name="Crowd").click()
+    assert "errors" not in response.value.json()
+    expect(page.locator("#history-detail .legend li")).to_have_count(35)
+    expect(page.locator("#history-detail .legend .legend-value", has_text="—")).to_have_count(0)
+    expect(page.locator("#event-log li[data-kind='ERROR']")).to_have_count(0)
+    assert dashboard.console_errors == []

@@ -88,3 +88,12 @@ def trade_count(server, cid=None) -> int:
     return server.graphql("query($cid: ID) { trades(competitionId: $cid, first: 1) { totalCount } }", {"cid": cid})[
         "data"
     ]["trades"]["totalCount"]
+
+
+def status_of(server, competition_id: str) -> str:
+    query = "query($id: ID!) { competition(id: $id) { status } }"
+    return server.graphql(query, {"id": competition_id})["data"]["competition"]["status"]
+
+
+def wait_for_status(server, competition_id: str, status: str, timeout: float = 15.0) -> None:
+    wait_until(lambda: status_of(server, competition_id) == status, timeout, what=f"the competition to be {status}")

@@ -11,7 +11,20 @@ from gql import GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
-from .helpers import PAUSE, PROTOCOLS, RESUME, START, STOP, TRADES_PAGE, client, start, take, trade_count, wait_until
+from .helpers import (
+    PAUSE,
+    PROTOCOLS,
+    RESUME,
+    START,
+    STOP,
+    TRADES_PAGE,
+    client,
+    start,
+    take,
+    trade_count,
+    wait_for_status,
+    wait_until,
+)
 
 
 def test_mutations_are_refused_without_the_operator_token(server):
@@ -188,15 +201,7 @@ def test_graphiql_health_and_metrics(server):
 def test_queries_for_history_nodes_and_candles(server):
     competition = start(server, rounds=30)
     cid = competition["id"]
-    wait_until(
-        lambda: (
-            server.graphql("query($id: ID!) { competition(id: $id) { status } }", {"id": cid})["data"]["competition"][
-                "status"
-            ]
-            == "FINISHED"
-        ),
-        what="the competition to finish",
-    )
+    wait_for_status(server, cid, "FINISHED")
     start(server, name="next", rounds=1000)  # the finished one is now read from the store, not from memory
     ended = server.graphql("{ prices { timestamp } }")["data"]["prices"][0]["timestamp"]
     wait_until(

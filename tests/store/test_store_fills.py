@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from arena.domain.events import OrderFilled
+from arena.domain.orders import Side
 from arena.store import fills
 from arena.store.db import Database
 from arena.store.recorder import Recorder
@@ -96,3 +97,12 @@ async def test_a_competitions_fills_come_back_as_domain_fills_in_sequence(db: Da
     assert [f.seq for f in back] == list(range(1, len(back) + 1))
     assert {f.agent_id for f in back} <= set(ledgers[1].agents)
     assert len(back) == await fills.count_fills(db, competition_id="c2")
+
+
+async def test_fills_filtered_by_side(db: Database) -> None:
+    await _fill_world(Recorder(db), 60)
+    sells = await fills.list_fills(db, side=Side.SELL, limit=1000)
+    buys = await fills.list_fills(db, side=Side.BUY, limit=1000)
+    assert sells and buys and {f.side for f in sells} == {"SELL"} and {f.side for f in buys} == {"BUY"}
+    assert len(sells) + len(buys) == await fills.count_fills(db) == 60
+    assert await fills.count_fills(db, side=Side.SELL) == len(sells)

@@ -11,19 +11,19 @@ from strawberry.types import Info
 
 from arena.agents.registry import describe_strategies
 from arena.api import bots as bot_api
-from arena.api.arguments import aware, equity_limit, page_size
+from arena.api.arguments import aware, page_size
 from arena.api.context import Context
 from arena.api.ids import MAX_ROW_ID, decode_cursor, encode_cursor, from_global_id, to_global_id
 from arena.api.permissions import CanRead
-from arena.api.types.agents import Agent, EquityPoint, LeaderboardEntry, leaderboard_of
+from arena.api.types.agents import Agent, EquityPoint, LeaderboardEntry, equity_points, leaderboard_of
 from arena.api.types.arena import Arena, Feed, Strategy
 from arena.api.types.bots import Bot
-from arena.api.types.common import CompetitionStatusEnum, PageInfo
+from arena.api.types.common import CompetitionStatusEnum, PageInfo, SideEnum
 from arena.api.types.competitions import Competition, CompetitionConnection, CompetitionEdge
 from arena.api.types.prices import Candle, PriceTick
 from arena.api.types.trades import Trade, TradeConnection, TradeEdge
 from arena.errors import ArenaError, ErrorCode
-from arena.store import competitions, equity, fills, prices
+from arena.store import competitions, fills, prices
 from arena.store.bots import list_bots
 
 MAX_CANDLES = 5000
@@ -131,6 +131,7 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        side: SideEnum | None = None,
     ) -> TradeConnection:
         if first is not None and last is not None:
             raise ArenaError(ErrorCode.INVALID_INPUT, "give first or last, not both", "first")
@@ -145,6 +146,7 @@ class Query:
                 competition_id=cid,
                 agent_id=aid,
                 symbol=symbol,
+                side=side,
                 after_id=decode_cursor(before) if before else None,
                 newest_first=False,
                 limit=limit + 1,
@@ -157,12 +159,13 @@ class Query:
                 competition_id=cid,
                 agent_id=aid,
                 symbol=symbol,
+                side=side,
                 before_id=decode_cursor(after) if after else None,
                 limit=limit + 1,
             )
             page, has_next, has_previous = rows[:limit], len(rows) > limit, after is not None
         edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r)) for r in page]
-        total = await fills.count_fills(db, competition_id=cid, agent_id=aid, symbol=symbol)
+        total = await fills.count_fills(db, competition_id=cid, agent_id=aid, symbol=symbol, side=side)
         return TradeConnection(
             edges=edges,
             total_count=total,
@@ -212,10 +215,7 @@ class Query:
         until: datetime | None = None,
         limit: int = 1000,
     ) -> list[EquityPoint]:
-        rows = await equity.equity_history(
-            info.context.state.db, str(agent_id), since=aware(since), until=aware(until), limit=equity_limit(limit)
-        )
-        return [EquityPoint.from_row(r) for r in rows]
+        return await equity_points(info.context, str(agent_id), since, until, limit)
 
     @strawberry.field(
         permission_classes=[CanRead],

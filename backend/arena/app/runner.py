@@ -211,8 +211,8 @@ class ArenaRunner:
                 if self._feed_paused(source) or source is not self.sources.current:
                     continue  # paused or switched while we waited: this batch is not played
                 try:
-                    self._play(source, batch)
-                    if self.outbox.due(source.max_speed):
+                    ended = self._play(source, batch)
+                    if ended or self.outbox.due(source.max_speed):  # an end is stored at once, like a command
                         await self.outbox.flush()
                     await self._check_duration()
                 except Exception as exc:  # keep the market going; /health reports the failure
@@ -222,9 +222,11 @@ class ArenaRunner:
             if not await self.outbox.flush():
                 logger.error("stopped with %d events that the store did not take", self.outbox.pending)
 
-    def _play(self, source: Source, batch: QuoteBatch) -> None:
+    def _play(self, source: Source, batch: QuoteBatch) -> bool:
+        """Play one batch; True when it ended the competition (its last round)."""
         self.prices.update(source.info.id, batch)
         competition = self.competition
+        ended = False
         if competition is not None and competition.status is CompetitionStatus.RUNNING:
             self._emit(competition, competition.play_round(batch))
             self.rounds_total += 1
@@ -233,9 +235,11 @@ class ArenaRunner:
                     competition, competition.finish(CompetitionStatus.FINISHED, self._clock(), "all rounds played")
                 )
                 self._ended()
+                ended = True
         else:
             self.outbox.add([QuotesReceived(source.info.id, None, None, batch)])
         self.outbox.round_played()
+        return ended
 
     async def _check_duration(self) -> None:
         competition = self.competition

@@ -35,8 +35,12 @@ def fill_of(row: FillRow) -> Fill:
     )
 
 
-def _filters(competition_id: str | None, agent_id: str | None, symbol: str | None) -> list[ColumnElement[bool]]:
+def _filters(
+    competition_id: str | None, agent_id: str | None, symbol: str | None, side: Side | None
+) -> list[ColumnElement[bool]]:
     filters: list[ColumnElement[bool]] = []
+    if side is not None:
+        filters.append(col(FillRow.side) == side.value)
     if competition_id is not None:
         filters.append(col(FillRow.competition_id) == competition_id)
     if agent_id is not None:
@@ -52,6 +56,7 @@ async def list_fills(
     competition_id: str | None = None,
     agent_id: str | None = None,
     symbol: str | None = None,
+    side: Side | None = None,
     before_id: int | None = None,
     after_id: int | None = None,
     limit: int = 50,
@@ -67,7 +72,7 @@ async def list_fills(
     `after_id=page[0].id`; ids never change, so pages have no gaps or duplicates.
     """
     check_limit(limit)
-    filters = _filters(competition_id, agent_id, symbol)
+    filters = _filters(competition_id, agent_id, symbol, side)
     ascending = not newest_first
     if after_id is not None:
         filters.append(col(FillRow.id) > after_id)
@@ -89,9 +94,10 @@ async def count_fills(
     competition_id: str | None = None,
     agent_id: str | None = None,
     symbol: str | None = None,
+    side: Side | None = None,
 ) -> int:
     async with session_of(source) as session:
-        query = select(func.count()).select_from(FillRow).where(*_filters(competition_id, agent_id, symbol))
+        query = select(func.count()).select_from(FillRow).where(*_filters(competition_id, agent_id, symbol, side))
         return (await session.exec(query)).one()
 
 

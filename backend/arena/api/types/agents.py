@@ -106,10 +106,17 @@ class Agent(Node):
         until: datetime | None = None,
         limit: int = 1000,
     ) -> list[EquityPoint]:
-        rows = await equity.equity_history(
-            info.context.state.db, str(self.id), since=aware(since), until=aware(until), limit=equity_limit(limit)
-        )
-        return [EquityPoint.from_row(r) for r in rows]
+        return await equity_points(info.context, str(self.id), since, until, limit)
+
+
+async def equity_points(
+    ctx: Context, agent_id: str, since: datetime | None, until: datetime | None, limit: int
+) -> list[EquityPoint]:
+    """An agent's equity after each round, oldest first: the latest `limit` points."""
+    rows = await equity.equity_history(
+        ctx.state.db, agent_id, since=aware(since), until=aware(until), limit=equity_limit(limit)
+    )
+    return [EquityPoint.from_row(r) for r in rows]
 
 
 @strawberry.type

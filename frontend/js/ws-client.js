@@ -1,5 +1,6 @@
-// A graphql-transport-ws client: connection_init with the operator token, client pings,
-// subscribe / complete, reconnect with exponential backoff, and re-subscribe after a reconnect.
+// The websocket client for subscriptions (graphql-transport-ws; queries and mutations go over
+// HTTP in http.js): connection_init with the operator token, client pings, subscribe /
+// complete, reconnect with exponential backoff, and re-subscribe after a reconnect.
 // It reports its state ("connecting", "connected", "reconnecting", "offline") so the page can
 // show it, and emits "connected" after every acknowledged connection so the page can re-sync.
 
