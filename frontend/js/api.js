@@ -27,9 +27,9 @@ export class Api {
     return (await this.request(doc.LEADERBOARD, { competitionId })).leaderboard;
   }
 
-  /** -> { trades (newest first), total, endCursor, hasNextPage } */
-  async trades({ competitionId, agentId = null, first = 100, after = null }) {
-    const { trades } = await this.request(doc.TRADES, { competitionId, agentId: agentId || null, first, after });
+  /** side: BUY | SELL | null (both) -> { trades (newest first), total (of every trade the filters match), endCursor, hasNextPage } */
+  async trades({ competitionId, agentId = null, side = null, first = 100, after = null }) {
+    const { trades } = await this.request(doc.TRADES, { competitionId, agentId: agentId || null, side, first, after });
     return {
       trades: trades.edges.map((e) => e.node),
       total: trades.totalCount,

@@ -1,15 +1,12 @@
 // An agent's closed trades: its sells, each with the PnL it realized, newest first, a page at a
-// time ("Load more"); live trades (add) and refresh() put the newest on top.
-// trades(agentId:) has no side filter, so pages of all the agent's trades are read and their
-// sells kept (a few reads at most per page shown).
+// time ("Load more"); live trades (add) and refresh() put the newest on top. The count is the
+// server's (totalCount of trades(side: SELL)), kept up with the live sells since.
 
 import { el, setChildren, setText } from "./dom.js";
 import { signOf } from "./decimal.js";
 import { formatClock, formatDateTime, formatInteger, formatMoney, formatPrice, formatQuantity } from "./format.js";
 
-const READ = 100; // trades per request
-const WANT = 20; // sells to gather for a page
-const MAX_READS = 5; // requests per page at most
+const PAGE = 20; // closed trades per request
 
 const HEADERS = [["When", ""], ["Symbol", ""], ["Quantity", "num"], ["Price", "num"], ["Realized PnL", "num"]];
 
@@ -21,8 +18,8 @@ function outcome(trade) {
 export class ClosedTrades {
   #agentId = null;
   #cursor = null;
-  #hasNext = false;
-  #seen = new Set(); // ids of every trade read, buys too: a refresh that meets one left no gap
+  #total = 0;
+  #seen = new Set(); // ids of the sells shown: a refresh that meets one left no gap
   #generation = 0; // bumped when the list starts over: older reads in flight are dropped
 
   constructor(container, { api, countLabel, onError = () => {} }) {
@@ -40,7 +37,8 @@ export class ClosedTrades {
   async load(agentId) {
     this.#agentId = agentId;
     const generation = this.#startOver();
-    this.#empty("Loading…");
+    setChildren(this.tbody, empty("Loading…"));
+    setText(this.countLabel, "");
     const page = await this.#read(null);
     if (generation === this.#generation) this.#show(page, false);
   }
@@ -58,80 +56,69 @@ export class ClosedTrades {
     }
   }
 
-  /** Read the newest trades again: new sells go on top (the list starts over after a gap). */
+  /** Read the newest closed trades again: new ones go on top (the list starts over after a gap). */
   async refresh() {
     const generation = this.#generation;
-    const page = await this.api.trades({ agentId: this.#agentId, first: READ });
+    const page = await this.#read(null);
     if (generation !== this.#generation) return;
     if (!page.trades.some((t) => this.#seen.has(t.id))) {
       this.#startOver();
-      this.#show(this.#keepSells(page), false);
+      this.#show(page, false);
       return;
     }
-    this.#prepend(page.trades.filter((t) => !this.#seen.has(t.id)));
+    this.#total = page.total;
+    this.#prepend(page.trades.filter((t) => !this.#seen.has(t.id)), 0);
   }
 
   /** A trade as it is filled: on top when it is a sell of this agent's not shown yet. */
   add(trade) {
-    if (trade.agentId === this.#agentId && !this.#seen.has(trade.id)) this.#prepend([trade]);
+    if (trade.agentId === this.#agentId && trade.side === "SELL" && !this.#seen.has(trade.id)) this.#prepend([trade], 1);
   }
 
-  /** Newer trades than any shown, newest first. */
-  #prepend(trades) {
-    for (const t of trades) this.#seen.add(t.id);
-    const sells = trades.filter((t) => t.side === "SELL");
-    if (!sells.length) return;
-    this.tbody.querySelector("tr.empty")?.remove();
-    this.tbody.prepend(...sells.map(row));
+  /** Newer closed trades than any shown, newest first; `added` of them not in the count yet. */
+  #prepend(trades, added) {
+    this.#total += added;
+    if (trades.length) {
+      for (const t of trades) this.#seen.add(t.id);
+      this.tbody.querySelector("tr.empty")?.remove();
+      this.tbody.prepend(...trades.map(row));
+    }
     this.#count();
   }
 
   #startOver() {
     this.#cursor = null;
-    this.#hasNext = false;
     this.#seen.clear();
+    setChildren(this.tbody, []);
     return ++this.#generation;
   }
 
-  /** Up to MAX_READS pages of the agent's trades after `after`, until WANT sells are found. */
-  async #read(after) {
-    const sells = [];
-    let page = { endCursor: after, hasNextPage: true };
-    for (let reads = 0; reads < MAX_READS && page.hasNextPage && sells.length < WANT; reads += 1) {
-      page = await this.api.trades({ agentId: this.#agentId, first: READ, after: page.endCursor });
-      sells.push(...this.#keepSells(page).sells);
-    }
-    return { sells, endCursor: page.endCursor, hasNextPage: page.hasNextPage };
+  #read(after) {
+    return this.api.trades({ agentId: this.#agentId, side: "SELL", first: PAGE, after });
   }
 
-  #keepSells({ trades, endCursor, hasNextPage }) {
-    for (const t of trades) this.#seen.add(t.id);
-    return { sells: trades.filter((t) => t.side === "SELL"), endCursor, hasNextPage };
-  }
-
-  #show({ sells, endCursor, hasNextPage }, append) {
+  /** A page of closed trades below those shown, without the ones shown already. */
+  #show({ trades, total, endCursor, hasNextPage }, append) {
+    const rows = trades.filter((t) => !this.#seen.has(t.id));
+    // a first page goes under the live sells added while it was read: the count has those it lacks
+    const live = append ? 0 : this.#seen.size - (trades.length - rows.length);
+    for (const t of rows) this.#seen.add(t.id);
     this.#cursor = endCursor;
-    this.#hasNext = hasNextPage;
+    this.#total = total + live;
     this.more.hidden = !hasNextPage;
-    if (append) {
-      if (sells.length) this.tbody.querySelector("tr.empty")?.remove();
-      this.tbody.append(...sells.map(row));
-    } else setChildren(this.tbody, sells.map(row));
-    if (!this.tbody.querySelector("tr[data-id]")) this.#empty(hasNextPage ? "No sells among the latest trades: load more to look further back" : "No closed trades yet");
+    if (rows.length) this.tbody.querySelector("tr.empty")?.remove();
+    this.tbody.append(...rows.map(row));
+    if (!this.tbody.querySelector("tr[data-id]")) setChildren(this.tbody, empty("No closed trades yet"));
     this.#count();
   }
 
-  #empty(text) {
-    setChildren(this.tbody, el("tr", { class: "empty" }, el("td", { colspan: String(HEADERS.length) }, text)));
-    setText(this.countLabel, "");
-  }
-
   #count() {
-    const n = this.tbody.querySelectorAll("tr[data-id]").length;
-    if (!n) return;
-    setText(this.countLabel, `${formatInteger(n)} closed trade${n === 1 ? "" : "s"}${this.#hasNext ? " shown" : ""}`);
+    const n = this.#total;
+    setText(this.countLabel, n ? `${formatInteger(n)} closed trade${n === 1 ? "" : "s"}` : "");
   }
 }
+
+const empty = (text) => el("tr", { class: "empty" }, el("td", { colspan: String(HEADERS.length) }, text));
 
 function row(trade) {
   const result = outcome(trade);

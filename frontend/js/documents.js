@@ -29,8 +29,8 @@ export const LEADERBOARD = `
 query Leaderboard($competitionId: ID) { leaderboard(competitionId: $competitionId) { ${LEADERBOARD_FIELDS} } }`;
 
 export const TRADES = `
-query Trades($competitionId: ID, $agentId: ID, $first: Int, $after: String) {
-  trades(competitionId: $competitionId, agentId: $agentId, first: $first, after: $after) {
+query Trades($competitionId: ID, $agentId: ID, $side: Side, $first: Int, $after: String) {
+  trades(competitionId: $competitionId, agentId: $agentId, side: $side, first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { node { ${TRADE_FIELDS} } }

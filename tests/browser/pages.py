@@ -96,6 +96,10 @@ class Dashboard:
     def agent_closed_trades(self):
         return self.agent_view.locator("table.closed-trades tbody tr[data-id]")
 
+    @property
+    def agent_closed_count(self):
+        return self.agent_view.locator("section[aria-labelledby='agent-closed-title'] .panel-head .hint")
+
     def agent_stat(self, key: str):
         return self.agent_view.locator(f"[data-stat='{key}'] dd")
 

@@ -31,6 +31,8 @@ query($id: ID!, $after: String) {
     edges { node { id agentId side realizedPnl } }
   }
 }"""
+SELL_COUNT = "query($id: ID!) { trades(agentId: $id, side: SELL, first: 1) { totalCount } }"
+VIEW_PAGE = 20  # closed trades per page the view reads (closed-trades.js)
 
 
 # --- the dashboard's formatting (format.js), in Decimal: exact, half away from zero ------------
@@ -83,6 +85,12 @@ def agent_trades(server, agent_id: str) -> list[dict]:
         after = page["pageInfo"]["endCursor"]
 
 
+def closed_count_label(server, agent_id: str) -> str:
+    """The view's count of the agent's closed trades, as the API counts its sells."""
+    n = server.graphql(SELL_COUNT, {"id": agent_id})["data"]["trades"]["totalCount"]
+    return f"{n:,} closed trade{'' if n == 1 else 's'}" if n else ""
+
+
 def finished_competition(server) -> str:
     """A seeded simulation of 3000 rounds at full speed, finished and with every fill stored."""
     competition = start(server, name="Agents", feed="SIMULATED", seed=7, rounds=3000, speed="max")
@@ -114,6 +122,8 @@ def check_agent_view(dashboard, agent: dict, sells: list[dict]) -> None:
     for row, position in zip(rows.all(), agent["positions"], strict=True):
         expect(row.locator("th, td")).to_have_text(position_cells(position))
 
+    # the count is the API's from the first page on, however few of them are shown yet
+    expect(dashboard.agent_closed_count).to_have_text(closed_count_label(dashboard.server, agent["id"]))
     more = view.get_by_role("button", name="Load more")
     while more.is_visible():
         shown = dashboard.agent_closed_trades().count()
@@ -135,11 +145,12 @@ def test_agent_view_from_the_leaderboard_and_the_trade_feed_matches_the_api(dash
     cid = finished_competition(server)
     agents = server.graphql(AGENTS, {"id": cid})["data"]["agents"]
     trades = {a["id"]: agent_trades(server, a["id"]) for a in agents}
-    # an agent with open positions and more trades than one page of the view reads (100)
+    # an agent with open positions and more closed trades than one page of the view reads
     agent = max((a for a in agents if a["positions"]), key=lambda a: len(trades[a["id"]]))
-    assert len(trades[agent["id"]]) > 100, "the seeded run should give an agent enough trades to page"
     sells = [t for t in trades[agent["id"]] if t["side"] == "SELL"]
-    assert sells and len(sells) < len(trades[agent["id"]])
+    assert len(sells) > 2 * VIEW_PAGE, "the seeded run should give an agent enough closed trades to page"
+    assert len(sells) < len(trades[agent["id"]])
+    assert closed_count_label(server, agent["id"]) == f"{len(sells):,} closed trades"
 
     page = dashboard.open().page
     expect(page.locator("#competition-name")).to_have_text("Agents")
@@ -241,6 +252,7 @@ def test_agent_view_stays_current_while_the_competition_runs(dashboard):
     expect(view.locator("table.closed-trades td[data-col='realizedPnl']")).to_have_text(
         [fmt_money(t["realizedPnl"], sign=True) for t in sells]
     )
+    expect(dashboard.agent_closed_count).to_have_text(closed_count_label(server, agent_id))
     page.keyboard.press("Escape")
     expect(view).to_be_hidden()
     expect(opener).to_be_focused()
