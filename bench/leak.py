@@ -180,6 +180,7 @@ def arena_subscription() -> Callable[[], Awaitable[tuple[Step, Any]]]:
         from arena.api.context import Context
         from arena.api.schema import schema
         from arena.broker.topics import PRICES
+        from arena.domain.events import QuotesReceived
         from arena.domain.market import QuoteBatch
 
         state = _arena_state()
@@ -195,7 +196,7 @@ def arena_subscription() -> Callable[[], Awaitable[tuple[Step, Any]]]:
 
         async def step(i: int) -> Any:
             quote = _quote(i)
-            state.pubsub.publish(PRICES, QuoteBatch(quote.timestamp, (quote,)))
+            state.pubsub.publish(PRICES, QuotesReceived("sim:42", None, None, QuoteBatch(quote.timestamp, (quote,))))
             result = await (pending.pop() if pending else iterator.__anext__())
             assert not result.errors and result.data["prices"]["symbol"] == "BTC-USD", result
             return result

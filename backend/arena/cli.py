@@ -22,6 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=getattr(args, "log_level", "INFO").upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # arena.store.migrate says what changed, in one line
     try:
         return int(args.handler(args) or 0)
     except ArenaError as exc:
@@ -201,7 +202,7 @@ def _graceful_server_class() -> type:
 async def _upgrade_database(path_or_url: str) -> str:
     from arena.store.db import Database
 
-    db = Database(path_or_url) if "://" in path_or_url else Database.from_path(path_or_url)
+    db = Database.open(path_or_url)
     try:
         return (await db.init()).after
     finally:
@@ -218,7 +219,7 @@ def _db(args: argparse.Namespace) -> int:
         return 0
 
     async def current() -> str | None:
-        db = Database(settings.database_url)
+        db = Database.open(settings.db)
         try:
             return await current_revision(db.engine)
         finally:

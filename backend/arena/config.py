@@ -37,12 +37,6 @@ class Settings:
     frontend_dir: str = str(Path(__file__).resolve().parents[2] / "frontend")
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def database_url(self) -> str:
-        if "://" in self.db:
-            return self.db
-        return f"sqlite+aiosqlite:///{Path(self.db).expanduser()}"
-
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -20,6 +20,7 @@ class ErrorCode(StrEnum):
     NO_PRICE = "NO_PRICE"
     RATE_LIMITED = "RATE_LIMITED"
     DUPLICATE_CLIENT_ORDER_ID = "DUPLICATE_CLIENT_ORDER_ID"
+    ORDER_PENDING = "ORDER_PENDING"  # accepted, still waiting for its round after the request's timeout
     # configuration and input
     INVALID_CONFIG = "INVALID_CONFIG"
     INVALID_INPUT = "INVALID_INPUT"
@@ -29,7 +30,6 @@ class ErrorCode(StrEnum):
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     # access and capacity
     UNAUTHENTICATED = "UNAUTHENTICATED"
-    FORBIDDEN = "FORBIDDEN"
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"
     SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"
     # the server itself

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -38,13 +38,15 @@ from arena.store import fills
 from arena.store.db import Database
 from arena.store.recorder import Recorder
 
+logger = logging.getLogger(__name__)
+
 
 def build_state(settings: Settings) -> AppState:
     metrics = Metrics()
     pubsub = PubSub(queue_size=settings.subscriber_queue)
     metrics.count_published(lambda: pubsub.published_total)
     metrics.subscriptions.set_function(pubsub.subscriber_count)
-    db = Database(settings.database_url)
+    db = Database.open(settings.db)
     outbox = event_pipeline(Recorder(db), metrics=metrics, publisher=Publisher(pubsub))
     runner = ArenaRunner(
         outbox,
@@ -66,15 +68,21 @@ def build_state(settings: Settings) -> AppState:
     )
 
 
+def _report_runner_end(state: AppState, task: asyncio.Task[None]) -> None:
+    """The round loop ends only at shutdown; if it dies before, /health must say so."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("the round loop stopped", exc_info=task.exception())
+        state.runner.last_error = f"the round loop stopped: {task.exception()!r}"
+
+
 def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
     state = state or build_state(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if "://" not in settings.db:
-            Path(settings.db).expanduser().parent.mkdir(parents=True, exist_ok=True)
         await prepare_database(state.db)
         task = asyncio.create_task(state.runner.run(), name="arena-runner")
+        task.add_done_callback(lambda done: _report_runner_end(state, done))
         if settings.demo:
             info = state.runner.feed_info
             symbols = info.symbols if info else settings.symbols

@@ -23,7 +23,7 @@ def test_schema_names_the_required_fields():
         "agent(",
         "trades(",
         "leaderboard(",
-        "prices:",
+        "prices(",
         "priceHistory(",
         "equityHistory(",
         "node(",

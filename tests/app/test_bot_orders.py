@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -260,3 +261,24 @@ async def test_a_different_order_sent_while_the_record_is_asked_is_refused():
     assert isinstance(results[0], asyncio.Future)
     assert isinstance(results[1], ArenaError) and results[1].code is ErrorCode.DUPLICATE_CLIENT_ORDER_ID
     assert len(competition.entrants[BOT].inbox) == 1
+
+
+async def test_a_fill_recorded_before_orders_were_kept_matches_on_symbol_and_side():
+    """Fills stored before the arena kept the order as asked (schema 0001) know only what they filled."""
+    competition = running_competition()
+    record = RecordedFills()
+    orders = BotOrders(record)
+    await orders.submit(competition, BOT, buy("1"))
+    [filled] = play(competition)
+    legacy = replace(filled, intent=OrderIntent("BTC-USD", Side.BUY, client_order_id="order-1"))  # amounts unknown
+    record.fills[(BOT, "order-1")] = legacy
+    again = await orders.submit(
+        competition, BOT, OrderIntent("BTC-USD", Side.BUY, notional=D(100), client_order_id="order-1")
+    )
+    assert again.result() is legacy  # the retry of a notional order: the first fill, not a second one
+    with pytest.raises(ArenaError) as err:
+        await orders.submit(
+            competition, BOT, OrderIntent("BTC-USD", Side.SELL, quantity=D(1), client_order_id="order-1")
+        )
+    assert err.value.code is ErrorCode.DUPLICATE_CLIENT_ORDER_ID
+    assert legacy.replayable_intent.quantity == filled.quantity  # how recovery sends it again

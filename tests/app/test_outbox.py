@@ -78,7 +78,7 @@ async def test_a_refused_batch_is_kept_in_order_and_reported_until_the_store_tak
     assert await outbox.flush() is False
     failure = outbox.failure
     assert failure.reason == "OperationalError: database or disk is full"  # first line only
-    assert (failure.attempts, failure.since, failure.events) == (1, 1000.0, 2)
+    assert (failure.attempts, failure.since, failure.waiting) == (1, 1000.0, 2)
     assert not outbox.healthy and outbox.pending == 2
 
     clock.now = 1003.0
@@ -86,7 +86,7 @@ async def test_a_refused_batch_is_kept_in_order_and_reported_until_the_store_tak
     assert await outbox.flush() is False
     failure = outbox.failure
     # the second attempt offers the old batch first; `since` stays at the first failure
-    assert (failure.attempts, failure.since, failure.events) == (2, 1000.0, 3)
+    assert (failure.attempts, failure.since, failure.waiting) == (2, 1000.0, 3)
     assert store.attempts == [["e1", "e2"], ["e1", "e2", "e3"]]
     assert listener.seen == [] and ticket.settled == []  # nothing went on before it was stored
 
@@ -116,7 +116,7 @@ async def test_events_added_while_the_store_works_stay_behind_a_refused_batch():
     outbox = EventOutbox(store, monotonic=FakeClock())
     outbox.add(["a", "b"])
     assert await outbox.flush() is False
-    assert outbox.pending == 3 and outbox.failure.events == 3
+    assert outbox.pending == 3 and outbox.failure.waiting == 3
     assert await outbox.flush() is True
     assert store.stored == ["a", "b", "played meanwhile"]
 
@@ -275,3 +275,28 @@ async def test_a_refused_flush_does_not_reset_what_is_due():
     assert outbox.due(max_speed=True) is True  # still 2 rounds unflushed
     assert await outbox.flush() is True
     assert outbox.due(max_speed=True) is False
+
+
+async def test_a_caller_cancelled_mid_flush_neither_loses_nor_repeats_the_batch():
+    release = asyncio.Event()
+    stored: list = []
+
+    async def slow_store(events) -> None:
+        await release.wait()
+        stored.extend(events)
+
+    seen: list = []
+
+    async def listener(events) -> None:
+        seen.extend(events)
+
+    outbox = EventOutbox(slow_store, [listener])
+    outbox.add(["a", "b"])
+    caller = asyncio.create_task(outbox.flush())
+    await asyncio.sleep(0)  # the flush is under way, waiting on the store
+    caller.cancel()  # e.g. the client of a command went away
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    release.set()
+    assert await outbox.flush() is True  # waits for the flush in progress, then finds nothing more
+    assert stored == ["a", "b"] and seen == ["a", "b"]

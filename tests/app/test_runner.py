@@ -4,6 +4,7 @@ Every wait is for an event the test expects, with a timeout; no test sleeps and 
 """
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -151,3 +152,51 @@ async def test_shutdown_does_not_wait_out_a_long_round_interval():
     runner.request_shutdown()
     await asyncio.wait_for(task, 2)
     assert len(sink.of(QuotesReceived)) == 1
+
+
+async def test_pausing_its_own_feed_while_a_batch_waits_skips_no_batch():
+    """The batch taken before a pause is played after it: a replay after a crash needs every one."""
+    sink = CollectingSink()
+    runner = runner_with(sink)
+    competition = await runner.start(sim_config(rounds=None, speed=SpeedSpec(SpeedMode.REALTIME, interval_s=0.05)))
+    task = asyncio.create_task(runner.run())
+    for pause in range(3):  # each pause lands while the next batch waits for its turn
+        rounds = 2 + 2 * pause
+        await sink.wait_for(lambda rounds=rounds: len(sink.of(RoundCompleted)) >= rounds, what="rounds")
+        await runner.pause()
+        await asyncio.wait_for(runner.idle.wait(), 5)
+        await runner.resume()
+    await sink.wait_for(lambda: len(sink.of(RoundCompleted)) >= 10, what="10 rounds")
+    await runner.stop()
+    runner.request_shutdown()
+    await asyncio.wait_for(task, 5)
+    times = [e.batch.timestamp for e in sink.of(QuotesReceived) if e.competition_id == competition.id]
+    steps = {(b - a).total_seconds() for a, b in itertools.pairwise(times)}
+    assert steps == {60.0}, "one feed step between consecutive rounds: none skipped"
+
+
+async def test_a_competition_is_finished_only_once_its_end_is_stored():
+    refusing = asyncio.Event()
+    refusing.set()
+    stored: list = []
+
+    async def store(events) -> None:
+        if refusing.is_set() and any(isinstance(e, CompetitionFinished) for e in events):
+            raise OSError("database or disk is full")
+        stored.extend(events)
+
+    runner = runner_with(store=store)
+    await runner.start(sim_config(rounds=5))
+    task = asyncio.create_task(runner.run())
+    await asyncio.wait_for(_until(lambda: runner.outbox.failure is not None), 5)
+    assert not runner.finished.is_set(), "the end is not stored yet"
+    refusing.clear()
+    await asyncio.wait_for(runner.finished.wait(), 10)
+    assert any(isinstance(e, CompetitionFinished) for e in stored)
+    runner.request_shutdown()
+    await asyncio.wait_for(task, 5)
+
+
+async def _until(condition) -> None:
+    while not condition():
+        await asyncio.sleep(0.005)

@@ -113,18 +113,15 @@ async def test_each_kind_goes_to_exactly_its_topics(kind, topics):
     for topic in TOPICS:
         if topic not in topics:
             assert received[topic] == [], f"{kind.__name__} must not reach {topic}"
-        elif kind is QuotesReceived:
-            assert received[topic] == [event.batch]  # prices carry the batch itself
-            assert received[topic][0] is event.batch
-        else:
+        else:  # prices carry the whole event: the batch and the feed it came from
             assert len(received[topic]) == 1 and received[topic][0] is event
 
 
 async def test_a_run_arrives_on_every_topic_in_event_order():
     received = await published(EVENTS_OF_A_RUN)
     created, started, q1, filled, rejected, r1, q2, r2, finishing, finished = EVENTS_OF_A_RUN
-    assert received[PRICES] == [q1.batch, q2.batch]
-    assert [b.timestamp for b in received[PRICES]] == [T0, T0 + timedelta(minutes=1)]
+    assert received[PRICES] == [q1, q2]
+    assert [e.batch.timestamp for e in received[PRICES]] == [T0, T0 + timedelta(minutes=1)]
     assert received[TRADES] == [filled]
     assert received[LEADERBOARD] == [created, r1, r2, finished]
     assert received[EVENTS] == [started, rejected, r1, r2, finishing, finished]

@@ -54,6 +54,9 @@ def test_a_competitions_own_feed_never_mixes_with_the_shared_market(server):
     cid = started["competition"]["id"]
     own = server.graphql("{ arena { feed { id } } }")["data"]["arena"]["feed"]["id"]
     assert own == f"competition:{cid}"
+    wait_until(lambda: server.graphql("{ prices { feedId } }")["data"]["prices"], what="prices of the own feed")
+    ticks = server.graphql("{ prices { feedId } }")["data"]["prices"]
+    assert {t["feedId"] for t in ticks} <= {own, "sim:42"}  # labelled, whichever is playing as the query runs
     wait_for_status(server, cid, "FINISHED")
     assert server.graphql("{ arena { feed { id } } }")["data"]["arena"]["feed"]["id"] == "sim:42"
 

@@ -147,3 +147,22 @@ def test_agent_rests_after_consecutive_losses():
         assert momentum.status is AgentStatus.RESTING, f"round {i}"
     c.play_round(batch(7, BTC_USD="80"))
     assert momentum.status is AgentStatus.ACTIVE
+
+
+def test_a_strategy_that_raises_skips_its_turn_and_the_round_stays_whole():
+    class Broken:
+        def on_round(self, quotes, account):
+            raise ZeroDivisionError("a bug in the strategy")
+
+        def on_fill(self, fill):
+            pass
+
+    config = sim_config(agents=(AgentSpec("broken", "momentum"), AgentSpec("steady", "buy_and_hold")))
+    competition = Competition("c", config)
+    competition.entrants["c-0"].agent = Broken()  # a strategy with a bug, written for this test
+    competition.transition(CompetitionStatus.RUNNING, T0)
+    events = competition.play_round(QuoteBatch(T0, (Quote("BTC-USD", Decimal(100), T0),)))
+    assert [type(e) for e in events][-1] is RoundCompleted and competition.round == 1
+    assert [e.fill.agent_id for e in events if isinstance(e, OrderFilled)] == ["c-1"]  # the other agent traded
+    [(agent_id, error)] = competition.agent_failures
+    assert agent_id == "c-0" and isinstance(error, ZeroDivisionError)

@@ -16,6 +16,7 @@ from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import Fill, OrderIntent, Side
 from arena.engine.competition import Competition
 from arena.engine.recovery import replay_own_feed, restore_on_shared_feed
+from arena.engine.stats import PerformanceTracker
 from arena.errors import ArenaError, ErrorCode
 from arena.feeds.simulated import SimulatedFeed
 
@@ -335,3 +336,24 @@ def test_a_restored_losing_streak_matches_the_live_one():
     )
     assert again.entrants["c-1"].tracker.scars == 2
     assert again.entrants["c-1"].tracker.consecutive_losses == momentum.tracker.consecutive_losses  # 0
+
+
+def test_restored_drawdown_and_sharpe_continue_from_the_recorded_equity():
+    series = [D(10_000), D(10_500), D(9_450), D(9_900)]  # peak 10,500 -> trough 9,450: 10 % down
+    live = PerformanceTracker(D(10_000))
+    for value in series:
+        live.record_equity(value)
+    again = restore_on_shared_feed(
+        "c",
+        SHARED,
+        4,
+        [],
+        accounts={},
+        prices=MARKS,
+        started_at=STARTED,
+        feed_id="sim:market",
+        equity={SHARED_BOT: series},
+    )
+    tracker = again.entrants[SHARED_BOT].tracker
+    assert tracker.max_drawdown == pytest.approx(0.1) == live.max_drawdown
+    assert tracker.sharpe == live.sharpe is not None

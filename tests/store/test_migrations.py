@@ -81,7 +81,8 @@ async def test_a_database_from_before_migrations_upgrades_with_its_history_intac
         trades = [Trade.from_row(r) for r in await fills.list_fills(db, competition_id=SHARED, limit=500)]
         assert {t.agent_name for t in trades} == {"mom", "mr", "oldbot"}
         bot_fill = await fills.fill_by_client_order_id(db, (await _bot_agent(path)), "legacy-0")
-        assert bot_fill is not None and bot_fill.intent.quantity == bot_fill.quantity
+        assert bot_fill is not None and (bot_fill.intent.quantity, bot_fill.intent.notional) == (None, None)
+        assert bot_fill.replayable_intent.quantity == bot_fill.quantity  # how recovery re-sends it
         standings = await equity.latest_standings(db, OWN)
         assert [s.name for s in standings] and all(s.equity > 0 for s in standings)
         assert [q.symbol for q in await prices.latest_quotes(db, f"competition:{OWN}")] == [
@@ -103,7 +104,7 @@ async def test_a_database_from_before_migrations_upgrades_with_its_history_intac
         path, "SELECT count(*) FROM fill f JOIN entrant e ON e.id = f.agent_id WHERE f.agent_name = e.name"
     ) == rows(path, "SELECT count(*) FROM fill")
     assert rows(
-        path, "SELECT count(*) FROM fill WHERE requested_quantity IS NOT quantity OR requested_notional IS NOT NULL"
+        path, "SELECT count(*) FROM fill WHERE requested_quantity IS NOT NULL OR requested_notional IS NOT NULL"
     ) == [(0,)]
     assert dict(rows(path, "SELECT feed_id, count(*) FROM price_tick GROUP BY feed_id")).keys() == {
         f"competition:{OWN}",
@@ -214,3 +215,16 @@ async def test_a_migration_that_fails_half_way_leaves_the_schema_as_it_was(tmp_p
         await db.close()
     assert snapshot(path) == before
     assert not rows(path, "SELECT name FROM sqlite_master WHERE name = 'half_way'")
+
+
+async def test_a_database_with_only_some_of_the_tables_is_refused(tmp_path: Path) -> None:
+    path = legacy_database(tmp_path / "early.db")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE bot")  # as the earliest development versions made it
+    db = Database.from_path(path)
+    try:
+        with pytest.raises(StoreError, match="not bot"):
+            await db.init()
+    finally:
+        await db.close()
+    assert not rows(path, "SELECT name FROM sqlite_master WHERE name = 'alembic_version'")

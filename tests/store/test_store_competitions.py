@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,6 +12,7 @@ from arena.domain.events import CompetitionStatus
 from arena.errors import ArenaError, ErrorCode
 from arena.store import competitions, entrants
 from arena.store.db import Database
+from arena.store.event_rows import to_json
 from arena.store.recorder import Recorder
 from tests.store.store_builders import (
     T0,
@@ -79,19 +82,20 @@ async def test_list_competitions_newest_first_with_keyset_pages(db: Database) ->
         await competitions.list_competitions(db, limit=0)
 
 
-async def test_get_competition_entrants_and_last_round(db: Database) -> None:
+async def test_get_competition_and_its_entrants(db: Database) -> None:
     recorder = Recorder(db)
     birth = created("c1", names=("zeta", "alpha", "mid"))
     await recorder.record([birth])
     assert await competitions.get_competition(db, "missing") is None
-    assert await competitions.last_round(db, "missing") is None
-    assert await competitions.last_round(db, "c1") == 0
-    assert [e.name for e in await entrants.list_entrants(db, "c1")] == ["zeta", "alpha", "mid"]
+    assert (await competitions.get_competition(db, "c1")).round == 0  # type: ignore[union-attr]
+    stored = await entrants.list_entrants(db, "c1")
+    # as the engine made them; params come back as JSON gives them (decimals as strings)
+    assert [replace(e, params=json.loads(to_json(e.params))) for e in birth.entrants] == stored
     agents = [e.agent_id for e in birth.entrants]
     await recorder.record([round_completed("c1", r, T0 + timedelta(seconds=r), agents) for r in (1, 2, 3)])
     async with db.session() as session:  # several reads in one session
-        assert await competitions.last_round(session, "c1") == 3
         assert (await competitions.get_competition(session, "c1")).round == 3  # type: ignore[union-attr]
+        assert await entrants.get_entrant(session, agents[1]) == ("c1", stored[1])
 
 
 async def test_wins_by_agent_name_counts_finished_competitions(db: Database) -> None:

@@ -44,6 +44,16 @@ async def revoke_bot(info: Info[Context, None], id: strawberry.ID) -> RevokeBotP
     return RevokeBotPayload(bot=Bot.from_row(row), user_errors=[])
 
 
+def _still_queued(store_refuses: bool, intent: OrderIntent) -> ArenaError:
+    """The order waits for its round (or for the store): it is not lost, and not answered yet."""
+    again = " send it again with the same clientOrderId for its outcome" if intent.client_order_id else ""
+    if store_refuses:
+        return ArenaError(
+            ErrorCode.STORE_UNAVAILABLE, f"the order is queued, but the database is not taking writes;{again}"
+        )
+    return ArenaError(ErrorCode.ORDER_PENDING, f"the order is still queued for its round;{again}")
+
+
 def _intent(data: PlaceOrderInput) -> OrderIntent:
     if (data.quantity is None) == (data.notional is None):
         raise ArenaError(ErrorCode.INVALID_QUANTITY, "give exactly one of quantity or notional", "quantity")
@@ -81,7 +91,10 @@ async def place_order(info: Info[Context, None], input: PlaceOrderInput) -> Plac
                 ErrorCode.RATE_LIMITED, f"at most {state.settings.bot_orders_per_second:g} orders per second"
             )
         future = await state.runner.submit_order(entrant.info.agent_id, intent)
-        outcome = await asyncio.wait_for(asyncio.shield(future), ORDER_TIMEOUT_S)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(future), ORDER_TIMEOUT_S)
+        except TimeoutError:
+            raise _still_queued(state.runner.outbox.failure is not None, intent) from None
     except ArenaError as error:
         return PlaceOrderPayload(trade=None, user_errors=[UserError.of(error)])
     if isinstance(outcome, Fill):

@@ -3,7 +3,7 @@
 Reads that many fields of one request share (a competition's standings, positions, the wins
 table) are made once per HTTP request: `Context.once` keeps the first call's task. A websocket's
 context lives as long as the connection and serves every event of its subscriptions, so there
-nothing is kept: each event reads afresh.
+nothing is kept: a field that reads (an agent's positions, say) reads again for each event.
 """
 
 from __future__ import annotations

@@ -177,9 +177,14 @@ class Query:
             ),
         )
 
-    @strawberry.field(permission_classes=[CanRead], description="The latest price per symbol of the feed playing now.")
-    async def prices(self, info: Info[Context, None]) -> list[PriceTick]:
-        return [PriceTick.from_quote(q) for q in await info.context.state.reader.latest_quotes()]
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The latest price per symbol of a feed (default: the feed playing now, see `arena.feed.id`).",
+    )
+    async def prices(self, info: Info[Context, None], feed_id: str | None = None) -> list[PriceTick]:
+        reader = info.context.state.reader
+        feed = feed_id or reader.current_feed_id()
+        return [PriceTick.from_quote(feed, q) for q in await reader.latest_quotes(feed)] if feed else []
 
     @strawberry.field(
         permission_classes=[CanRead],

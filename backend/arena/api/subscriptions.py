@@ -23,8 +23,7 @@ from arena.api.types.arena import ArenaEvent, ArenaEventKind
 from arena.api.types.prices import PriceTick
 from arena.api.types.trades import Trade
 from arena.broker.topics import EVENTS, LEADERBOARD, PRICES, TRADES
-from arena.domain.events import CompetitionCreated, CompetitionFinished, OrderFilled, RoundCompleted
-from arena.domain.market import QuoteBatch
+from arena.domain.events import CompetitionCreated, CompetitionFinished, OrderFilled, QuotesReceived, RoundCompleted
 from arena.errors import ArenaError, ErrorCode
 
 LEADERBOARD_MIN_INTERVAL = 0.25  # at most 4 updates per second per subscriber
@@ -44,21 +43,28 @@ class Subscription:
         resolver=bot_api.my_fills, description="The calling bot's own fills (bot token)."
     )
 
-    @strawberry.subscription(description="Prices as they tick: the latest per symbol first, then every new quote.")
+    @strawberry.subscription(
+        description="Prices as they tick, each with its feed: the latest per symbol first, then every new quote. "
+        "`feedId` keeps to one feed; by default it follows the feed playing (a competition's own feed while it runs)."
+    )
     async def prices(
-        self, info: Info[Context, None], symbols: list[str] | None = None
+        self, info: Info[Context, None], symbols: list[str] | None = None, feed_id: str | None = None
     ) -> AsyncGenerator[PriceTick, None]:
         await _check_access(info)
         wanted = set(symbols) if symbols else None
+        latest = info.context.state.runner.prices
         async with open_stream(info, PRICES) as stream:
-            for quote in info.context.state.runner.prices.quotes():
-                if wanted is None or quote.symbol in wanted:
-                    yield PriceTick.from_quote(quote)
-            async for batch in stream:
-                assert isinstance(batch, QuoteBatch)
-                for quote in batch.quotes:
+            if latest.feed_id is not None and feed_id in (None, latest.feed_id):
+                for quote in latest.quotes():
                     if wanted is None or quote.symbol in wanted:
-                        yield PriceTick.from_quote(quote)
+                        yield PriceTick.from_quote(latest.feed_id, quote)
+            async for event in stream:
+                assert isinstance(event, QuotesReceived)
+                if feed_id is not None and event.feed_id != feed_id:
+                    continue
+                for quote in event.batch.quotes:
+                    if wanted is None or quote.symbol in wanted:
+                        yield PriceTick.from_quote(event.feed_id, quote)
 
     @strawberry.subscription(description="Trades as they are filled (after they are stored).")
     async def trades(

@@ -86,7 +86,11 @@ class BotOrders:
 
 
 def _refuse_if_different(first: OrderIntent, again: OrderIntent) -> None:
-    if first != again:
+    if first.quantity is None and first.notional is None:  # recorded before orders were kept: what is known
+        same = (first.symbol, first.side) == (again.symbol, again.side)
+    else:
+        same = first == again
+    if not same:
         raise ArenaError(
             ErrorCode.DUPLICATE_CLIENT_ORDER_ID,
             f"client order id {again.client_order_id!r} was used for a different order",

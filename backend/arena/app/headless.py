@@ -12,6 +12,7 @@ from arena.app.wiring import event_pipeline, prepare_database
 from arena.domain.events import AgentSnapshot, CompetitionFinished, Event, RoundCompleted
 from arena.engine.config import CompetitionConfig
 from arena.store.db import Database
+from arena.store.errors import StoreError
 from arena.store.recorder import Recorder
 
 
@@ -59,7 +60,7 @@ async def run_headless(
     db_path: str | None,
     on_progress: Callable[[int, float], None] | None = None,
 ) -> RunReport:
-    database = Database.from_path(db_path) if db_path else None
+    database = Database.open(db_path) if db_path else None
     recorder: Recorder | None = None
     if database is not None:
         await prepare_database(database)
@@ -70,22 +71,29 @@ async def run_headless(
         started = time.perf_counter()
         competition = await runner.start(config)
         loop_task = asyncio.create_task(runner.run())
-        await runner.finished.wait()
+        finished = asyncio.create_task(runner.finished.wait())
+        await asyncio.wait({loop_task, finished}, return_when=asyncio.FIRST_COMPLETED)
+        finished.cancel()
         runner.request_shutdown()
         await loop_task
         seconds = time.perf_counter() - started
+        if runner.outbox.pending:
+            failure = runner.outbox.failure
+            raise StoreError(
+                f"{runner.outbox.pending} events were not stored" + (f": {failure.reason}" if failure else "")
+            )
     finally:
         if database is not None:
             await database.close()
-    finished = progress.finished
+    ending = progress.finished
     return RunReport(
         competition_id=competition.id,
         status=competition.status.value,
         rounds=competition.round,
         agents=len(competition.entrants),
         seconds=seconds,
-        leaderboard=finished.leaderboard if finished else competition.leaderboard(),
-        winner_id=finished.winner_id if finished else None,
+        leaderboard=ending.leaderboard if ending else competition.leaderboard(),
+        winner_id=ending.winner_id if ending else None,
         fills=recorder.fills_persisted
         if recorder
         else sum(e.account.trade_count for e in competition.entrants.values()),

@@ -21,7 +21,7 @@ async def health_report(runner: ArenaRunner, db: Database) -> tuple[dict[str, An
             "writes": "failing",
             "reason": failure.reason,
             "attempts": failure.attempts,
-            "waiting_events": failure.events,
+            "waiting_events": failure.waiting,
         }
     reason = None
     if not db_ok:

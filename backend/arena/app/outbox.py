@@ -54,7 +54,7 @@ class StoreFailure:
     reason: str  # the store's own words, e.g. "OperationalError: database or disk is full"
     attempts: int
     since: float  # monotonic time of the first failed attempt
-    events: int  # events waiting
+    waiting: int  # events waiting
 
 
 class EventOutbox:
@@ -79,6 +79,7 @@ class EventOutbox:
         self._rounds = 0
         self._last_flush = monotonic()
         self._lock = asyncio.Lock()
+        self._flushing: set[asyncio.Task[bool]] = set()
         self._failure: StoreFailure | None = None
 
     # --- filling -------------------------------------------------------------------
@@ -118,7 +119,17 @@ class EventOutbox:
     # --- flushing ------------------------------------------------------------------
 
     async def flush(self) -> bool:
-        """Store what is waiting, then hand it on. False (and everything kept) when the store refuses it."""
+        """Store what is waiting, then hand it on. False (and everything kept) when the store refuses it.
+
+        The work runs in a task of its own: a caller that is cancelled (a client that went away,
+        a shutdown timeout) stops waiting for it, but never stops it half-way, so a batch is
+        neither lost nor stored twice."""
+        task = asyncio.ensure_future(self._flush())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+        return await asyncio.shield(task)
+
+    async def _flush(self) -> bool:
         async with self._lock:
             if not self._events and not self._tickets:
                 self._failure = None  # nothing waits, so nothing is refused
@@ -133,6 +144,10 @@ class EventOutbox:
                     self._tickets = tickets + self._tickets
                     self._refused(exc)
                     return False
+                except BaseException:  # cancelled (only at shutdown: callers are shielded): keep it too
+                    self._events = events + self._events
+                    self._tickets = tickets + self._tickets
+                    raise
             self._stored()
             for sink in self.after:
                 try:

@@ -1,9 +1,14 @@
-"""The latest quote per symbol of the feed the arena is playing: the one place live prices are read."""
+"""The latest quote per symbol of the feed the arena is playing: the one place live prices are read.
+
+It learns them from stored events (it is a sink after the store), so what it shows is never
+ahead of the record."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
+from arena.domain.events import Event, QuotesReceived
 from arena.domain.market import Quote, QuoteBatch
 
 
@@ -16,6 +21,11 @@ class LatestPrices:
     def __init__(self) -> None:
         self.feed_id: str | None = None
         self._quotes: dict[str, Quote] = {}
+
+    async def observe(self, events: Sequence[Event]) -> None:
+        for event in events:
+            if type(event) is QuotesReceived:
+                self.update(event.feed_id, event.batch)
 
     def update(self, feed_id: str, batch: QuoteBatch) -> None:
         if feed_id != self.feed_id:
@@ -33,6 +43,3 @@ class LatestPrices:
 
     def prices(self, feed_id: str) -> dict[str, Decimal]:
         return {q.symbol: q.price for q in self.quotes(feed_id)}
-
-    def __contains__(self, symbol: str) -> bool:
-        return symbol in self._quotes

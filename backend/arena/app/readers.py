@@ -4,7 +4,7 @@ anything else from the store. Everything here returns domain values; the API sha
 from __future__ import annotations
 
 from arena.app.runner import ArenaRunner
-from arena.domain.account import Account, MarkedPosition, mark_positions
+from arena.domain.account import MarkedPosition, mark_positions
 from arena.domain.events import AgentSnapshot, EntrantInfo
 from arena.domain.market import Quote
 from arena.engine.competition import Competition
@@ -61,15 +61,11 @@ class ArenaReader:
         live = self.live(competition_id)
         if live is not None:
             return {agent_id: mark_positions(e.account, live.prices) for agent_id, e in live.entrants.items()}
-        row = await competitions.get_competition(self.db, competition_id)
-        if row is None:
+        if await competitions.get_competition(self.db, competition_id) is None:
             return {}
-        accounts = await rebuild_accounts(self.db, competition_id)
+        accounts = await rebuild_accounts(self.db, competition_id)  # one per entrant, traded or not
         marks = await prices.final_prices(self.db, competition_id)
-        return {
-            agent_id: mark_positions(accounts.get(agent_id) or Account.open(row.starting_cash), marks)
-            for agent_id in accounts
-        }
+        return {agent_id: mark_positions(account, marks) for agent_id, account in accounts.items()}
 
     async def wins_by_name(self) -> dict[str, int]:
         return await entrants.wins_by_agent_name(self.db)
@@ -78,12 +74,8 @@ class ArenaReader:
         info = self.runner.feed_info
         return info.id if info else None
 
-    async def latest_quotes(self, feed_id: str | None = None) -> list[Quote]:
-        """The latest quote per symbol of a feed (default: the one playing): from memory while it
-        plays, else as last stored."""
-        feed_id = feed_id or self.current_feed_id()
-        if feed_id is None:
-            return []
+    async def latest_quotes(self, feed_id: str) -> list[Quote]:
+        """The latest quote per symbol of a feed: from memory while it plays, else as last stored."""
         live = self.runner.prices.quotes(feed_id)
         if live:
             return live

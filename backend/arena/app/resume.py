@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from decimal import Decimal
 
 from arena.app.runner import ArenaRunner
 from arena.domain.events import CompetitionStatus
+from arena.domain.orders import Fill
 from arena.engine.competition import Competition, own_feed_id
 from arena.engine.config import CompetitionConfig
 from arena.engine.recovery import replay_own_feed, restore_on_shared_feed
 from arena.errors import ArenaError, ErrorCode
-from arena.store import competitions, fills, prices
+from arena.store import competitions, equity, fills, prices
 from arena.store.db import Database
 from arena.store.rebuild import rebuild_accounts
 from arena.store.tables import CompetitionRow
@@ -20,53 +23,65 @@ logger = logging.getLogger(__name__)
 
 
 async def resume_interrupted(runner: ArenaRunner, db: Database, competition_id: str | None = None) -> Competition:
-    """Continue the latest INTERRUPTED competition, or `competition_id`, from its last recorded round."""
+    """Continue the latest INTERRUPTED competition, or `competition_id`, from its last recorded round.
+
+    Checked before any work: that nothing else runs and the store takes writes. A competition
+    that owns its feed is replayed off the event loop (a long one takes a while)."""
+    runner.check_can_take_over()
     row = await _interrupted(db, competition_id)
     config = CompetitionConfig.from_dict(json.loads(row.config_json))
     recorded = await fills.competition_fills(db, row.id)
     started_at = row.started_at or row.created_at
     if config.feed is None:
-        market = runner.sources.market
-        if market is None:
-            raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed to continue on", "feed")
-        marks = runner.prices.prices(market.info.id)
-        if not marks:
-            marks = {q.symbol: q.price for q in await prices.latest_quotes(db, market.info.id)}
-        accounts = await rebuild_accounts(db, row.id)
-        competition = restore_on_shared_feed(
-            row.id,
-            config,
-            row.round,
-            recorded,
-            accounts=accounts,
-            prices=marks,
-            started_at=started_at,
-            feed_id=market.info.id,
-        )
-        logger.info(
-            "resuming competition %s on the shared feed from round %d (%d fills)", row.id, row.round, len(recorded)
-        )
-        return await runner.resume_restored(competition, None, None)
-    feed = runner.open_feed(config.feed, config.symbols, own_feed_id(row.id))
+        return await _on_shared_feed(runner, db, row, config, recorded)
+    feed_spec = config.feed
+    feed = await asyncio.to_thread(runner.open_feed, feed_spec, config.symbols, own_feed_id(row.id))
     batches = feed.batches()
-    competition = replay_own_feed(
+    symbols = feed.info.symbols if feed_spec.paths else None
+    competition = await asyncio.to_thread(
+        replay_own_feed, row.id, config, row.round, recorded, batches, symbols=symbols, started_at=started_at
+    )
+    logger.info("resuming competition %s from round %d (%d fills replayed)", row.id, row.round, len(recorded))
+    return await runner.resume_restored(competition, feed, batches)
+
+
+async def _on_shared_feed(
+    runner: ArenaRunner, db: Database, row: CompetitionRow, config: CompetitionConfig, recorded: list[Fill]
+) -> Competition:
+    market = runner.sources.market
+    if market is None:
+        raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed to continue on", "feed")
+    runner.check_market_symbols(config.symbols)
+    # marks: the competition's own last prices, then the market's latest where it has them
+    marks: dict[str, Decimal] = await prices.final_prices(db, row.id)
+    latest = runner.prices.prices(market.info.id) or {
+        q.symbol: q.price for q in await prices.latest_quotes(db, market.info.id)
+    }
+    marks.update({symbol: price for symbol, price in latest.items() if symbol in config.symbols})
+    accounts = await rebuild_accounts(db, row.id)
+    unpriced = sorted({s for a in accounts.values() for s in a.positions} - set(marks))
+    if unpriced:
+        raise ArenaError(ErrorCode.NO_PRICE, f"no price to mark {', '.join(unpriced)} at; wait for the market to tick")
+    competition = restore_on_shared_feed(
         row.id,
         config,
         row.round,
         recorded,
-        batches,
-        symbols=feed.info.symbols if config.feed.paths else None,
-        started_at=started_at,
+        accounts=accounts,
+        prices=marks,
+        started_at=row.started_at or row.created_at,
+        feed_id=market.info.id,
+        equity=await equity.equity_series(db, row.id),
     )
-    logger.info("resuming competition %s from round %d (%d fills replayed)", row.id, row.round, len(recorded))
-    return await runner.resume_restored(competition, feed, batches)
+    logger.info("resuming competition %s on the shared feed from round %d (%d fills)", row.id, row.round, len(recorded))
+    return await runner.resume_restored(competition, None, None)
 
 
 async def _interrupted(db: Database, competition_id: str | None) -> CompetitionRow:
     if competition_id is None:
         rows = await competitions.list_competitions(db, status=CompetitionStatus.INTERRUPTED, limit=1)
         if not rows:
-            raise ArenaError(ErrorCode.NO_COMPETITION, "there is no paused or interrupted competition to resume")
+            raise ArenaError(ErrorCode.NO_COMPETITION, "there is no interrupted competition to resume")
         return rows[0]
     row = await competitions.get_competition(db, competition_id)
     if row is None:

@@ -1,8 +1,9 @@
 """The arena runner: plays the current feed in paced rounds, owns the competition's life cycle and
 hands every event to the outbox, which records it before anyone else sees it.
 
-Commands (start, pause, resume, stop, bot orders) are methods; they run on the same event loop
-between rounds, so a round is never interleaved with a command. Pausing a competition that
+Commands (start, pause, resume, stop, bot orders) are methods on the same event loop: they run
+while the loop waits (for a batch's turn, or for the store), never inside a round's computation,
+and every state change goes through the competition's state machine. Pausing a competition that
 trades the shared market feed stops its trades while prices go on; pausing one that owns its
 feed (a replay) pauses that feed too. While the store refuses writes, no round is played and
 commands are refused with STORE_UNAVAILABLE; play goes on, with no gap, once it takes them.
@@ -50,10 +51,11 @@ class ArenaRunner:
         self.outbox = outbox
         self.sources = Sources(market_feed, market_speed)
         self.prices = LatestPrices()
+        outbox.after.insert(0, self.prices.observe)  # the latest prices are the stored ones
         self.orders = orders or BotOrders()
         self.competition: Competition | None = None
         self.running_time = RunningTime()
-        self.finished = asyncio.Event()  # set when a competition ends (headless runs wait for it)
+        self.finished = asyncio.Event()  # set once a competition's end is stored (headless runs wait for it)
         self.idle = asyncio.Event()  # set while the loop has nothing to play (no feed, or its feed is paused)
         self.rounds_total = 0
         self.last_error: str | None = None  # the latest unexpected failure in the loop, for /health
@@ -62,6 +64,7 @@ class ArenaRunner:
         self._wakeup = asyncio.Event()
         self._stop_requested = asyncio.Event()
         self._stopping = False
+        self._end_unrecorded = False
 
     # --- what the API reads --------------------------------------------------------
 
@@ -81,9 +84,7 @@ class ArenaRunner:
     # --- commands -------------------------------------------------------------------
 
     async def start(self, config: CompetitionConfig, *, competition_id: str | None = None) -> Competition:
-        self._refuse_while_store_refuses()
-        if self.is_active:
-            raise ArenaError(ErrorCode.ALREADY_RUNNING, "a competition is already running; stop it first")
+        self.check_can_take_over()
         config = config.validated()
         competition_id = competition_id or uuid.uuid4().hex[:12]
         own: Source | None = None
@@ -100,7 +101,7 @@ class ArenaRunner:
                 config = replace(config, symbols=symbols)
             own = Source.open(feed, config.speed, owned=True)
         else:
-            self._check_market_symbols(symbols)
+            self.check_market_symbols(symbols)
         source = own or self.sources.market
         assert source is not None
         competition = Competition(competition_id, config, symbols=symbols, feed_id=source.info.id)
@@ -119,8 +120,8 @@ class ArenaRunner:
                 competition.transition(CompetitionStatus.RUNNING, now, "started"),
             ],
         )
-        await self.outbox.flush()
         self._wakeup.set()
+        await self._record_command("started")
         logger.info("competition %s (%s) started on %s", competition.id, config.name, info.description)
         return competition
 
@@ -131,7 +132,7 @@ class ArenaRunner:
             competition, competition.leave_running(CompetitionStatus.PAUSED, self._clock(), "paused by operator")
         )
         self.running_time.stop()
-        await self.outbox.flush()
+        await self._record_command("paused")
         return competition
 
     async def resume(self) -> Competition:
@@ -143,8 +144,8 @@ class ArenaRunner:
         self.running_time.start()
         if self.sources.own is not None:
             self.sources.own.pacer.reset()
-        await self.outbox.flush()
         self._wakeup.set()
+        await self._record_command("resumed")
         return competition
 
     async def stop(self) -> Competition:
@@ -153,6 +154,8 @@ class ArenaRunner:
         if competition.status not in ACTIVE_STATES:
             raise ArenaError(ErrorCode.NOT_RUNNING, f"competition is {competition.status.value}")
         await self._end(CompetitionStatus.STOPPED, "stopped by operator")
+        if not self.outbox.healthy:
+            self._refuse_while_store_refuses("stopped")
         return competition
 
     async def resume_restored(
@@ -160,9 +163,7 @@ class ArenaRunner:
     ) -> Competition:
         """Continue an INTERRUPTED competition rebuilt by `arena.app.resume` (own feed: `feed` and its
         `batches`, positioned after the recorded rounds; shared feed: None)."""
-        self._refuse_while_store_refuses()
-        if self.is_active:
-            raise ArenaError(ErrorCode.ALREADY_RUNNING, "a competition is already running; stop it first")
+        self.check_can_take_over()
         if feed is not None:
             self.sources.play_own(Source.open(feed, competition.config.speed, owned=True, batches=batches))
         elif self.sources.market is None:
@@ -173,8 +174,8 @@ class ArenaRunner:
         self.finished.clear()
         reason = f"resumed after interruption at round {competition.round}"
         self._emit(competition, [competition.transition(CompetitionStatus.RUNNING, self._clock(), reason)])
-        await self.outbox.flush()
         self._wakeup.set()
+        await self._record_command("resumed")
         return competition
 
     async def submit_order(self, agent_id: str, intent: OrderIntent) -> asyncio.Future[Outcome]:
@@ -195,36 +196,36 @@ class ArenaRunner:
         try:
             while not self._stopping:
                 if not self.outbox.healthy:
-                    await self.outbox.flush_until_stored(self._stop_requested)
+                    self._recorded(await self.outbox.flush_until_stored(self._stop_requested))
                     continue
                 source = self.sources.current
                 if source is None or self._feed_paused(source):
                     await self._sleep_until_woken()
                     continue
-                batch = next(source.batches, None)
+                batch = source.next_batch()
                 if batch is None:
                     await self._source_exhausted(source)
                     continue
                 await source.wait_for_turn(batch, self._stop_requested)
-                if self._stopping:
-                    break
-                if self._feed_paused(source) or source is not self.sources.current:
-                    continue  # paused or switched while we waited: this batch is not played
+                if source is not self.sources.current:
+                    continue  # switched while it waited: the replaced feed's batch is not played
+                if self._stopping or self._feed_paused(source) or not self.outbox.healthy:
+                    source.hold(batch)  # paused, stopping, or the store refuses: played later, not skipped
+                    continue
                 try:
                     ended = self._play(source, batch)
                     if ended or self.outbox.due(source.max_speed):  # an end is stored at once, like a command
-                        await self.outbox.flush()
+                        await self._record()
                     await self._check_duration()
                 except Exception as exc:  # keep the market going; /health reports the failure
                     logger.exception("round failed")
                     self.last_error = f"{type(exc).__name__}: {exc}"
         finally:
-            if not await self.outbox.flush():
+            if not await self._record():
                 logger.error("stopped with %d events that the store did not take", self.outbox.pending)
 
     def _play(self, source: Source, batch: QuoteBatch) -> bool:
         """Play one batch; True when it ended the competition (its last round)."""
-        self.prices.update(source.info.id, batch)
         competition = self.competition
         ended = False
         if competition is not None and competition.status is CompetitionStatus.RUNNING:
@@ -259,19 +260,32 @@ class ArenaRunner:
         competition = self._require_competition()
         self._emit(competition, competition.finish(status, self._clock(), reason))
         self._ended()
-        await self.outbox.flush()
+        await self._record()
 
     def _ended(self) -> None:
         self.running_time.stop()
         self.sources.end_own()
-        self.finished.set()
+        self._end_unrecorded = True  # `finished` is set once the end is stored
         self._wakeup.set()
+
+    async def _record(self) -> bool:
+        """Flush the outbox; True when everything waiting is stored (and handed on)."""
+        return self._recorded(await self.outbox.flush())
+
+    def _recorded(self, stored: bool) -> bool:
+        if stored and self._end_unrecorded:
+            self._end_unrecorded = False
+            self.finished.set()
+        return stored
 
     # --- helpers ---------------------------------------------------------------------
 
     def _emit(self, competition: Competition, events: Sequence[Event]) -> None:
         self.outbox.add(events)
         self.outbox.add_outcomes(competition.take_outcomes())
+        while competition.agent_failures:
+            agent_id, exc = competition.agent_failures.pop(0)
+            logger.error("agent %s failed in round %d and skipped it", agent_id, competition.round, exc_info=exc)
 
     def open_feed(self, spec: FeedSpec, symbols: Sequence[str], feed_id: str) -> Feed:
         """Build a feed; a file that cannot be opened is refused with FEED_ERROR."""
@@ -282,7 +296,14 @@ class ArenaRunner:
         except OSError as exc:
             raise ArenaError(ErrorCode.FEED_ERROR, f"cannot open feed: {exc}", "feed") from None
 
-    def _check_market_symbols(self, symbols: Sequence[str]) -> None:
+    def check_can_take_over(self) -> None:
+        """Refuse to start or resume a competition while one runs or the store refuses writes."""
+        self._refuse_while_store_refuses()
+        if self.is_active:
+            raise ArenaError(ErrorCode.ALREADY_RUNNING, "a competition is already running; stop it first")
+
+    def check_market_symbols(self, symbols: Sequence[str]) -> None:
+        """Refuse symbols the shared market feed does not have."""
         market = self.sources.market
         if market is None:
             raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed: give the competition a feed", "feed")
@@ -313,10 +334,18 @@ class ArenaRunner:
             raise ArenaError(ErrorCode.NO_COMPETITION, "no competition has been started")
         return self.competition
 
-    def _refuse_while_store_refuses(self) -> None:
+    async def _record_command(self, done: str) -> None:
+        if not await self._record():
+            self._refuse_while_store_refuses(done)
+
+    def _refuse_while_store_refuses(self, done: str | None = None) -> None:
+        """STORE_UNAVAILABLE while the store refuses writes; `done` says what the command did anyway
+        (it is recorded, in order, once the store takes it)."""
         failure = self.outbox.failure
-        if failure is not None:
-            raise ArenaError(
-                ErrorCode.STORE_UNAVAILABLE,
-                f"the database is not taking writes ({failure.reason}); play resumes once it does",
-            )
+        if failure is None:
+            return
+        if done is None:
+            message = f"the database is not taking writes ({failure.reason}); play resumes once it does"
+        else:
+            message = f"{done}, but not recorded yet: the database is not taking writes ({failure.reason})"
+        raise ArenaError(ErrorCode.STORE_UNAVAILABLE, message)

@@ -18,6 +18,19 @@ class Source:
     batches: Iterator[QuoteBatch]
     pacer: Pacer
     owned: bool  # owned by the current competition (it ends with it, and pauses with it)
+    held: QuoteBatch | None = None  # taken but not played: it goes first next time
+
+    def next_batch(self) -> QuoteBatch | None:
+        """The held batch, else the feed's next one (None when the feed has ended)."""
+        if self.held is not None:
+            batch, self.held = self.held, None
+            return batch
+        return next(self.batches, None)
+
+    def hold(self, batch: QuoteBatch) -> None:
+        """Keep a batch for later: a competition's own feed must not skip one when it pauses, or
+        replaying it after a crash would not give the same run."""
+        self.held = batch
 
     @classmethod
     def open(cls, feed: Feed, speed: SpeedSpec, *, owned: bool, batches: Iterator[QuoteBatch] | None = None) -> Source:

@@ -26,7 +26,7 @@ class Publisher:
         publish = self.pubsub.publish
         for event in events:
             if isinstance(event, QuotesReceived):
-                publish(PRICES, event.batch)
+                publish(PRICES, event)
             elif isinstance(event, OrderFilled):
                 publish(TRADES, event)
             elif isinstance(event, (RoundCompleted, CompetitionFinished)):

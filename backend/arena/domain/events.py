@@ -36,8 +36,10 @@ class AgentSnapshot:
     """One agent's standing after a round: the one shape of an agent's numbers.
 
     The live leaderboard, the stored equity rows and the API's Agent all carry
-    exactly these fields (`STANDING_FIELDS`), so a new statistic is added here
-    and in the places that show or store it, never in the conversions between them.
+    exactly these fields (`STANDING_FIELDS`), and every conversion between them goes
+    by that list: a new statistic is a field here (its default is its value before
+    the first round), its computation in `Competition.snapshot`, a column of
+    `EquityRow` with its revision, and a field of the API's `Agent`.
     """
 
     agent_id: str
@@ -47,37 +49,29 @@ class AgentSnapshot:
     status: AgentStatus
     cash: Decimal
     equity: Decimal
-    realized_pnl: Decimal
-    unrealized_pnl: Decimal
-    return_pct: float
-    trade_count: int
-    win_rate: float | None
-    scars: int
-    max_drawdown: float
-    sharpe: float | None
-    profit_factor: float | None
+    # the defaults are the standing before the first round
+    realized_pnl: Decimal = Decimal(0)
+    unrealized_pnl: Decimal = Decimal(0)
+    return_pct: float = 0.0
+    trade_count: int = 0
+    win_rate: float | None = None
+    scars: int = 0
+    max_drawdown: float = 0.0
+    sharpe: float | None = None
+    profit_factor: float | None = None
     rank: int = 0
 
     @classmethod
     def opening(cls, entrant: EntrantInfo, starting_cash: Decimal, rank: int) -> AgentSnapshot:
         """The standing before the first round: all cash, no trades."""
         return cls(
-            agent_id=entrant.agent_id,
-            name=entrant.name,
-            strategy=entrant.strategy,
-            kind=entrant.kind,
-            status=AgentStatus.ACTIVE,
+            entrant.agent_id,
+            entrant.name,
+            entrant.strategy,
+            entrant.kind,
+            AgentStatus.ACTIVE,
             cash=starting_cash,
             equity=starting_cash,
-            realized_pnl=Decimal(0),
-            unrealized_pnl=Decimal(0),
-            return_pct=0.0,
-            trade_count=0,
-            win_rate=None,
-            scars=0,
-            max_drawdown=0.0,
-            sharpe=None,
-            profit_factor=None,
             rank=rank,
         )
 

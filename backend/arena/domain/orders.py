@@ -54,6 +54,14 @@ class Fill:
     def gross(self) -> Decimal:
         return self.quantity * self.price
 
+    @property
+    def replayable_intent(self) -> OrderIntent:
+        """The order to send again to get this fill: as asked, or (for fills recorded before the
+        order was kept, with neither amount) by the quantity it filled."""
+        if self.intent.quantity is not None or self.intent.notional is not None:
+            return self.intent
+        return OrderIntent(self.symbol, self.side, quantity=self.quantity, client_order_id=self.client_order_id)
+
 
 @dataclass(frozen=True, slots=True)
 class Rejection:

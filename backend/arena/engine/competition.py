@@ -63,7 +63,6 @@ _TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset
     }
 )
 ACTIVE_STATES = frozenset({RUNNING, PAUSED})
-ENDED_STATES = frozenset({STOPPED, FINISHED})
 
 
 def own_feed_id(competition_id: str) -> str:
@@ -112,6 +111,8 @@ class Competition:
         self._seq = 0
         # outcomes of external orders, (ticket, Fill | Rejection), for the runner to hand back
         self.outcomes: list[tuple[object, Fill | Rejection]] = []
+        # strategies that raised in a round, (agent id, exception), for the runner to report
+        self.agent_failures: list[tuple[str, Exception]] = []
         self.entrants: dict[str, Entrant] = {}
         for slot, spec in enumerate(config.agents):
             agent_id = f"{competition_id}-{slot}"
@@ -194,12 +195,14 @@ class Competition:
         accounts: Mapping[str, Account],
         prices: Mapping[str, Decimal],
         started_at: datetime | None,
+        equity: Mapping[str, Sequence[Decimal]] | None = None,
     ) -> None:
         """Take over a recorded competition that cannot be replayed (it traded the shared feed).
 
         Accounts come rebuilt from the ledger; closed trades are re-counted from `fills` (in
         sequence order) by the same rule as in play, so an agent that was resting still rests;
-        the agents start their indicators afresh. It is left INTERRUPTED, ready to resume.
+        each agent's recorded `equity`, round by round, gives its drawdown and Sharpe back; the
+        agents start their indicators afresh. It is left INTERRUPTED, ready to resume.
         """
         if self.status is not IDLE:
             raise ArenaError(
@@ -215,6 +218,10 @@ class Competition:
             last_seq = max(last_seq, fill.seq)
         for agent_id, account in accounts.items():
             self.entrants[agent_id].account = account
+        for agent_id, series in (equity or {}).items():
+            tracker = self.entrants[agent_id].tracker
+            for value in series:
+                tracker.record_equity(value)
         self.round = round_
         self._seq = last_seq
         self.prices.update(prices)
@@ -263,7 +270,11 @@ class Competition:
             # a resting agent still sees prices (its indicators stay current); its orders are dropped
             view = self._view(entrant)
             marked[entrant.info.agent_id] = (view.equity, entrant.account.trade_count)
-            intents = entrant.agent.on_round(quotes, view)
+            try:
+                intents = entrant.agent.on_round(quotes, view)
+            except Exception as exc:  # a strategy's bug skips its turn; the round stays whole
+                self.agent_failures.append((entrant.info.agent_id, exc))
+                continue
             if entrant.status is AgentStatus.RESTING:
                 continue
             for intent in intents:

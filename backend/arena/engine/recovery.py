@@ -54,7 +54,7 @@ def replay_own_feed(
         if batch is None:
             raise _diverged(f"the feed ended at round {number - 1} of {rounds}")
         for fill in sorted(bot_orders.get(number, ()), key=lambda f: f.seq):
-            competition.submit_external(fill.agent_id, fill.intent)
+            competition.submit_external(fill.agent_id, fill.replayable_intent)
         replayed.extend(e.fill for e in competition.play_round(batch) if isinstance(e, OrderFilled))
     competition.take_outcomes()
     _check_same(replayed, recorded_fills)
@@ -74,11 +74,13 @@ def restore_on_shared_feed(
     prices: Mapping[str, Decimal],
     started_at: datetime | None,
     feed_id: str,
+    equity: Mapping[str, Sequence[Decimal]] | None = None,
 ) -> Competition:
-    """`feed_id` names the shared feed it continues on; `prices` are that feed's latest."""
+    """`feed_id` names the shared feed it continues on; `prices` are the marks to continue from;
+    `equity` each agent's recorded equity, round by round."""
     competition = Competition(competition_id, config, feed_id=feed_id)
     competition.restore_from_record(
-        round_=rounds, fills=recorded_fills, accounts=accounts, prices=prices, started_at=started_at
+        round_=rounds, fills=recorded_fills, accounts=accounts, prices=prices, started_at=started_at, equity=equity
     )
     return competition
 

@@ -8,19 +8,3 @@
 * reads by noun: `competitions`, `entrants`, `equity`, `fills`, `prices`, `bots`; `candles` - OHLC
 * `rebuild.rebuild_accounts` - accounts replayed from persisted fills
 """
-
-from arena.store.candles import Candle
-from arena.store.db import Database
-from arena.store.errors import CorruptLedgerError, RecordError, StoreError
-from arena.store.rebuild import rebuild_accounts
-from arena.store.recorder import Recorder
-
-__all__ = [
-    "Candle",
-    "CorruptLedgerError",
-    "Database",
-    "RecordError",
-    "Recorder",
-    "StoreError",
-    "rebuild_accounts",
-]

@@ -1,4 +1,4 @@
-"""OHLC candles from price ticks (pure; the repository feeds it rows from SQL)."""
+"""OHLC candles from price ticks (pure; `store.prices` feeds it rows from SQL)."""
 
 from __future__ import annotations
 

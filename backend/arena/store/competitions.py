@@ -68,9 +68,3 @@ async def list_competitions(
             )
         query = query.order_by(col(CompetitionRow.created_at).desc(), col(CompetitionRow.id).desc()).limit(limit)
         return list((await session.exec(query)).all())
-
-
-async def last_round(source: Source, competition_id: str) -> int | None:
-    """The last completed round of a competition (0 before the first), None if unknown."""
-    async with session_of(source) as session:
-        return (await session.exec(select(CompetitionRow.round).where(CompetitionRow.id == competition_id))).first()

@@ -63,6 +63,13 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
 
     @classmethod
+    def open(cls, path_or_url: str | Path, *, echo: bool = False) -> Database:
+        """A database from a setting: a URL as it is, a file path with its folders made."""
+        if "://" in str(path_or_url):
+            return cls(path_or_url, echo=echo)
+        return cls.from_path(path_or_url, echo=echo)
+
+    @classmethod
     def from_path(cls, path: str | Path, *, echo: bool = False) -> Database:
         """Open (or create) the database file at `path`, creating parent folders."""
         file = Path(path).expanduser().resolve()

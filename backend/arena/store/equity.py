@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import and_, func
 from sqlmodel import col, select
@@ -40,6 +41,20 @@ async def latest_standings(source: Source, competition_id: str) -> list[AgentSna
             .order_by(col(EquityRow.round).desc(), col(EquityRow.rank), col(EquityRow.agent_id))
         )
         return [snapshot_of(row, entrant) for row, entrant in (await session.exec(query)).all()]
+
+
+async def equity_series(source: Source, competition_id: str) -> dict[str, list[Decimal]]:
+    """Each agent's recorded equity, round by round (what rebuilds its drawdown and Sharpe)."""
+    query = (
+        select(col(EquityRow.agent_id), col(EquityRow.equity))
+        .where(EquityRow.competition_id == competition_id)
+        .order_by(col(EquityRow.round), col(EquityRow.agent_id))
+    )
+    series: dict[str, list[Decimal]] = {}
+    async with session_of(source) as session:
+        for agent_id, value in (await session.exec(query)).all():
+            series.setdefault(agent_id, []).append(value)
+    return series
 
 
 async def equity_history(

@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
-_BASELINE_TABLE = "competition"  # present in every database the arena ever made
+_BASELINE_TABLES = frozenset({"competition", "entrant", "fill", "equity", "price_tick", "rejection", "bot"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +112,14 @@ def _upgrade(connection: Connection, revision: str) -> SchemaVersion:
     config = alembic_config(connection)
     script = ScriptDirectory.from_config(config)
     before = MigrationContext.configure(connection).get_current_revision()
-    if before is None and _BASELINE_TABLE in inspect(connection).get_table_names():
+    tables = set(inspect(connection).get_table_names())
+    if before is None and tables & _BASELINE_TABLES:
+        missing = _BASELINE_TABLES - tables
+        if missing:
+            raise StoreError(
+                f"the database has some of the arena's tables but not {', '.join(sorted(missing))}: it was made "
+                "by an early development version that no migration starts from; use a new database file"
+            )
         logger.info("database made before migrations: taking it as revision %s", BASELINE)
         command.stamp(config, BASELINE)
         before = BASELINE

@@ -149,16 +149,11 @@ class Recorder:
         self._db = db
         self._lock = asyncio.Lock()  # one writer per process; SQLite serializes writers anyway
         self._fills_persisted = 0
-        self._events_recorded = 0
 
     @property
     def fills_persisted(self) -> int:
         """Fills committed by this recorder since it was created."""
         return self._fills_persisted
-
-    @property
-    def events_recorded(self) -> int:
-        return self._events_recorded
 
     async def record(self, events: Sequence[Event]) -> None:
         """Commit a whole batch atomically; raises (and stores nothing) on any failure."""
@@ -176,7 +171,6 @@ class Recorder:
                 logger.debug("failed to record a batch of %d events; nothing of it was stored", len(events))
                 raise
         self._fills_persisted += len(plan.fills)
-        self._events_recorded += len(events)
         logger.debug(
             "recorded %d events (%d fills, %d ticks) in %.1f ms",
             len(events),

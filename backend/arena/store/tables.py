@@ -7,8 +7,8 @@ side, error code) are stored as their string values.
 Every change here is an Alembic revision in `arena/store/migrations/versions`
 (tests/store/test_migrations.py fails when the two disagree).
 
-Agent ids are the primary key of `entrant`, so they must be unique across all
-competitions (the engine is expected to mint UUID-like ids).
+Agent ids are the primary key of `entrant`, so they are unique across all competitions
+(the engine names them `<competition id>-<slot>`).
 """
 
 from __future__ import annotations

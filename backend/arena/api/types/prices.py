@@ -13,6 +13,7 @@ from arena.store.candles import Candle as StoredCandle
 
 @strawberry.type
 class PriceTick:
+    feed_id: str = strawberry.field(description="The feed the tick came from (see `arena.feed.id`).")
     symbol: str
     price: Decimal
     change_pct: float = strawberry.field(
@@ -22,8 +23,9 @@ class PriceTick:
     timestamp: datetime
 
     @classmethod
-    def from_quote(cls, quote: Quote) -> PriceTick:
+    def from_quote(cls, feed_id: str, quote: Quote) -> PriceTick:
         return cls(
+            feed_id=feed_id,
             symbol=quote.symbol,
             price=quote.price,
             change_pct=quote.change_pct,

@@ -9,7 +9,8 @@ import strawberry
 
 from arena.api.ids import to_global_id
 from arena.api.types.common import Node, PageInfo, SideEnum
-from arena.domain.orders import Fill, Side
+from arena.domain.orders import Fill
+from arena.store.fills import fill_of
 from arena.store.tables import FillRow
 
 
@@ -36,22 +37,7 @@ class Trade(Node):
 
     @classmethod
     def from_row(cls, row: FillRow) -> Trade:
-        return cls(
-            id=strawberry.ID(trade_global_id(row.competition_id, row.seq)),
-            agent_id=strawberry.ID(row.agent_id),
-            agent_name=row.agent_name,
-            competition_id=strawberry.ID(row.competition_id),
-            symbol=row.symbol,
-            side=Side(row.side),
-            quantity=row.quantity,
-            price=row.price,
-            notional=row.quantity * row.price,
-            fee=row.fee,
-            realized_pnl=row.realized_pnl,
-            round=row.round,
-            executed_at=row.executed_at,
-            client_order_id=row.client_order_id,
-        )
+        return cls.from_fill(row.competition_id, fill_of(row))
 
     @classmethod
     def from_fill(cls, competition_id: str, fill: Fill) -> Trade:

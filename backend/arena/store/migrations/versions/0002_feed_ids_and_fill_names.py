@@ -6,8 +6,8 @@
   `competition:<id>`; all others `legacy:market` (which shared feed made them was not recorded).
 - competition.feed_id: `competition:<id>` for those that owned their feed, null for the others.
 - fill.agent_name (not null), copied from the entrant; fill.requested_quantity and
-  requested_notional, the order as asked (backfilled with the executed quantity, which replays
-  to the same fill); an index on (agent_id, client_order_id) for idempotent bot orders.
+  requested_notional, the order as asked (null for older fills: not recorded then); an index
+  on (agent_id, client_order_id) for idempotent bot orders.
 
 Revision ID: 0002
 Revises: 0001
@@ -72,10 +72,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("agent_name", NAME, nullable=True))
         batch.add_column(sa.Column("requested_quantity", TEXT, nullable=True))
         batch.add_column(sa.Column("requested_notional", TEXT, nullable=True))
-    op.execute(
-        "UPDATE fill SET requested_quantity = quantity,"
-        " agent_name = (SELECT entrant.name FROM entrant WHERE entrant.id = fill.agent_id)"
-    )
+    op.execute("UPDATE fill SET agent_name = (SELECT entrant.name FROM entrant WHERE entrant.id = fill.agent_id)")
     with op.batch_alter_table("fill", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.alter_column("agent_name", existing_type=NAME, nullable=False)
         batch.create_index("ix_fill_agent_client_order", ["agent_id", "client_order_id"])
