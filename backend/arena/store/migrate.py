@@ -131,6 +131,8 @@ def _upgrade(connection: Connection, revision: str) -> SchemaVersion:
     command.upgrade(config, revision)
     after = MigrationContext.configure(connection).get_current_revision()
     assert after is not None
-    if before != after:
-        logger.info("database schema upgraded from %s to %s", before or "nothing", after)
+    if before is None:
+        logger.info("new database: schema created at revision %s", after)
+    elif before != after:
+        logger.info("database schema upgraded from revision %s to %s", before, after)
     return SchemaVersion(before, after)
