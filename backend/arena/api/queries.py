@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -136,36 +136,26 @@ class Query:
         if first is not None and last is not None:
             raise ArenaError(ErrorCode.INVALID_INPUT, "give first or last, not both", "first")
         db = info.context.state.db
-        cid, aid = (str(competition_id) if competition_id else None), (str(agent_id) if agent_id else None)
+        filters: dict[str, Any] = {
+            "competition_id": str(competition_id) if competition_id else None,
+            "agent_id": str(agent_id) if agent_id else None,
+            "symbol": symbol,
+            "side": side,
+        }
         if last is not None:
             # the `last` items of the newest-first list are the oldest ones (after `before`): read them
             # oldest first, then show them newest first like every page
             limit = page_size(last, "last")
-            rows = await fills.list_fills(
-                db,
-                competition_id=cid,
-                agent_id=aid,
-                symbol=symbol,
-                side=side,
-                after_id=decode_cursor(before) if before else None,
-                newest_first=False,
-                limit=limit + 1,
-            )
+            after_id = decode_cursor(before) if before else None
+            rows = await fills.list_fills(db, **filters, after_id=after_id, newest_first=False, limit=limit + 1)
             page, has_previous, has_next = rows[:limit][::-1], len(rows) > limit, before is not None
         else:
             limit = page_size(first, "first")
-            rows = await fills.list_fills(
-                db,
-                competition_id=cid,
-                agent_id=aid,
-                symbol=symbol,
-                side=side,
-                before_id=decode_cursor(after) if after else None,
-                limit=limit + 1,
-            )
+            before_id = decode_cursor(after) if after else None
+            rows = await fills.list_fills(db, **filters, before_id=before_id, limit=limit + 1)
             page, has_next, has_previous = rows[:limit], len(rows) > limit, after is not None
         edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r)) for r in page]
-        total = await fills.count_fills(db, competition_id=cid, agent_id=aid, symbol=symbol, side=side)
+        total = await fills.count_fills(db, **filters)
         return TradeConnection(
             edges=edges,
             total_count=total,

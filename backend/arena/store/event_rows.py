@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from operator import attrgetter
 from typing import Any
 
 from arena.domain.events import STANDING_FIELDS, AgentSnapshot, CompetitionCreated, CompetitionStatus, QuotesReceived
@@ -118,12 +118,21 @@ def rejection_row(competition_id: str, rejection: Rejection) -> Row:
     }
 
 
-_STANDING = attrgetter(*STANDING_FIELDS)
-_EQUITY_KEYS = ("agent_id", "round", "competition_id", "at", *STANDING_FIELDS)
+def _equity_row_function() -> Callable[[str, int, datetime, AgentSnapshot], Row]:
+    """`equity_row`, written out from `STANDING_FIELDS` once, as `dataclasses` writes `__init__`:
+    it runs for every agent every round, and a literal dict is 2-3x faster than a loop over the
+    fields, while the list of fields stays in one place (the snapshot)."""
+    values = ", ".join(f"{name!r}: s.{name}" for name in STANDING_FIELDS if name != "status")
+    source = (
+        "def equity_row(competition_id, round_, at, s):\n"
+        f"    return {{'agent_id': s.agent_id, 'round': round_, 'competition_id': competition_id, 'at': at, "
+        f"{values}, 'status': s.status.value}}\n"
+    )
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)
+    function: Callable[[str, int, datetime, AgentSnapshot], Row] = namespace["equity_row"]
+    function.__doc__ = "The standing's own fields (`STANDING_FIELDS`), keyed by agent and round."
+    return function
 
 
-def equity_row(competition_id: str, round_: int, at: datetime, snapshot: AgentSnapshot) -> Row:
-    """The standing's own fields (`STANDING_FIELDS`), keyed by agent and round."""
-    row = dict(zip(_EQUITY_KEYS, (snapshot.agent_id, round_, competition_id, at, *_STANDING(snapshot)), strict=True))
-    row["status"] = snapshot.status.value
-    return row
+equity_row = _equity_row_function()
