@@ -206,7 +206,10 @@ class ArenaRunner:
                 if batch is None:
                     await self._source_exhausted(source)
                     continue
-                await source.wait_for_turn(batch, self._stop_requested)
+                if source.max_speed:
+                    await source.pacer.wait(batch)  # yields now and then, never waits
+                else:
+                    await source.wait_for_turn(batch, self._stop_requested)
                 if source is not self.sources.current:
                     continue  # switched while it waited: the replaced feed's batch is not played
                 if self._stopping or self._feed_paused(source) or not self.outbox.healthy:
@@ -282,7 +285,9 @@ class ArenaRunner:
 
     def _emit(self, competition: Competition, events: Sequence[Event]) -> None:
         self.outbox.add(events)
-        self.outbox.add_outcomes(competition.take_outcomes())
+        outcomes = competition.take_outcomes()
+        if outcomes:
+            self.outbox.add_outcomes(outcomes)
         while competition.agent_failures:
             agent_id, exc = competition.agent_failures.pop(0)
             logger.error("agent %s failed in round %d and skipped it", agent_id, competition.round, exc_info=exc)

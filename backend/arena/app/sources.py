@@ -47,10 +47,7 @@ class Source:
 
     async def wait_for_turn(self, batch: QuoteBatch, interrupt: asyncio.Event) -> None:
         """Wait until `batch` is due, but wake at once when `interrupt` is set (a long interval must not
-        delay a shutdown)."""
-        if self.max_speed:
-            await self.pacer.wait(batch)
-            return
+        delay a shutdown). At max speed the runner calls `pacer.wait` itself: no wait to interrupt."""
         pacing = asyncio.ensure_future(self.pacer.wait(batch))
         interrupted = asyncio.ensure_future(interrupt.wait())
         try:

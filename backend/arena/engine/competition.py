@@ -63,6 +63,7 @@ _TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset
     }
 )
 ACTIVE_STATES = frozenset({RUNNING, PAUSED})
+_NO_OUTCOMES: list[tuple[object, Fill | Rejection]] = []  # shared and never filled: see take_outcomes
 
 
 def own_feed_id(competition_id: str) -> str:
@@ -158,6 +159,8 @@ class Competition:
 
     def take_outcomes(self) -> list[tuple[object, Fill | Rejection]]:
         """The outcomes of external orders since the last call, with the tickets they came with."""
+        if not self.outcomes:  # most rounds: no bot ordered
+            return _NO_OUTCOMES
         outcomes, self.outcomes = self.outcomes, []
         return outcomes
 

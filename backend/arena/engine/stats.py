@@ -6,6 +6,7 @@ import math
 from decimal import Decimal
 
 FLAT_RELATIVE_STD = 1e-9  # returns whose std is below this share of their mean count as constant
+FLAT_RELATIVE_VARIANCE = FLAT_RELATIVE_STD * FLAT_RELATIVE_STD
 
 
 class PerformanceTracker:
@@ -97,9 +98,10 @@ class PerformanceTracker:
             return None
         variance = self._m2 / (self._n - 1)
         # a constant return leaves float residue (~1e-32) in M2: below this, the returns did not vary
-        if variance <= (FLAT_RELATIVE_STD * self._mean) ** 2 or variance <= 0:
+        mean = self._mean
+        if variance <= FLAT_RELATIVE_VARIANCE * mean * mean or variance <= 0:
             return None
-        return self._mean / math.sqrt(variance)
+        return mean / math.sqrt(variance)
 
     @property
     def profit_factor(self) -> float | None:
