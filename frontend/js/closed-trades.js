@@ -20,6 +20,7 @@ export class ClosedTrades {
   #cursor = null;
   #total = 0;
   #seen = new Set(); // ids of the sells shown: a refresh that meets one left no gap
+  #newest = 0; // the sequence number of the newest sell shown: only newer ones go on top
   #generation = 0; // bumped when the list starts over: older reads in flight are dropped
 
   constructor(container, { api, countLabel, onError = () => {} }) {
@@ -61,18 +62,22 @@ export class ClosedTrades {
     const generation = this.#generation;
     const page = await this.#read(null);
     if (generation !== this.#generation) return;
-    if (!page.trades.some((t) => this.#seen.has(t.id))) {
+    const missing = page.trades.filter((t) => !this.#seen.has(t.id));
+    const gap = !page.trades.some((t) => this.#seen.has(t.id)) || missing.some((t) => seqOf(t) < this.#newest);
+    if (gap) {
       this.#startOver();
       this.#show(page, false);
       return;
     }
     this.#total = page.total;
-    this.#prepend(page.trades.filter((t) => !this.#seen.has(t.id)), 0);
+    this.#prepend(missing, 0);
   }
 
-  /** A trade as it is filled: on top when it is a sell of this agent's not shown yet. */
+  /** A trade as it is filled: on top when it is a sell of this agent's newer than any shown (an older
+   *  one, e.g. replayed by a feed that re-synced, is already in the list or on a later page). */
   add(trade) {
-    if (trade.agentId === this.#agentId && trade.side === "SELL" && !this.#seen.has(trade.id)) this.#prepend([trade], 1);
+    if (trade.agentId !== this.#agentId || trade.side !== "SELL" || this.#seen.has(trade.id)) return;
+    if (seqOf(trade) > this.#newest) this.#prepend([trade], 1);
   }
 
   /** Newer closed trades than any shown, newest first; `added` of them not in the count yet. */
@@ -80,6 +85,7 @@ export class ClosedTrades {
     this.#total += added;
     if (trades.length) {
       for (const t of trades) this.#seen.add(t.id);
+      this.#newest = Math.max(this.#newest, ...trades.map(seqOf));
       this.tbody.querySelector("tr.empty")?.remove();
       this.tbody.prepend(...trades.map(row));
     }
@@ -89,6 +95,7 @@ export class ClosedTrades {
   #startOver() {
     this.#cursor = null;
     this.#seen.clear();
+    this.#newest = 0;
     setChildren(this.tbody, []);
     return ++this.#generation;
   }
@@ -103,6 +110,7 @@ export class ClosedTrades {
     // a first page goes under the live sells added while it was read: the count has those it lacks
     const live = append ? 0 : this.#seen.size - (trades.length - rows.length);
     for (const t of rows) this.#seen.add(t.id);
+    if (rows.length) this.#newest = Math.max(this.#newest, ...rows.map(seqOf));
     this.#cursor = endCursor;
     this.#total = total + live;
     this.more.hidden = !hasNextPage;
@@ -116,6 +124,12 @@ export class ClosedTrades {
     const n = this.#total;
     setText(this.countLabel, n ? `${formatInteger(n)} closed trade${n === 1 ? "" : "s"}` : "");
   }
+}
+
+/** A trade's sequence number in its competition, from its global id (base64 of "Trade:<competition>/<seq>"). */
+function seqOf(trade) {
+  const raw = atob(trade.id.replace(/-/g, "+").replace(/_/g, "/"));
+  return Number(raw.slice(raw.lastIndexOf("/") + 1));
 }
 
 const empty = (text) => el("tr", { class: "empty" }, el("td", { colspan: String(HEADERS.length) }, text));
