@@ -14,6 +14,7 @@ from arena.engine.competition import Competition, own_feed_id
 from arena.engine.config import CompetitionConfig
 from arena.engine.recovery import replay_own_feed, restore_on_shared_feed
 from arena.errors import ArenaError, ErrorCode
+from arena.feeds.base import RecordedFeed
 from arena.store import competitions, equity, fills, prices
 from arena.store.db import Database
 from arena.store.rebuild import rebuild_accounts
@@ -36,6 +37,8 @@ async def resume_interrupted(runner: ArenaRunner, db: Database, competition_id: 
         return await _on_shared_feed(runner, db, row, config, recorded)
     feed_spec = config.feed
     feed = await asyncio.to_thread(runner.open_feed, feed_spec, config.symbols, own_feed_id(row.id))
+    if not isinstance(feed, RecordedFeed):
+        raise ArenaError(ErrorCode.INVALID_CONFIG, "only a simulated or replayed feed can be replayed", "feed")
     batches = feed.batches()
     symbols = feed.info.symbols if feed_spec.paths else None
     competition = await asyncio.to_thread(

@@ -21,14 +21,14 @@ from arena.app.bot_orders import BotOrders, Outcome
 from arena.app.clock import Clock, RunningTime, utc_now
 from arena.app.outbox import EventOutbox
 from arena.app.prices import LatestPrices
-from arena.app.sources import Source, Sources
-from arena.domain.events import CompetitionStatus, Event, QuotesReceived
+from arena.app.sources import Interrupted, Source, Sources
+from arena.domain.events import CompetitionStatus, Event, HistoryLoaded, QuotesReceived
 from arena.domain.market import QuoteBatch
 from arena.domain.orders import OrderIntent
 from arena.engine.competition import ACTIVE_STATES, Competition, own_feed_id
 from arena.engine.config import CompetitionConfig
 from arena.errors import ArenaError, ErrorCode
-from arena.feeds.base import Feed, FeedInfo
+from arena.feeds.base import Feed, FeedInfo, LiveFeed
 from arena.feeds.factory import build_feed
 from arena.feeds.spec import FeedMode, FeedSpec, SpeedSpec
 
@@ -63,6 +63,8 @@ class ArenaRunner:
         self._feed_builder = feed_builder
         self._wakeup = asyncio.Event()
         self._stop_requested = asyncio.Event()
+        self._interrupt = asyncio.Event()  # ends the wait for a batch: a shutdown, a switch of feeds
+        self._history: asyncio.Task[None] | None = None
         self._stopping = False
         self._end_unrecorded = False
 
@@ -108,6 +110,7 @@ class ArenaRunner:
         now = self._clock()
         if own is not None:
             self.sources.play_own(own)
+            self._interrupt.set()  # the loop may be waiting on the market (a silent live feed)
         self.competition = competition
         self.running_time.reset()
         self.running_time.start()
@@ -142,7 +145,7 @@ class ArenaRunner:
             competition, [competition.transition(CompetitionStatus.RUNNING, self._clock(), "resumed by operator")]
         )
         self.running_time.start()
-        if self.sources.own is not None:
+        if self.sources.own is not None and self.sources.own.pacer is not None:
             self.sources.own.pacer.reset()
         self._wakeup.set()
         await self._record_command("resumed")
@@ -166,6 +169,7 @@ class ArenaRunner:
         self.check_can_take_over()
         if feed is not None:
             self.sources.play_own(Source.open(feed, competition.config.speed, owned=True, batches=batches))
+            self._interrupt.set()
         elif self.sources.market is None:
             raise ArenaError(ErrorCode.INVALID_CONFIG, "no market feed to continue on", "feed")
         self.competition = competition
@@ -187,12 +191,20 @@ class ArenaRunner:
         """Finish the current round, flush, and leave `run()`."""
         self._stopping = True
         self._stop_requested.set()
+        self._interrupt.set()
         self._wakeup.set()
+
+    def use_market(self, feed: Feed) -> None:
+        """Set the shared market feed before `run()` (e.g. once `--feed auto` has chosen)."""
+        self.sources.use_market(feed)
 
     # --- the loop -------------------------------------------------------------------
 
     async def run(self) -> None:
         """Play rounds until shutdown is requested."""
+        market = self.sources.market
+        if market is not None and isinstance(market.feed, LiveFeed):
+            self._history = asyncio.create_task(self._load_history(market.feed), name="live-history")
         try:
             while not self._stopping:
                 if not self.outbox.healthy:
@@ -202,14 +214,15 @@ class ArenaRunner:
                 if source is None or self._feed_paused(source):
                     await self._sleep_until_woken()
                     continue
-                batch = source.next_batch()
+                if not self._stopping:
+                    self._interrupt.clear()
+                try:
+                    batch = await source.next(self._interrupt)
+                except Interrupted:
+                    continue  # a shutdown or a switch of feeds: look again
                 if batch is None:
                     await self._source_exhausted(source)
                     continue
-                if source.max_speed:
-                    await source.pacer.wait(batch)  # yields now and then, never waits
-                else:
-                    await source.wait_for_turn(batch, self._stop_requested)
                 if source is not self.sources.current:
                     continue  # switched while it waited: the replaced feed's batch is not played
                 if self._stopping or self._feed_paused(source) or not self.outbox.healthy:
@@ -224,6 +237,9 @@ class ArenaRunner:
                     logger.exception("round failed")
                     self.last_error = f"{type(exc).__name__}: {exc}"
         finally:
+            if self._history is not None:
+                self._history.cancel()
+            await self.sources.close()
             if not await self._record():
                 logger.error("stopped with %d events that the store did not take", self.outbox.pending)
 
@@ -282,6 +298,22 @@ class ArenaRunner:
         return stored
 
     # --- helpers ---------------------------------------------------------------------
+
+    async def _load_history(self, feed: LiveFeed) -> None:
+        """A live feed's recent past, stored as its price history (the chart and change % make
+        sense at once); when the exchange will not give it, the feed goes on without."""
+        try:
+            quotes = await feed.history()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a REST endpoint outside our control: say so and go on
+            logger.warning(
+                "%s: no price history from before the start (%s: %s)", feed.info.description, type(exc).__name__, exc
+            )
+            return
+        if quotes:
+            self.outbox.add([HistoryLoaded(feed.info.id, tuple(quotes))])
+            logger.info("%s: stored %d quotes of history", feed.info.description, len(quotes))
 
     def _emit(self, competition: Competition, events: Sequence[Event]) -> None:
         self.outbox.add(events)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from arena.domain.market import QuoteBatch
+from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import Fill, Rejection
 
 
@@ -118,6 +118,14 @@ class QuotesReceived:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryLoaded:
+    """Prices from before a live feed started (its exchange's recent candles): stored, not played."""
+
+    feed_id: str
+    quotes: tuple[Quote, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFilled:
     competition_id: str
     fill: Fill
@@ -160,6 +168,7 @@ class CompetitionFinished:
 Event = (
     CompetitionCreated
     | QuotesReceived
+    | HistoryLoaded
     | OrderFilled
     | OrderRejected
     | RoundCompleted

@@ -46,6 +46,10 @@ class CompetitionConfig:
         if self.duration_s is not None and not (0 < self.duration_s <= 30 * 86400):
             raise bad("duration must be positive and at most 30 days", "durationSeconds")
         self.speed.validated()
+        if self.feed is not None and self.feed.mode in (FeedMode.LIVE, FeedMode.AUTO):
+            raise bad(
+                "a competition trades a live feed on the shared market: start it without a feed of its own", "feed"
+            )
         try:
             cash = to_decimal(self.starting_cash)
             fee = to_decimal(self.fee_bps)
@@ -89,6 +93,7 @@ class CompetitionConfig:
                 symbols=tuple(feed["symbols"]),
                 step_seconds=float(feed["step_seconds"]),
                 start=feed.get("start"),
+                exchange=feed.get("exchange"),
             ),
             rounds=data.get("rounds"),
             duration_s=data.get("duration_s"),

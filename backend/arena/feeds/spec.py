@@ -14,6 +14,8 @@ DEFAULT_SYMBOLS = ("BTC-USD", "ETH-USD", "SOL-USD")
 class FeedMode(StrEnum):
     SIM = "sim"
     REPLAY = "replay"
+    LIVE = "live"  # an exchange's public websocket
+    AUTO = "auto"  # live from Coinbase when it answers, else the simulation (the server's default)
 
 
 class SpeedMode(StrEnum):
@@ -30,18 +32,29 @@ class FeedSpec:
     symbols: tuple[str, ...] = ()  # replay: one per path; sim: defaults to DEFAULT_SYMBOLS
     step_seconds: float = 60.0  # sim: feed time between ticks
     start: str | None = None  # sim: ISO time of the first tick; fixed at start so a resume replays it exactly
+    exchange: str | None = None  # live: coinbase, binance or kraken
 
     @property
     def label(self) -> str:
         """How the feed is named where it has no owner: `sim:42`, `replay:btc.csv,eth.csv`."""
         if self.mode is FeedMode.SIM:
             return f"sim:{self.seed}"
+        if self.mode is FeedMode.LIVE:
+            return f"live:{self.exchange}"
+        if self.mode is FeedMode.AUTO:
+            return "auto"
         return "replay:" + ",".join(Path(p).name for p in self.paths)
 
     @classmethod
     def parse(cls, text: str, seed: int = 42, symbols: tuple[str, ...] = ()) -> FeedSpec:
-        """`sim`, `sim:SEED`, or `replay:PATH[,PATH...]`."""
+        """`sim`, `sim:SEED`, `replay:PATH[,PATH...]`, `live:EXCHANGE[:SYMBOL,...]` or `auto`."""
         kind, _, rest = text.partition(":")
+        if kind == FeedMode.AUTO.value and not rest:
+            return cls(FeedMode.AUTO, seed=seed, symbols=symbols)
+        if kind == FeedMode.LIVE.value and rest:
+            exchange, _, names = rest.partition(":")
+            wanted = tuple(s.strip() for s in names.split(",") if s.strip()) or symbols
+            return cls(FeedMode.LIVE, seed=seed, symbols=wanted, exchange=exchange.strip().lower())
         if kind == FeedMode.SIM.value:
             if rest and not (rest.isascii() and rest.isdigit()):
                 raise ArenaError(ErrorCode.INVALID_CONFIG, f"a simulation seed is a whole number, got {rest!r}", "feed")
@@ -51,7 +64,8 @@ class FeedSpec:
             return cls(FeedMode.REPLAY, seed=seed, paths=paths, symbols=symbols)
         raise ArenaError(
             ErrorCode.INVALID_CONFIG,
-            f"feed must be 'sim', 'sim:SEED' or 'replay:PATH[,PATH...]', got {text!r}",
+            f"feed must be 'sim', 'sim:SEED', 'replay:PATH[,PATH...]', 'live:EXCHANGE[:SYMBOL,...]' or 'auto', "
+            f"got {text!r}",
             "feed",
         )
 

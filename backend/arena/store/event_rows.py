@@ -9,7 +9,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from arena.domain.events import STANDING_FIELDS, AgentSnapshot, CompetitionCreated, CompetitionStatus, QuotesReceived
+from arena.domain.events import (
+    STANDING_FIELDS,
+    AgentSnapshot,
+    CompetitionCreated,
+    CompetitionStatus,
+    HistoryLoaded,
+    QuotesReceived,
+)
 from arena.domain.orders import Fill, Rejection
 
 Row = dict[str, Any]
@@ -78,6 +85,22 @@ def tick_rows(event: QuotesReceived) -> list[Row]:
             "round": event.round,
         }
         for quote in event.batch.quotes
+    ]
+
+
+def history_rows(event: HistoryLoaded) -> list[Row]:
+    return [
+        {
+            "feed_id": event.feed_id,
+            "symbol": quote.symbol,
+            "price": quote.price,
+            "volume": quote.volume,
+            "change_pct": quote.change_pct,
+            "timestamp": quote.timestamp,
+            "competition_id": None,
+            "round": None,
+        }
+        for quote in event.quotes
     ]
 
 

@@ -8,6 +8,7 @@ competition updates are applied in event order (last write wins).
 Rules:
 * CompetitionCreated -> a competition row with status IDLE (until a StateChanged)
   and its entrant rows.
+* HistoryLoaded -> a price tick row per quote of a live feed's past (no competition, no round).
 * QuotesReceived -> one price tick row per quote, every tick stored as received
   (no de-duplication, no sampling), tagged with its feed and with the competition and
   round that played it (both None when no competition was running).
@@ -40,6 +41,7 @@ from arena.domain.events import (
     CompetitionFinished,
     CompetitionStatus,
     Event,
+    HistoryLoaded,
     OrderFilled,
     OrderRejected,
     QuotesReceived,
@@ -92,6 +94,8 @@ class _Plan:
                 self.entrants.extend(rows.entrant_rows(event))
             case QuotesReceived():
                 self.ticks.extend(rows.tick_rows(event))
+            case HistoryLoaded():
+                self.ticks.extend(rows.history_rows(event))
             case OrderFilled():
                 self.fills.append(rows.fill_row(event.competition_id, event.fill))
             case OrderRejected():
