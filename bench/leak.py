@@ -166,7 +166,7 @@ def _arena_state() -> Any:
     from arena.config import get_settings
     from arena.main import build_state
 
-    return build_state(get_settings(db="sqlite+aiosqlite:///:memory:", demo=False))
+    return build_state(get_settings(db="sqlite+aiosqlite:///:memory:", feed="sim", demo=False))
 
 
 def _quote(i: int) -> Any:

@@ -296,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--tick-interval", type=float, default=0.1)
     parser.add_argument("--demo", action="store_true")
-    parser.add_argument("--feed", default=None)
+    parser.add_argument("--feed", default="sim")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app, probe, broadcaster = build(

@@ -1,4 +1,4 @@
-"""The `arena` command: serve, run, db, export-schema."""
+"""The `arena` command: serve, run, db, export-schema, export-prices."""
 
 from __future__ import annotations
 
@@ -44,7 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="default 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default 8000")
     serve.add_argument("--db", default=None, help="SQLite file or URL (default data/arena.db)")
-    serve.add_argument("--feed", default=None, help="market feed: sim, sim:SEED or replay:PATH[,PATH...]")
+    serve.add_argument(
+        "--feed",
+        default=None,
+        help="market feed: auto (the default: Coinbase live, or simulated when offline), live:EXCHANGE[:SYM,...] "
+        "(coinbase, binance, kraken), sim, sim:SEED or replay:PATH[,PATH...]",
+    )
+    serve.add_argument("--live-url", default=None, help="a live feed's websocket URL instead of the exchange's own")
+    serve.add_argument("--live-rest-url", default=None, help="and its REST URL (the first day's candles)")
     serve.add_argument("--tick-interval", type=float, default=None, help="seconds between market rounds (default 1)")
     serve.add_argument("--demo", action="store_true", default=None, help="start a demo competition at once")
     serve.add_argument("--token", default=None, help="operator token (default: $ARENA_OPERATOR_TOKEN, or generated)")
@@ -60,6 +67,24 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export.add_argument("--output", "-o", default=None, help="write to this file instead of stdout")
     export.set_defaults(handler=_export_schema)
+
+    prices = commands.add_parser(
+        "export-prices", help="write stored prices as replay CSV (one file per symbol), e.g. a live session's"
+    )
+    source = prices.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--feed-id", default=None, help="the ticks of this feed (its `arena.feed.id`, e.g. live:coinbase)"
+    )
+    source.add_argument("--competition", default=None, help="the prices of this competition's rounds")
+    prices.add_argument(
+        "--out", "-o", default="data/replay", help="directory for SYMBOL-ticks.csv files (default data/replay)"
+    )
+    prices.add_argument("--symbol", default=None, help="only this symbol")
+    prices.add_argument(
+        "--interval", type=float, default=0, help="seconds per bar (default 0: one bar per stored tick)"
+    )
+    prices.add_argument("--db", default=None, help="SQLite file or URL (default: $ARENA_DB or data/arena.db)")
+    prices.set_defaults(handler=_export_prices)
 
     run = commands.add_parser("run", help="run a headless competition and print the leaderboard")
     run.add_argument("--feed", default="sim", help="sim, sim:SEED, or replay:PATH[,PATH...] (default: sim)")
@@ -137,6 +162,8 @@ def _serve(args: argparse.Namespace) -> int:
         db=args.db,
         feed=args.feed,
         tick_interval=args.tick_interval,
+        live_url=args.live_url,
+        live_rest_url=args.live_rest_url,
         demo=args.demo,
         operator_token=args.token,
         log_level=args.log_level,
@@ -241,6 +268,43 @@ def _export_schema(args: argparse.Namespace) -> int:
             out.write(sdl)
     else:
         sys.stdout.write(sdl)
+    return 0
+
+
+def _export_prices(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from arena.app.export import export_prices
+    from arena.store.db import Database
+
+    if args.interval < 0:
+        print("error [BAD_INPUT]: --interval must be 0 or more seconds", file=sys.stderr)
+        return 2
+
+    async def export() -> dict[str, tuple[Path, int]]:
+        db = Database.open(get_settings(db=args.db).db)
+        try:
+            await db.init()
+            done = await export_prices(
+                db,
+                Path(args.out),
+                feed_id=args.feed_id,
+                competition_id=args.competition,
+                symbol=args.symbol,
+                interval=args.interval,
+            )
+        finally:
+            await db.close()
+        return {name: (path, done.rows[name]) for name, path in done.files.items()}
+
+    written = asyncio.run(export())
+    if not written:
+        print("error [NOT_FOUND]: no stored prices match", file=sys.stderr)
+        return 2
+    for name, (path, rows) in written.items():
+        print(f"{name}: {rows:,} bars -> {path}")
+    paths = ",".join(str(path) for path, _ in written.values())
+    print(f"replay with: arena run --feed replay:{paths}")
     return 0
 
 

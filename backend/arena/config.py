@@ -17,10 +17,14 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     db: str = "data/arena.db"  # a file path or an sqlite+aiosqlite:// URL
-    feed: str = "sim"  # the market feed that runs from server start: sim, sim:SEED, replay:PATHS
+    feed: str = "auto"  # the market feed from server start: auto, sim[:SEED], replay:PATHS, live:EXCHANGE[:SYMBOLS]
     seed: int = 42
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS
     tick_interval: float = 1.0  # wall seconds between market rounds
+    live_url: str | None = None  # a live feed's websocket endpoint instead of the exchange's own
+    live_rest_url: str | None = None  # and its REST endpoint (for the first day's candles)
+    live_stale_seconds: float = 10.0  # a live feed silent this long is STALE (and reconnects after as long again)
+    auto_probe_seconds: float = 5.0  # `--feed auto` waits this long for Coinbase before simulating
     demo: bool = False  # start a demo competition at once
     operator_token: str | None = None  # generated at start when unset
     public_queries: bool = True

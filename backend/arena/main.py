@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -22,6 +23,7 @@ from arena.api.graphql_app import ArenaGraphQL
 from arena.api.limits import BodySizeLimit
 from arena.api.ratelimit import RateLimiter
 from arena.api.request_timer import RequestTimer
+from arena.app.auto_feed import market_feed
 from arena.app.bot_orders import BotOrders
 from arena.app.health import health_report
 from arena.app.readers import ArenaReader
@@ -31,8 +33,10 @@ from arena.broker.publisher import Publisher
 from arena.broker.pubsub import PubSub
 from arena.config import Settings
 from arena.engine.config import CompetitionConfig
+from arena.feeds.base import LiveFeed
 from arena.feeds.factory import build_feed
-from arena.feeds.spec import FeedSpec, SpeedMode, SpeedSpec
+from arena.feeds.live.exchanges import LiveOptions
+from arena.feeds.spec import FeedMode, FeedSpec, SpeedMode, SpeedSpec
 from arena.metrics import Metrics
 from arena.store import fills
 from arena.store.db import Database
@@ -41,21 +45,38 @@ from arena.store.recorder import Recorder
 logger = logging.getLogger(__name__)
 
 
+def live_options(settings: Settings, metrics: Metrics) -> LiveOptions:
+    return LiveOptions(
+        url=settings.live_url,
+        rest_url=settings.live_rest_url,
+        interval=settings.tick_interval,
+        stale_after=settings.live_stale_seconds,
+        observer=metrics,
+    )
+
+
 def build_state(settings: Settings) -> AppState:
+    """Everything but an `auto` market feed, which the lifespan chooses (it needs to try the network).
+    A feed the settings get wrong is refused here, before the server starts."""
     metrics = Metrics()
     pubsub = PubSub(queue_size=settings.subscriber_queue)
     metrics.count_published(lambda: pubsub.published_total)
     metrics.subscriptions.set_function(pubsub.subscriber_count)
     db = Database.open(settings.db)
     outbox = event_pipeline(Recorder(db), metrics=metrics, publisher=Publisher(pubsub))
+    spec = FeedSpec.parse(settings.feed, seed=settings.seed)
+    market = (
+        None if spec.mode is FeedMode.AUTO else build_feed(spec, settings.symbols, live=live_options(settings, metrics))
+    )
     runner = ArenaRunner(
         outbox,
-        market_feed=build_feed(FeedSpec.parse(settings.feed, seed=settings.seed), settings.symbols),
+        market_feed=market,
         market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=settings.tick_interval),
         orders=BotOrders(
             lambda agent_id, client_order_id: fills.fill_by_client_order_id(db, agent_id, client_order_id)
         ),
     )
+    metrics.feed_quote_age.set_function(lambda: _quote_age(runner))
     return AppState(
         settings=settings,
         runner=runner,
@@ -66,6 +87,12 @@ def build_state(settings: Settings) -> AppState:
         metrics=metrics,
         order_limiter=RateLimiter(settings.bot_orders_per_second),
     )
+
+
+def _quote_age(runner: ArenaRunner) -> float:
+    market = runner.sources.market
+    age = market.feed.last_quote_age() if market is not None and isinstance(market.feed, LiveFeed) else None
+    return math.nan if age is None else age
 
 
 def _report_runner_end(state: AppState, task: asyncio.Task[None]) -> None:
@@ -81,6 +108,10 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await prepare_database(state.db)
+        if state.runner.sources.market is None:
+            spec = FeedSpec.parse(settings.feed, seed=settings.seed)
+            options = live_options(settings, state.metrics)
+            state.runner.use_market(await market_feed(spec, settings.symbols, options, settings.auto_probe_seconds))
         task = asyncio.create_task(state.runner.run(), name="arena-runner")
         task.add_done_callback(lambda done: _report_runner_end(state, done))
         if settings.demo:

@@ -30,6 +30,19 @@ class Metrics:
         started = time.monotonic()
         self.uptime = Gauge("arena_uptime_seconds", "Seconds since the server started", registry=r)
         self.uptime.set_function(lambda: time.monotonic() - started)
+        self.feed_messages = Counter(
+            "arena_feed_messages", "Messages from a live feed's exchange, by kind", ["exchange", "kind"], registry=r
+        )
+        self.feed_bad_messages = Counter(
+            "arena_feed_bad_messages",
+            "Messages from an exchange that were ignored, by kind",
+            ["exchange", "kind"],
+            registry=r,
+        )
+        self.feed_reconnects = Counter("arena_feed_reconnects", "Live feed reconnections", ["exchange"], registry=r)
+        self.feed_quote_age = Gauge(
+            "arena_feed_last_quote_age_seconds", "Seconds since the live feed's last quote (NaN before one)", registry=r
+        )
         self.request_latency = Histogram(
             "arena_request_duration_seconds",
             "HTTP request latency",
@@ -37,6 +50,17 @@ class Metrics:
             registry=r,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
+
+    # --- a live feed's observer -------------------------------------------------------
+
+    def message(self, exchange: str, kind: str) -> None:
+        self.feed_messages.labels(exchange, kind).inc()
+
+    def bad_message(self, exchange: str, kind: str) -> None:
+        self.feed_bad_messages.labels(exchange, kind).inc()
+
+    def reconnect(self, exchange: str) -> None:
+        self.feed_reconnects.labels(exchange).inc()
 
     def count_published(self, published_total: Callable[[], float]) -> None:
         """`arena_messages_published_total`, read from pub/sub when scraped."""

@@ -60,7 +60,9 @@ class SizeCap:
 @asynccontextmanager
 async def serving(db_path: Path) -> AsyncIterator[tuple[str, Any]]:
     port = free_port()
-    settings = get_settings(db=str(db_path), port=port, tick_interval=0.02, operator_token=TOKEN, log_level="warning")
+    settings = get_settings(
+        db=str(db_path), port=port, feed="sim", tick_interval=0.02, operator_token=TOKEN, log_level="warning"
+    )
     app = create_app(settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     task = asyncio.create_task(server.serve())

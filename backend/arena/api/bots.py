@@ -92,7 +92,8 @@ async def place_order(info: Info[Context, None], input: PlaceOrderInput) -> Plac
             )
         future = await state.runner.submit_order(entrant.info.agent_id, intent)
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(future), ORDER_TIMEOUT_S)
+            async with asyncio.timeout(ORDER_TIMEOUT_S):
+                outcome = await asyncio.shield(future)
         except TimeoutError:
             raise _still_queued(state.runner.outbox.failure is not None, intent) from None
     except ArenaError as error:

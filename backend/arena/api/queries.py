@@ -53,13 +53,13 @@ class Query:
         runner = info.context.state.runner
         live = runner.competition
         competition = await competition_by_id(info.context, live.id) if live else None
-        feed = runner.feed_info
+        source = runner.sources.current
         return Arena(
             state=runner.status,
             competition=competition,
             round=live.round if live else 0,
-            feed=Feed.from_info(feed) if feed else None,
-            symbols=list(feed.symbols) if feed else [],
+            feed=Feed.from_feed(source.feed) if source else None,
+            symbols=list(source.info.symbols) if source else [],
             started_at=live.started_at if live else None,
             strategies=[
                 Strategy(name=s["name"], description=s["description"], default_params=s["default_params"])

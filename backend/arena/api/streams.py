@@ -36,8 +36,7 @@ def open_stream(info: Info[Context, None], topic: str) -> AbstractAsyncContextMa
 async def _close(websocket: WebSocket) -> None:
     logger.warning("closing a websocket whose subscriber could not keep up (code %d)", SLOW_SUBSCRIBER_CLOSE_CODE)
     try:
-        await asyncio.wait_for(
-            websocket.close(SLOW_SUBSCRIBER_CLOSE_CODE, "subscriber too slow"), SLOW_SUBSCRIBER_CLOSE_TIMEOUT
-        )
+        async with asyncio.timeout(SLOW_SUBSCRIBER_CLOSE_TIMEOUT):
+            await websocket.close(SLOW_SUBSCRIBER_CLOSE_CODE, "subscriber too slow")
     except (TimeoutError, RuntimeError, OSError):
         logger.info("the slow websocket did not take its close frame in time")

@@ -164,7 +164,8 @@ class EventOutbox:
             failure = self._failure
             delay = self._backoff.delay(failure.attempts if failure else 1)
             try:
-                await asyncio.wait_for(interrupt.wait(), delay)
+                async with asyncio.timeout(delay):  # not wait_for: on 3.11 it can swallow a cancellation
+                    await interrupt.wait()
                 return False
             except TimeoutError:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from decimal import Decimal
 
@@ -80,3 +81,20 @@ async def final_prices(source: Source, competition_id: str) -> dict[str, Decimal
     statement = select(PriceTickRow).join(last, col(PriceTickRow.id) == last.c.last_id)
     async with session_of(source) as session:
         return {t.symbol: t.price for t in (await session.exec(statement)).all()}
+
+
+async def stored_ticks(
+    source: Source, *, feed_id: str | None = None, competition_id: str | None = None, symbol: str | None = None
+) -> AsyncIterator[PriceTickRow]:
+    """Every stored tick of a feed or of the rounds a competition played, by symbol, then in time order."""
+    query = select(PriceTickRow)
+    if feed_id is not None:
+        query = query.where(PriceTickRow.feed_id == feed_id)
+    if competition_id is not None:
+        query = query.where(PriceTickRow.competition_id == competition_id)
+    if symbol is not None:
+        query = query.where(PriceTickRow.symbol == symbol)
+    query = query.order_by(col(PriceTickRow.symbol), col(PriceTickRow.timestamp), col(PriceTickRow.id))
+    async with session_of(source) as session:
+        async for row in await session.stream_scalars(query.execution_options(yield_per=5_000)):
+            yield row

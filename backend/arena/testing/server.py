@@ -40,7 +40,8 @@ def free_port(host: str = HOST) -> int:
 class ServerProcess:
     """`python -m arena.cli serve --host H --port P --db DB ARGS...` (or another entry point taking the
     same flags, e.g. the bench server). `token` None lets the server generate one; it is read from
-    its output. `ready_path` answers 200 once the server is up."""
+    its output. `ready_path` answers 200 once the server is up. `feed` is the market's unless `args`
+    name one: the simulation by default, since the server's own default reaches for the internet."""
 
     db: Path
     args: Sequence[str] = ()
@@ -48,6 +49,7 @@ class ServerProcess:
     env: Mapping[str, str] = field(default_factory=dict)
     command: Sequence[str] = SERVE
     ready_path: str = "/health"
+    feed: str = "sim"
     host: str = HOST
     port: int = field(default_factory=free_port)
     cwd: Path | None = None
@@ -87,6 +89,7 @@ class ServerProcess:
             str(self.port),
             "--db",
             str(self.db),
+            *(() if "--feed" in self.args else ("--feed", self.feed)),
             *self.args,
         ]
         with open(self.log_path, "ab") as log:

@@ -8,23 +8,31 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from arena.api.types.common import CompetitionStatusEnum, FeedKindEnum
+from arena.api.types.common import CompetitionStatusEnum, FeedKindEnum, FeedStatusEnum
 from arena.api.types.competitions import Competition
+from arena.app.health import live_error
 from arena.domain.events import CompetitionFinished, CompetitionStatus, OrderRejected, RoundCompleted, StateChanged
-from arena.feeds.base import FeedInfo
+from arena.feeds.base import Feed as FeedProtocol
+from arena.feeds.base import LiveFeed
 
 
-@strawberry.type
+@strawberry.type(description="The feed the arena plays: what it is, and (live feeds) how it is doing.")
 class Feed:
     id: str = strawberry.field(description="Names the feed in stored ticks and in `priceHistory(feedId:)`.")
     kind: FeedKindEnum
-    description: str
+    description: str = strawberry.field(description="E.g. `Live · Coinbase (wss://...)` or `Simulated GBM, seed 42`.")
     seed: int | None
     sources: list[str]
     symbols: list[str]
+    note: str | None = strawberry.field(description="Why this feed plays, when that is news (e.g. offline).")
+    status: FeedStatusEnum | None = strawberry.field(description="A live feed's state; null for recorded feeds.")
+    last_quote_age_seconds: float | None = strawberry.field(description="Seconds since a live feed's last quote.")
+    error: str | None = strawberry.field(description="A live feed's latest connection problem.")
 
     @classmethod
-    def from_info(cls, info: FeedInfo) -> Feed:
+    def from_feed(cls, feed: FeedProtocol) -> Feed:
+        info = feed.info
+        live = feed if isinstance(feed, LiveFeed) else None
         return cls(
             id=info.id,
             kind=info.kind,
@@ -32,6 +40,10 @@ class Feed:
             seed=info.seed,
             sources=list(info.sources),
             symbols=list(info.symbols),
+            note=info.note or None,
+            status=live.status if live else None,
+            last_quote_age_seconds=live.last_quote_age() if live else None,
+            error=live_error(live) if live else None,
         )
 
 

@@ -7,13 +7,14 @@ import strawberry
 from arena.domain.events import AgentKind, AgentStatus, CompetitionStatus
 from arena.domain.orders import Side
 from arena.errors import ArenaError
-from arena.feeds.base import FeedKind
+from arena.feeds.base import FeedKind, FeedStatus
 
 CompetitionStatusEnum = strawberry.enum(CompetitionStatus, name="CompetitionStatus")
 AgentStatusEnum = strawberry.enum(AgentStatus, name="AgentStatus")
 AgentKindEnum = strawberry.enum(AgentKind, name="AgentKind")
 SideEnum = strawberry.enum(Side, name="Side")
 FeedKindEnum = strawberry.enum(FeedKind, name="FeedKind")
+FeedStatusEnum = strawberry.enum(FeedStatus, name="FeedStatus")
 
 
 @strawberry.interface(description="An object with a global ID (Relay).")

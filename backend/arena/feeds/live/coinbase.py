@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from arena.feeds.live.protocol import BadMessage, Candle, Decoded, HistoryRequest, Tick
-from arena.feeds.live.symbols import decimal_of, field, iso_time, load_json, percent_of, price_of, split_symbol
+from arena.feeds.live.symbols import decimal_of, field, iso_time, list_of, load_json, percent_of, price_of, split_symbol
 
 QUOTES = frozenset({"USD", "USDC", "USDT", "EUR", "GBP", "BTC", "ETH"})
 MAX_CANDLES = 350  # per request
@@ -54,8 +54,8 @@ class Coinbase:
             raise BadMessage("unknown_type", f"channel {channel!r}")
         at = iso_time(field(message, "timestamp"))
         ticks = []
-        for event in _list(field(message, "events"), "events"):
-            for ticker in _list(field(event, "tickers"), "tickers"):
+        for event in list_of(field(message, "events"), "events"):
+            for ticker in list_of(field(event, "tickers"), "tickers"):
                 ticks.append(
                     Tick(
                         symbol=str(field(ticker, "product_id")),
@@ -80,7 +80,7 @@ class Coinbase:
 
     def parse_history(self, symbol: str, payload: Any) -> list[Candle]:
         candles = []
-        for bar in _list(field(payload, "candles"), "candles"):
+        for bar in list_of(field(payload, "candles"), "candles"):
             start = datetime.fromtimestamp(int(decimal_of(field(bar, "start"), "start")), UTC)
             candles.append(
                 Candle(
@@ -88,9 +88,3 @@ class Coinbase:
                 )
             )
         return candles
-
-
-def _list(value: Any, name: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise BadMessage("missing_field", f"{name} is not a list")
-    return value

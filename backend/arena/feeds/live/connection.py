@@ -118,7 +118,10 @@ class Connection:
         silent_windows = 0
         while True:
             try:
-                raw = await asyncio.wait_for(ws.recv(), self.stale_after)
+                # not wait_for: on Python 3.11 a cancel landing as a message arrives is lost, and
+                # the feed would never stop
+                async with asyncio.timeout(self.stale_after):
+                    raw = await ws.recv()
             except TimeoutError:
                 silent_windows += 1
                 self.status = FeedStatus.STALE
@@ -127,6 +130,8 @@ class Connection:
                 logger.warning("%s: no message for %g s: prices are stale", self.exchange.title, self.stale_after)
                 continue
             silent_windows = 0
+            if self.status is not FeedStatus.LIVE:
+                self.error = None  # delivering again: an earlier drop is history (an exchange error is set anew)
             self.last_message_at = self._monotonic()
             self.status = FeedStatus.LIVE
             self._handle(raw if isinstance(raw, str) else raw.decode("utf-8", "replace"))
@@ -136,6 +141,11 @@ class Connection:
             decoded = self.exchange.decode(text)
         except BadMessage as bad:
             self._bad(bad)
+            return
+        except Exception as exc:  # a decoder bug: the message is lost, the feed is not
+            if "decoder_error" not in self._bad_kinds_logged:
+                logger.exception("%s: the decoder failed on %r", self.exchange.title, text[:200])
+            self._bad(BadMessage("decoder_error", f"{type(exc).__name__}: {exc}"))
             return
         if self.observer is not None:
             self.observer.message(self.exchange.name, decoded.kind)

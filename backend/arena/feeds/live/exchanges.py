@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from arena.errors import ArenaError, ErrorCode
+from arena.feeds.live.binance import Binance
 from arena.feeds.live.coinbase import Coinbase
 from arena.feeds.live.connection import FeedObserver
 from arena.feeds.live.feed import ExchangeFeed
+from arena.feeds.live.kraken import Kraken
 from arena.feeds.live.protocol import Exchange
 
-EXCHANGES: dict[str, Exchange] = {exchange.name: exchange for exchange in (Coinbase(),)}
+EXCHANGES: dict[str, Exchange] = {exchange.name: exchange for exchange in (Coinbase(), Binance(), Kraken())}
 
 
 @dataclass(frozen=True, slots=True)

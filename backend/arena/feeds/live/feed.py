@@ -9,7 +9,6 @@ recorded session, exported and replayed, gives the same rounds again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -28,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 HISTORY = timedelta(hours=24)
 HISTORY_TIMEOUT = 10.0
+CLOSE_TIMEOUT = 5.0
 
 
 class ExchangeFeed:
@@ -133,11 +133,13 @@ class ExchangeFeed:
         return _quotes(candles, start, end)
 
     async def aclose(self) -> None:
+        """Stop the connection; a shutdown waits for it at most `CLOSE_TIMEOUT` seconds."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+            task, self._task = self._task, None
+            task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
+            if not done:
+                logger.warning("%s: the connection did not stop within %g s", self.exchange.title, CLOSE_TIMEOUT)
 
 
 def _quotes(candles: Sequence[Candle], start: datetime, end: datetime) -> list[Quote]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -33,16 +34,26 @@ def split_symbol(symbol: str, exchange: str, quotes: Collection[str]) -> tuple[s
 
 
 def load_json(text: str | bytes) -> Any:
-    try:
-        return json.loads(text, parse_float=Decimal, parse_int=Decimal)  # numbers stay exact
+    try:  # numbers stay exact; NaN and Infinity are not JSON
+        return json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError):
         raise BadMessage("malformed_json", f"not JSON: {str(text)[:80]!r}") from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def field(data: Any, name: str) -> Any:
     if not isinstance(data, dict) or name not in data:
         raise BadMessage("missing_field", f"no {name!r} in {str(data)[:120]}")
     return data[name]
+
+
+def list_of(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise BadMessage("missing_field", f"{name} is not a list: {str(value)[:120]}")
+    return value
 
 
 def price_of(value: Any, name: str = "price") -> Decimal:
@@ -66,7 +77,12 @@ def decimal_of(value: Any, name: str) -> Decimal:
 
 
 def percent_of(value: Any, name: str) -> float | None:
-    return None if value is None or value == "" else float(decimal_of(value, name))
+    if value is None or value == "":
+        return None
+    percent = float(decimal_of(value, name))
+    if not math.isfinite(percent):  # 1e400 is a finite Decimal but no float
+        raise BadMessage("not_a_number", f"{name} is out of range: {value!r}")
+    return percent
 
 
 def iso_time(value: Any, name: str = "timestamp") -> datetime:
@@ -81,4 +97,9 @@ def iso_time(value: Any, name: str = "timestamp") -> datetime:
 
 def epoch_ms(value: Any, name: str = "time") -> datetime:
     number = decimal_of(value, name)
-    return datetime.fromtimestamp(float(number) / 1000, UTC)
+    if number <= 0:
+        raise BadMessage("bad_time", f"{name} is not a time: {value!r}")
+    try:
+        return datetime.fromtimestamp(float(number) / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
+        raise BadMessage("bad_time", f"{name} is out of range: {value!r}") from None
