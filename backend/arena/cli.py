@@ -14,6 +14,7 @@ from arena.config import get_settings
 from arena.domain.events import AgentSnapshot
 from arena.engine.config import CompetitionConfig
 from arena.errors import ArenaError
+from arena.feeds.live.exchanges import LiveOptions
 from arena.feeds.spec import FeedMode, FeedSpec, SpeedSpec
 from arena.store.errors import StoreError
 
@@ -87,7 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     prices.set_defaults(handler=_export_prices)
 
     run = commands.add_parser("run", help="run a headless competition and print the leaderboard")
-    run.add_argument("--feed", default="sim", help="sim, sim:SEED, or replay:PATH[,PATH...] (default: sim)")
+    run.add_argument(
+        "--feed",
+        default="sim",
+        help="sim, sim:SEED, replay:PATH[,PATH...] or live:EXCHANGE[:SYM,...] (default: sim)",
+    )
+    run.add_argument("--live-url", default=None, help="a live feed's websocket URL instead of the exchange's own")
+    run.add_argument("--live-rest-url", default=None, help="and its REST URL")
+    run.add_argument("--tick-interval", type=float, default=1.0, help="seconds per round on a live feed (default 1)")
     run.add_argument("--symbols", default=None, help="comma-separated symbols (sim) or one name per replay file")
     run.add_argument(
         "--agents",
@@ -117,6 +125,9 @@ def _run(args: argparse.Namespace) -> int:
     rounds = args.rounds
     if feed.mode is FeedMode.SIM and rounds is None and args.duration is None:
         rounds = 1000
+    if feed.mode is FeedMode.LIVE and rounds is None and args.duration is None:
+        print("error [INVALID_CONFIG]: a live run needs --rounds or --duration", file=sys.stderr)
+        return 2
     strategies = [s.strip() for s in args.agents.split(",") if s.strip()]
     config = CompetitionConfig(
         name=args.name,
@@ -138,7 +149,8 @@ def _run(args: argparse.Namespace) -> int:
             rate = round_number * len(strategies) / elapsed if elapsed else 0.0
             print(f"  round {round_number:,}  {elapsed:6.1f}s  {rate:,.0f} bar-steps/s", file=sys.stderr)
 
-    report = asyncio.run(run_headless(config, db_path, progress))
+    live = LiveOptions(url=args.live_url, rest_url=args.live_rest_url, interval=args.tick_interval)
+    report = asyncio.run(run_headless(config, db_path, progress, live))
     print(f"\nCompetition {report.competition_id}: {report.status} after {report.rounds:,} rounds")
     print(_table(report.leaderboard, report.winner_id))
     print(

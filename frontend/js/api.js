@@ -11,12 +11,17 @@ export class Api {
     this.getToken = getToken;
   }
 
-  request(query, variables = {}) {
-    return graphqlRequest(query, variables, { token: this.getToken() });
+  request(query, variables = {}, options = {}) {
+    return graphqlRequest(query, variables, { token: this.getToken(), ...options });
   }
 
   async arena() {
     return (await this.request(doc.ARENA)).arena;
+  }
+
+  /** -> the arena's feed (or null), for polling: a short timeout, so a hung request does not hold up the next */
+  async feed() {
+    return (await this.request(doc.FEED, {}, { timeoutMs: 5000 })).arena.feed;
   }
 
   async prices() {

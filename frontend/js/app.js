@@ -6,6 +6,7 @@ import { Controls } from "./controls.js";
 import { byId } from "./dom.js";
 import { EquityCurves } from "./equity.js";
 import { EventLog } from "./event-log.js";
+import { FeedPoller } from "./feed-poller.js";
 import { Header } from "./header.js";
 import { HistoryView } from "./history.js";
 import { LeaderboardTable } from "./leaderboard.js";
@@ -27,7 +28,7 @@ const openAgent = (agentId, opener) => agentView.open(agentId, { returnFocus: op
 
 const header = new Header({
   state: byId("arena-state"), name: byId("competition-name"), round: byId("round"),
-  feedKind: byId("feed-kind"), feedDescription: byId("feed-description"),
+  feed: byId("feed"), feedKind: byId("feed-kind"), feedDescription: byId("feed-description"),
   connection: byId("connection"), connectionLabel: byId("connection-label"), updates: byId("update-count"),
 });
 
@@ -99,3 +100,4 @@ function route() {
 window.addEventListener("hashchange", route);
 route();
 live.start();
+new FeedPoller({ api, log, onFeed: (feed) => header.setFeed(feed) }).start();

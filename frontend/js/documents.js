@@ -13,15 +13,20 @@ const COMPETITION_FIELDS = `
   id name status feedKind feedDescription startingCash createdAt startedAt endedAt round
   winner { id name }`;
 
+const FEED_FIELDS = `id kind description sources note status lastQuoteAgeSeconds error`;
+
 export const ARENA = `
 query Arena {
   arena {
     state round symbols startedAt
-    feed { kind description seed sources symbols }
+    feed { ${FEED_FIELDS} seed symbols }
     competition { ${COMPETITION_FIELDS} }
     strategies { name description }
   }
 }`;
+
+/** Only the feed: its status is not pushed over subscriptions, so the header polls this. */
+export const FEED = `query Feed { arena { feed { ${FEED_FIELDS} } } }`;
 
 export const PRICES = `query Prices { prices { symbol price changePct timestamp } }`;
 

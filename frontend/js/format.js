@@ -105,3 +105,13 @@ export function formatTick(value, step) {
   const decimals = step >= 1 ? 0 : Math.min(8, Math.ceil(-Math.log10(step)));
   return formatNumber(value, decimals);
 }
+
+/** An age in seconds: 0.4 -> "<1 s", 12.3 -> "12 s", 150 -> "2 min", 7300 -> "2 h". */
+export function formatAge(seconds) {
+  const s = Number(seconds);
+  if (!Number.isFinite(s)) return DASH;
+  if (s < 1) return "<1 s";
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  return `${Math.floor(s / 3600)} h`;
+}

@@ -1,6 +1,7 @@
 // The header: arena state, competition, round, feed, connection indicator and update counter.
 
 import { setText } from "./dom.js";
+import { describeFeed } from "./feed-status.js";
 import { formatInteger } from "./format.js";
 
 const CONNECTION_TEXT = { connecting: "connecting", connected: "connected", reconnecting: "reconnecting", offline: "offline" };
@@ -11,7 +12,7 @@ export class Header {
   #countdown = 0;
 
   constructor(nodes) {
-    this.nodes = nodes; // { state, name, round, feedKind, feedDescription, connection, connectionLabel, updates }
+    this.nodes = nodes; // { state, name, round, feed, feedKind, feedDescription, connection, connectionLabel, updates }
   }
 
   setArena(arena) {
@@ -19,11 +20,21 @@ export class Header {
     setText(this.nodes.name, arena.competition?.name ?? "none yet");
     this.nodes.name.title = arena.competition ? `${arena.competition.name} (${arena.competition.id})` : "";
     this.setRound(arena.round);
-    const feed = arena.feed;
-    setText(this.nodes.feedKind, feed?.kind ?? "NO FEED");
-    this.nodes.feedKind.dataset.kind = feed?.kind ?? "";
-    setText(this.nodes.feedDescription, feed?.description ?? "no market feed");
-    this.nodes.feedDescription.title = feed?.sources?.length ? feed.sources.join("\n") : feed?.description ?? "";
+    this.setFeed(arena.feed);
+  }
+
+  /** The feed (or null): `LIVE · Coinbase`, `STALE · Coinbase · last quote 12 s ago`, `SIMULATED · offline: …`. */
+  setFeed(feed) {
+    const view = describeFeed(feed);
+    const { feedKind, feedDescription } = this.nodes;
+    setText(feedKind, view.badge);
+    feedKind.dataset.kind = view.kind;
+    feedKind.dataset.status = view.status;
+    feedKind.classList.toggle("feed-live", view.health === "healthy");
+    feedKind.classList.toggle("feed-stale", view.health === "warning");
+    setText(feedDescription, view.text);
+    feedDescription.classList.toggle("noted", view.noted);
+    this.nodes.feed.title = view.title;
   }
 
   setState(state) {

@@ -50,6 +50,15 @@ class Dashboard:
     def state(self):
         return self.page.locator("#arena-state")
 
+    @property
+    def feed(self):
+        """The header's feed line: its badge (`#feed-kind`), then its description; details in its title."""
+        return self.page.locator("#feed")
+
+    def feed_with(self, badge_class: str):
+        """The feed line while its badge has `badge_class` (feed-live, feed-stale): text and class read at once."""
+        return self.page.locator(f"#feed:has(#feed-kind.{badge_class})")
+
     def updates(self) -> int:
         return int(self.page.locator("#update-count").inner_text().replace(",", ""))
 

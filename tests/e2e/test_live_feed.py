@@ -315,3 +315,27 @@ def test_feed_auto_plays_coinbase_when_it_answers(tmp_path, coinbase):
         assert "feed: Live · Coinbase" in proc.log() and "auto: it answered" in proc.log()
     finally:
         assert proc.stop() == 0
+
+
+def test_a_headless_live_run_plays_its_rounds_and_needs_an_end(tmp_path, coinbase):
+    db = tmp_path / "headless.db"
+    live_run = ["run", "--feed", "live:coinbase:BTC-USD,ETH-USD", "--live-url", coinbase.url]
+    live_run += ["--live-rest-url", coinbase.rest_url, "--tick-interval", "0.05", "--agents", "momentum,balanced"]
+    output = arena(*live_run, "--rounds", "40", "--db", str(db), "--quiet", cwd=tmp_path)
+    assert "FINISHED after 40 rounds" in output
+    with sqlite3.connect(db) as store:
+        (feed_id, competition_id), *others = store.execute(
+            "select distinct feed_id, competition_id from price_tick where competition_id is not null"
+        ).fetchall()
+        prices = store.execute("select symbol, price from price_tick where competition_id = ?", (competition_id,))
+        assert all(Decimal(price) in coinbase.all_prices(symbol) for symbol, price in prices)
+    assert feed_id == "live:coinbase" and others == []
+
+    endless = subprocess.run(
+        [sys.executable, "-m", "arena.cli", *live_run, "--no-db"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert endless.returncode == 2 and "needs --rounds or --duration" in endless.stderr

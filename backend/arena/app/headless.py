@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from arena.app.runner import ArenaRunner
 from arena.app.wiring import event_pipeline, prepare_database
 from arena.domain.events import AgentSnapshot, CompetitionFinished, Event, RoundCompleted
 from arena.engine.config import CompetitionConfig
+from arena.feeds.factory import build_feed
+from arena.feeds.live.exchanges import LiveOptions
+from arena.feeds.spec import FeedMode, SpeedMode, SpeedSpec
 from arena.store.db import Database
 from arena.store.errors import StoreError
 from arena.store.recorder import Recorder
@@ -59,14 +62,26 @@ async def run_headless(
     config: CompetitionConfig,
     db_path: str | None,
     on_progress: Callable[[int, float], None] | None = None,
+    live: LiveOptions | None = None,
 ) -> RunReport:
+    """Run `config` to its end. A live feed (`config.feed` `live:...`) plays as the market, one
+    round per `live.interval` seconds, and the competition trades it."""
+    live = live or LiveOptions()
+    market = None
+    if config.feed is not None and config.feed.mode is FeedMode.LIVE:
+        market = build_feed(config.feed, live=live)
+        config = replace(config, feed=None, symbols=market.info.symbols)
     database = Database.open(db_path) if db_path else None
     recorder: Recorder | None = None
     if database is not None:
         await prepare_database(database)
         recorder = Recorder(database)
     progress = _Progress(on_progress)
-    runner = ArenaRunner(event_pipeline(recorder, extra=[progress]))
+    runner = ArenaRunner(
+        event_pipeline(recorder, extra=[progress]),
+        market_feed=market,
+        market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=live.interval),
+    )
     try:
         started = time.perf_counter()
         competition = await runner.start(config)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -17,6 +17,7 @@ from arena.domain.events import (
     HistoryLoaded,
     QuotesReceived,
 )
+from arena.domain.market import Quote
 from arena.domain.orders import Fill, Rejection
 
 Row = dict[str, Any]
@@ -73,34 +74,27 @@ def entrant_rows(event: CompetitionCreated) -> list[Row]:
 
 
 def tick_rows(event: QuotesReceived) -> list[Row]:
-    return [
-        {
-            "feed_id": event.feed_id,
-            "symbol": quote.symbol,
-            "price": quote.price,
-            "volume": quote.volume,
-            "change_pct": quote.change_pct,
-            "timestamp": quote.timestamp,
-            "competition_id": event.competition_id,
-            "round": event.round,
-        }
-        for quote in event.batch.quotes
-    ]
+    return quote_rows(event.feed_id, event.batch.quotes, event.competition_id, event.round)
 
 
 def history_rows(event: HistoryLoaded) -> list[Row]:
+    """A live feed's first day, from the exchange's candles: ticks of the feed, in no round."""
+    return quote_rows(event.feed_id, event.quotes, None, None)
+
+
+def quote_rows(feed_id: str, quotes: Sequence[Quote], competition_id: str | None, round_: int | None) -> list[Row]:
     return [
         {
-            "feed_id": event.feed_id,
+            "feed_id": feed_id,
             "symbol": quote.symbol,
             "price": quote.price,
             "volume": quote.volume,
             "change_pct": quote.change_pct,
             "timestamp": quote.timestamp,
-            "competition_id": None,
-            "round": None,
+            "competition_id": competition_id,
+            "round": round_,
         }
-        for quote in event.quotes
+        for quote in quotes
     ]
 
 

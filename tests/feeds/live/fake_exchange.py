@@ -2,9 +2,9 @@
 library), and optionally a real HTTP server for its REST candles.
 
 Each connection runs `script(conn)`: a coroutine that talks to the arena's client as the exchange
-would. It sees what the client sent (`conn.received`, `await conn.expect(n)`), can send texts or
-JSON, close the connection, or stay silent. `server.connections` counts them, so a test can wait
-for a reconnect."""
+would. It sees what the client sent (`conn.received`, `await conn.expect(n)`; `await conn.round_trip()`
+for "and nothing more"), can send texts or JSON, close the connection, or stay silent.
+`server.connections` counts them, so a test can wait for a reconnect."""
 
 from __future__ import annotations
 
@@ -40,6 +40,10 @@ class FakeConnection:
 
         await asyncio.wait_for(until(), timeout)
         return self.received[:count]
+
+    async def round_trip(self, timeout: float = 5.0) -> None:
+        """Ping the client and wait for its pong: whatever it sent before has reached `received`."""
+        await asyncio.wait_for(await self.ws.ping(), timeout)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         await self.ws.close(code, reason)

@@ -4,7 +4,6 @@ server's pings, reconnects, silence, bad messages, and the REST klines of the fi
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,9 +17,11 @@ from arena.feeds.live.exchanges import exchange_named
 from arena.feeds.live.feed import ExchangeFeed
 from arena.feeds.live.protocol import BadMessage
 
-from .fake_exchange import FakeConnection, fake_exchange
+from .fake_exchange import FakeConnection
 from .observer import CountingObserver
+from .scenarios import ExchangeScenarios, ExchangeUnderTest, connected
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 AT = 1672515782136  # an event time, epoch ms
 PATH = "/stream?streams=btcusdt@ticker/ethusdt@ticker"
 
@@ -63,25 +64,15 @@ SHUTDOWN = {"stream": "!serverShutdown", "data": {"e": "serverShutdown", "E": AT
 ERROR = {"code": 2, "msg": "Invalid request: unknown variant", "id": 1}
 
 
-def feed(url: str, observer: CountingObserver | None = None, **options) -> ExchangeFeed:
-    return ExchangeFeed(
-        Binance(),
-        ("BTC-USDT", "ETH-USDT"),
-        feed_id="live:binance",
-        url=url,
-        interval=0.05,
-        observer=observer,
-        **options,
-    )
-
-
-async def next_batch(stream, timeout: float = 5.0):
-    return await asyncio.wait_for(anext(stream), timeout)
-
-
-async def round_trip(conn: FakeConnection) -> None:
-    """A ping answered: whatever the client sent before its pong has reached `conn.received`."""
-    await asyncio.wait_for(await conn.ws.ping(), 5)
+BINANCE = ExchangeUnderTest(
+    Binance,
+    symbols=("BTC-USDT", "ETH-USDT"),
+    names=("BTCUSDT", "ETHUSDT"),
+    ticker=lambda symbol, price, at: ticker(symbol, price, at=(at - EPOCH) // timedelta(milliseconds=1)),
+    start=EPOCH + timedelta(milliseconds=AT),
+    refused=[("BTC-USD",), ("BTC-USDT", "btc-usdt"), ("BTCUSDT",), ("BTC-JPY",)],
+    path=PATH,  # the URL names the streams: nothing is sent
+)
 
 
 async def test_the_url_names_the_ticker_streams_nothing_is_sent_and_ticks_become_exact_quotes():
@@ -92,17 +83,12 @@ async def test_the_url_names_the_ticker_streams_nothing_is_sent_and_ticks_become
         await conn.silence()
 
     observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        try:
-            batch = await next_batch(stream)
-            while len(batch.quotes) < 2:  # the ticks may straddle a round
-                batch = await next_batch(stream)
-            conn = exchange.connections[0]
-            await round_trip(conn)
-        finally:
-            await live.aclose()
+    async with connected(BINANCE, script, observer) as run:
+        batch = await run.next_batch()
+        while len(batch.quotes) < 2:  # the ticks may straddle a round
+            batch = await run.next_batch()
+        conn = run.server.connections[0]
+        await conn.round_trip()
     assert conn.ws.request is not None and conn.ws.request.path == PATH
     assert conn.received == [], "the URL names the streams: nothing is sent"
     by_symbol = batch.by_symbol()
@@ -111,7 +97,7 @@ async def test_the_url_names_the_ticker_streams_nothing_is_sent_and_ticks_become
     assert by_symbol["ETH-USDT"].change_pct == pytest.approx(2.5)
     assert {q.timestamp for q in batch.quotes} == {batch.timestamp}  # stamped with the round
     assert observer.messages == {"ticker": 3} and not observer.bad
-    assert live.status is FeedStatus.LIVE and live.last_quote_age() is not None
+    assert run.live.status is FeedStatus.LIVE and run.live.last_quote_age() is not None
 
 
 async def test_acks_errors_and_shutdown_notices_are_counted_and_carry_no_prices():
@@ -121,85 +107,11 @@ async def test_acks_errors_and_shutdown_notices_are_counted_and_carry_no_prices(
         await conn.silence()
 
     observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        try:
-            batch = await next_batch(stream)
-        finally:
-            await live.aclose()
+    async with connected(BINANCE, script, observer) as run:
+        batch = await run.next_batch()
     assert [q.price for q in batch.quotes] == [Decimal(100)]
     assert observer.messages == {"ack": 1, "error": 1, "shutdown": 1, "ticker": 1} and not observer.bad
-    assert live.error == "Invalid request: unknown variant (code 2)"
-
-
-async def test_no_fresh_quote_no_round():
-    async def script(conn: FakeConnection) -> None:
-        await conn.send(ticker("BTCUSDT", "100"))
-        await asyncio.sleep(1)  # a second without a ticker: the feed is open but nothing traded
-        await conn.send(ticker("BTCUSDT", "101", at=AT + 1000))
-        await conn.silence()
-
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url)
-        stream = aiter(live.stream())
-        try:
-            first, second = await next_batch(stream), await next_batch(stream)
-        finally:
-            await live.aclose()
-    assert [q.price for q in first.quotes] == [Decimal(100)]
-    assert [q.price for q in second.quotes] == [Decimal(101)]
-    assert second.timestamp - first.timestamp >= timedelta(seconds=0.9)
-
-
-async def test_a_closed_connection_is_opened_again_with_the_same_streams():
-    async def script(conn: FakeConnection) -> None:
-        await conn.send(ticker("BTCUSDT", "100"))
-        await asyncio.sleep(0.2)
-        await conn.close(1001, "going away")  # as at the 24 h mark
-
-    observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        try:
-            await next_batch(stream)
-            second = await exchange.wait_for_connections(2, timeout=10)
-            await next_batch(stream)  # and prices come again
-            await round_trip(second)
-        finally:
-            await live.aclose()
-    assert [c.ws.request.path for c in exchange.connections[:2] if c.ws.request] == [PATH, PATH]
-    assert second.received == []
-    assert observer.reconnects >= 1
-
-
-async def test_a_silent_server_goes_stale_then_the_feed_reconnects_and_is_live_again():
-    times = itertools.count(AT, 1000)  # event times only move forward, across connections too
-
-    async def script(conn: FakeConnection) -> None:
-        await conn.send(ticker("BTCUSDT", "100", at=next(times)))
-        if len(exchange.connections) == 1:
-            await conn.silence()  # the first connection goes quiet
-        while True:
-            await asyncio.sleep(0.05)
-            await conn.send(ticker("BTCUSDT", "101", at=next(times)))
-
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, stale_after=0.3)
-        stream = aiter(live.stream())
-        seen = []
-        try:
-            await next_batch(stream)
-            for _ in range(400):
-                seen.append(live.status)
-                if len(exchange.connections) >= 2 and live.status is FeedStatus.LIVE:
-                    break
-                await asyncio.sleep(0.01)
-        finally:
-            await live.aclose()
-    assert FeedStatus.STALE in seen and FeedStatus.RECONNECTING in seen
-    assert seen[-1] is FeedStatus.LIVE and len(exchange.connections) >= 2
+    assert run.live.error == "Invalid request: unknown variant (code 2)"
 
 
 async def test_the_servers_pings_are_answered_and_the_connection_stays_open():
@@ -213,78 +125,51 @@ async def test_the_servers_pings_are_answered_and_the_connection_stays_open():
         await conn.silence()
 
     observer = CountingObserver()
-    async with fake_exchange(script, ping_interval=0.2) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        seen: list[Decimal] = []
-        try:
-            while prices[-1] not in seen:
-                seen += [q.price for q in (await next_batch(stream)).quotes]
-        finally:
-            await live.aclose()
-    assert len(exchange.connections) == 1 and observer.reconnects == 0
-    assert exchange.connections[0].ws.latency > 0  # pongs came back for the server's pings
+    async with connected(BINANCE, script, observer, ping_interval=0.2) as run:
+        seen = await run.prices_until(prices[-1])
+    assert len(run.server.connections) == 1 and observer.reconnects == 0
+    assert run.server.connections[0].ws.latency > 0  # pongs came back for the server's pings
     assert seen[-1] == prices[-1] and seen == sorted(seen)
 
 
-@pytest.mark.parametrize(
-    ("message", "kind"),
-    [
-        ("this is not json", "malformed_json"),
-        ("[1, 2, 3]", "unknown_type"),
-        (json.dumps({"stream": "btcusdt@ticker"}), "unknown_type"),
-        (json.dumps({"data": ticker("BTCUSDT", "99")["data"]}), "unknown_type"),
-        (json.dumps({"stream": "btcusdt@ticker", "data": [1]}), "unknown_type"),
-        (json.dumps({"stream": "btcusdt@kline_1m", "data": {"e": "kline", "E": AT, "s": "BTCUSDT"}}), "unknown_type"),
-        (json.dumps({"stream": "btcusdt@bookTicker", "data": {"u": 1, "s": "BTCUSDT", "b": "1"}}), "missing_field"),
-        (
-            json.dumps({"stream": "btcusdt@ticker", "data": {"e": "24hrTicker", "E": AT, "s": "BTCUSDT"}}),
-            "missing_field",
-        ),
-        (json.dumps(ticker("BTCUSDT", "abc")), "not_a_number"),
-        (json.dumps(ticker("BTCUSDT", "0")), "bad_price"),
-        (json.dumps(ticker("BTCUSDT", "-5")), "bad_price"),
-        (json.dumps(ticker("BTCUSDT", "NaN")), "not_a_number"),
-        (json.dumps(ticker("BTCUSDT", "99", change="lots")), "not_a_number"),
-        (json.dumps(ticker("BTCUSDT", "99", E="yesterday")), "not_a_number"),
-        (json.dumps(ticker("BTCUSDT", "99", at=10**20)), "bad_time"),
-        (json.dumps(ticker("BTCUSDT", "99", at=0)), "bad_time"),
-        (json.dumps(ticker("DOGEUSDT", "1")), "unknown_symbol"),
-        (json.dumps(ticker("BTCUSDT", "99", s="btcusdt")), "unknown_symbol"),
-        (json.dumps(ticker("BTCUSDT", "99", at=AT - 1000)), "time_backwards"),
-    ],
-)
-async def test_bad_messages_are_counted_and_never_reach_the_rounds(message, kind):
-    async def script(conn: FakeConnection) -> None:
-        await conn.send(ticker("BTCUSDT", "100"))
-        await asyncio.sleep(0.1)
-        await conn.send(message)
-        await conn.send(ticker("ETHUSDT", "7", at=AT + 1000))
-        await conn.silence()
-
-    observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        prices = []
-        try:
-            while Decimal(7) not in prices:
-                prices += [q.price for q in (await next_batch(stream)).quotes]
-        finally:
-            await live.aclose()
-    assert prices == [Decimal(100), Decimal(7)], "the bad message changed nothing"
-    assert observer.bad == {kind: 1}
+BAD_MESSAGES = [
+    ("this is not json", "malformed_json"),
+    ("[1, 2, 3]", "unknown_type"),
+    (json.dumps({"stream": "btcusdt@ticker"}), "unknown_type"),
+    (json.dumps({"data": ticker("BTCUSDT", "99")["data"]}), "unknown_type"),
+    (json.dumps({"stream": "btcusdt@ticker", "data": [1]}), "unknown_type"),
+    (json.dumps({"stream": "btcusdt@kline_1m", "data": {"e": "kline", "E": AT, "s": "BTCUSDT"}}), "unknown_type"),
+    (json.dumps({"stream": "btcusdt@bookTicker", "data": {"u": 1, "s": "BTCUSDT", "b": "1"}}), "missing_field"),
+    (
+        json.dumps({"stream": "btcusdt@ticker", "data": {"e": "24hrTicker", "E": AT, "s": "BTCUSDT"}}),
+        "missing_field",
+    ),
+    (json.dumps(ticker("BTCUSDT", "abc")), "not_a_number"),
+    (json.dumps(ticker("BTCUSDT", "0")), "bad_price"),
+    (json.dumps(ticker("BTCUSDT", "-5")), "bad_price"),
+    (json.dumps(ticker("BTCUSDT", "NaN")), "not_a_number"),
+    (json.dumps(ticker("BTCUSDT", "99", change="lots")), "not_a_number"),
+    (json.dumps(ticker("BTCUSDT", "99", E="yesterday")), "not_a_number"),
+    (json.dumps(ticker("BTCUSDT", "99", at=10**20)), "bad_time"),
+    (json.dumps(ticker("BTCUSDT", "99", at=0)), "bad_time"),
+    (json.dumps(ticker("DOGEUSDT", "1")), "unknown_symbol"),
+    (json.dumps(ticker("BTCUSDT", "99", s="btcusdt")), "unknown_symbol"),
+    (json.dumps(ticker("BTCUSDT", "99", at=AT - 1000)), "time_backwards"),
+]
 
 
-def test_unknown_symbols_are_refused_before_connecting():
+class TestBinance(ExchangeScenarios):
+    """The scenarios every exchange shares, in Binance's messages."""
+
+    exchange = BINANCE
+    bad_messages = BAD_MESSAGES
+
+
+def test_a_usd_symbol_is_refused_with_the_usdt_one_to_ask_for_instead():
     with pytest.raises(ArenaError) as err:
         ExchangeFeed(Binance(), ("BTC-USD",), feed_id="live:binance")
     assert err.value.code is ErrorCode.UNKNOWN_SYMBOL
-    assert "USDT" in err.value.message and "BTC-USDT" in err.value.message  # says what to ask for instead
-    for symbols in (("BTC-USDT", "btc-usdt"), ("BTCUSDT",), ("BTC-JPY",)):
-        with pytest.raises(ArenaError) as err:
-            ExchangeFeed(Binance(), symbols, feed_id="live:binance")
-        assert err.value.code is ErrorCode.UNKNOWN_SYMBOL
+    assert "USDT" in err.value.message and "BTC-USDT" in err.value.message
 
 
 def test_the_registry_knows_binance_and_its_default_streams():

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 import pytest
 
-from arena.errors import ArenaError, ErrorCode
 from arena.feeds.base import FeedStatus
 from arena.feeds.live import connection
 from arena.feeds.live.exchanges import exchange_named
@@ -20,8 +19,9 @@ from arena.feeds.live.feed import ExchangeFeed
 from arena.feeds.live.kraken import Kraken
 from arena.feeds.live.protocol import BadMessage
 
-from .fake_exchange import FakeConnection, fake_exchange
+from .fake_exchange import FakeConnection
 from .observer import CountingObserver
+from .scenarios import ExchangeScenarios, ExchangeUnderTest, connected, iso
 
 SUBSCRIBE = {"method": "subscribe", "params": {"channel": "ticker", "symbol": ["BTC/USD", "ETH/USD"]}, "req_id": 1}
 STATUS = {
@@ -88,14 +88,16 @@ def item(
     return data | extra
 
 
-def feed(url: str, observer: CountingObserver | None = None, **options) -> ExchangeFeed:
-    return ExchangeFeed(
-        Kraken(), ("BTC-USD", "ETH-USD"), feed_id="live:kraken", url=url, interval=0.05, observer=observer, **options
-    )
-
-
-async def next_batch(stream, timeout: float = 5.0):
-    return await asyncio.wait_for(anext(stream), timeout)
+KRAKEN = ExchangeUnderTest(
+    Kraken,
+    symbols=("BTC-USD", "ETH-USD"),
+    names=("BTC/USD", "ETH/USD"),
+    ticker=lambda symbol, price, at: ticker(item(symbol, price, at=iso(at))),
+    start=datetime(2023, 9, 25, 9, 4, 31, tzinfo=UTC),
+    refused=[("BTC-USD", "btc-usd"), ("BTC-XYZ",)],
+    subscribe=[SUBSCRIBE],
+    heartbeat=HEARTBEAT,
+)
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -123,17 +125,12 @@ async def test_subscribes_to_the_ticker_and_turns_ticks_into_exact_quotes():
         await conn.silence()
 
     observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        try:
-            batch = await next_batch(stream)
-            while len(batch.quotes) < 2 or batch.by_symbol()["BTC-USD"].price != Decimal("64123.123456789"):
-                batch = await next_batch(stream)  # the ticks may straddle a round
-            await until(lambda: observer.messages["heartbeat"] == 1)
-        finally:
-            await live.aclose()
-        sent = [json.loads(m) for m in exchange.connections[0].received[:1]]
+    async with connected(KRAKEN, script, observer) as run:
+        batch = await run.next_batch()
+        while len(batch.quotes) < 2 or batch.by_symbol()["BTC-USD"].price != Decimal("64123.123456789"):
+            batch = await run.next_batch()  # the ticks may straddle a round
+        await until(lambda: observer.messages["heartbeat"] == 1)
+    sent = [json.loads(m) for m in run.server.connections[0].received[:1]]
     assert sent == [SUBSCRIBE]
     by_symbol = batch.by_symbol()
     assert by_symbol["BTC-USD"].price == Decimal("64123.123456789") and by_symbol["ETH-USD"].price == Decimal("3456.7")
@@ -142,7 +139,7 @@ async def test_subscribes_to_the_ticker_and_turns_ticks_into_exact_quotes():
     assert {q.timestamp for q in batch.quotes} == {batch.timestamp}  # stamped with the round
     assert observer.messages == {"status": 1, "subscribe": 2, "ticker": 2, "heartbeat": 1}
     assert observer.bad == {}
-    assert live.status is FeedStatus.LIVE and live.last_quote_age() is not None and live.error is None
+    assert run.live.status is FeedStatus.LIVE and run.live.last_quote_age() is not None and run.live.error is None
 
 
 async def test_prices_stay_exact_through_every_digit():
@@ -151,13 +148,8 @@ async def test_prices_stay_exact_through_every_digit():
         await conn.send(ticker(item("BTC/USD", "64123.12345678901234567"), kind="snapshot"))
         await conn.silence()
 
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url)
-        stream = aiter(live.stream())
-        try:
-            batch = await next_batch(stream)
-        finally:
-            await live.aclose()
+    async with connected(KRAKEN, script) as run:
+        batch = await run.next_batch()
     assert [q.price for q in batch.quotes] == [Decimal("64123.12345678901234567")]  # a float would keep 17 digits
 
 
@@ -171,15 +163,10 @@ async def test_an_unknown_pair_is_reported_and_the_others_go_on():
         await conn.silence()
 
     observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        try:
-            batch = await next_batch(stream)
-            await until(lambda: live.error is not None)
-        finally:
-            await live.aclose()
-    assert live.error == "Currency pair not supported ETH/USD"
+    async with connected(KRAKEN, script, observer) as run:
+        batch = await run.next_batch()
+        await until(lambda: run.live.error is not None)
+    assert run.live.error == "Currency pair not supported ETH/USD"
     assert [(q.symbol, q.price) for q in batch.quotes] == [("BTC-USD", Decimal(100))]
     assert observer.messages["error"] == 1 and observer.messages["subscribe"] == 1 and observer.bad == {}
 
@@ -189,30 +176,6 @@ def test_a_trading_engine_that_is_not_online_is_reported():
     decoded = Kraken().decode(json.dumps(maintenance))
     assert decoded.kind == "status" and decoded.error == "the trading engine is maintenance"
     assert Kraken().decode(json.dumps(STATUS)).error is None
-
-
-async def test_no_fresh_quote_no_round():
-    async def script(conn: FakeConnection) -> None:
-        await conn.expect(1)
-        await conn.send(ticker(item("BTC/USD", "100")))
-        for _ in range(20):  # heartbeats only, for a second: the feed is alive but nothing traded
-            await asyncio.sleep(0.05)
-            await conn.send(HEARTBEAT)
-        await conn.send(ticker(item("BTC/USD", "101", at="2023-09-25T09:04:32Z")))
-        await conn.silence()
-
-    observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        try:
-            first, second = await next_batch(stream), await next_batch(stream)
-        finally:
-            await live.aclose()
-    assert [q.price for q in first.quotes] == [Decimal(100)]
-    assert [q.price for q in second.quotes] == [Decimal(101)]
-    assert second.timestamp - first.timestamp >= timedelta(seconds=0.9)
-    assert observer.messages["heartbeat"] == 20
 
 
 async def test_the_client_pings_and_the_pongs_are_counted(monkeypatch):
@@ -227,114 +190,44 @@ async def test_the_client_pings_and_the_pongs_are_counted(monkeypatch):
         await conn.silence()
 
     observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        try:
-            await next_batch(stream)
-            await until(lambda: observer.messages["pong"] == 2)
-        finally:
-            await live.aclose()
-        received = exchange.connections[0].received
+    async with connected(KRAKEN, script, observer) as run:
+        await run.next_batch()
+        await until(lambda: observer.messages["pong"] == 2)
+    received = run.server.connections[0].received
     assert [json.loads(m) for m in received[1:3]] == [{"method": "ping"}, {"method": "ping"}]
     assert observer.bad == {}
 
 
-async def test_a_closed_connection_is_opened_again_and_subscribed_again():
-    async def script(conn: FakeConnection) -> None:
-        await conn.expect(1)
-        await conn.send(ticker(item("BTC/USD", "100")))
-        await asyncio.sleep(0.2)
-        await conn.close(1001, "going away")
-
-    observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        try:
-            await next_batch(stream)
-            second = await exchange.wait_for_connections(2, timeout=10)
-            assert [json.loads(m) for m in await second.expect(1)] == [SUBSCRIBE]  # subscribed again
-            await next_batch(stream)  # and prices come again
-        finally:
-            await live.aclose()
-    assert observer.reconnects >= 1
-
-
-async def test_a_silent_server_goes_stale_then_the_feed_reconnects_and_is_live_again():
-    async def script(conn: FakeConnection) -> None:
-        await conn.expect(1)
-        await conn.send(ticker(item("BTC/USD", "100")))
-        if len(exchange.connections) == 1:
-            await conn.silence()  # the first connection goes quiet
-        while True:
-            await asyncio.sleep(0.05)
-            await conn.send(HEARTBEAT)
-
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, stale_after=0.3)
-        stream = aiter(live.stream())
-        seen = []
-        try:
-            await next_batch(stream)
-            for _ in range(400):
-                seen.append(live.status)
-                if len(exchange.connections) >= 2 and live.status is FeedStatus.LIVE:
-                    break
-                await asyncio.sleep(0.01)
-        finally:
-            await live.aclose()
-    assert FeedStatus.STALE in seen and FeedStatus.RECONNECTING in seen
-    assert seen[-1] is FeedStatus.LIVE and len(exchange.connections) >= 2
+BAD_MESSAGES = [
+    ("this is not json", "malformed_json"),
+    ("[1, 2, 3]", "unknown_type"),
+    (json.dumps({"channel": "book", "type": "update", "data": []}), "unknown_type"),
+    (json.dumps({"method": "add_order", "success": True}), "unknown_type"),
+    (json.dumps({"type": "update", "data": []}), "missing_field"),
+    (json.dumps({"channel": "ticker", "type": "update"}), "missing_field"),
+    (json.dumps({"channel": "ticker", "type": "update", "data": {"symbol": "BTC/USD"}}), "missing_field"),
+    (ticker({k: v for k, v in item("BTC/USD", "1").items() if k != "last"}), "missing_field"),
+    (ticker({k: v for k, v in item("BTC/USD", "1").items() if k != "symbol"}), "missing_field"),
+    (ticker(item("BTC/USD", '"abc"')), "not_a_number"),
+    (ticker(item("BTC/USD", "true")), "not_a_number"),
+    (ticker(item("BTC/USD", "null")), "not_a_number"),
+    (ticker(item("BTC/USD", "NaN")), "malformed_json"),  # a bare NaN is not JSON
+    (ticker(item("BTC/USD", "Infinity")), "malformed_json"),
+    (ticker(item("BTC/USD", "0")), "bad_price"),
+    (ticker(item("BTC/USD", "-5")), "bad_price"),
+    (ticker(item("BTC/USD", "99", change_pct='"x"')), "not_a_number"),
+    (ticker(item("BTC/USD", "99", at="yesterday")), "bad_time"),
+    (ticker(item("BTC/USD", "99", timestamp=1695632671)), "bad_time"),
+    (ticker(item("DOGE/USD", "1")), "unknown_symbol"),
+    (ticker(item("BTC/USD", "99", at="2023-09-25T09:04:30Z")), "time_backwards"),
+]
 
 
-@pytest.mark.parametrize(
-    ("message", "kind"),
-    [
-        ("this is not json", "malformed_json"),
-        ("[1, 2, 3]", "unknown_type"),
-        (json.dumps({"channel": "book", "type": "update", "data": []}), "unknown_type"),
-        (json.dumps({"method": "add_order", "success": True}), "unknown_type"),
-        (json.dumps({"type": "update", "data": []}), "missing_field"),
-        (json.dumps({"channel": "ticker", "type": "update"}), "missing_field"),
-        (json.dumps({"channel": "ticker", "type": "update", "data": {"symbol": "BTC/USD"}}), "missing_field"),
-        (ticker({k: v for k, v in item("BTC/USD", "1").items() if k != "last"}), "missing_field"),
-        (ticker({k: v for k, v in item("BTC/USD", "1").items() if k != "symbol"}), "missing_field"),
-        (ticker(item("BTC/USD", '"abc"')), "not_a_number"),
-        (ticker(item("BTC/USD", "true")), "not_a_number"),
-        (ticker(item("BTC/USD", "null")), "not_a_number"),
-        (ticker(item("BTC/USD", "NaN")), "malformed_json"),  # a bare NaN is not JSON
-        (ticker(item("BTC/USD", "Infinity")), "malformed_json"),
-        (ticker(item("BTC/USD", "0")), "bad_price"),
-        (ticker(item("BTC/USD", "-5")), "bad_price"),
-        (ticker(item("BTC/USD", "99", change_pct='"x"')), "not_a_number"),
-        (ticker(item("BTC/USD", "99", at="yesterday")), "bad_time"),
-        (ticker(item("BTC/USD", "99", timestamp=1695632671)), "bad_time"),
-        (ticker(item("DOGE/USD", "1")), "unknown_symbol"),
-        (ticker(item("BTC/USD", "99", at="2023-09-25T09:04:30Z")), "time_backwards"),
-    ],
-)
-async def test_bad_messages_are_counted_and_never_reach_the_rounds(message, kind):
-    async def script(conn: FakeConnection) -> None:
-        await conn.expect(1)
-        await conn.send(ticker(item("BTC/USD", "100", at="2023-09-25T09:04:31Z")))
-        await asyncio.sleep(0.1)
-        await conn.send(message)
-        await conn.send(ticker(item("ETH/USD", "7", at="2023-09-25T09:04:32Z")))
-        await conn.silence()
+class TestKraken(ExchangeScenarios):
+    """The scenarios every exchange shares, in Kraken's messages."""
 
-    observer = CountingObserver()
-    async with fake_exchange(script) as exchange:
-        live = feed(exchange.url, observer)
-        stream = aiter(live.stream())
-        prices = []
-        try:
-            while Decimal(7) not in prices:
-                prices += [q.price for q in (await next_batch(stream)).quotes]
-        finally:
-            await live.aclose()
-    assert prices == [Decimal(100), Decimal(7)], "the bad message changed nothing"
-    assert observer.bad == {kind: 1}
+    exchange = KRAKEN
+    bad_messages = BAD_MESSAGES
 
 
 def test_a_ticker_without_a_timestamp_has_no_exchange_time():
@@ -344,15 +237,6 @@ def test_a_ticker_without_a_timestamp_has_no_exchange_time():
     ]
     stamped = Kraken().decode(ticker(item("BTC/USD", "100")))
     assert stamped.ticks[0].exchange_time == datetime(2023, 9, 25, 9, 4, 31, 742648, UTC)
-
-
-def test_unknown_symbols_are_refused_before_connecting():
-    with pytest.raises(ArenaError) as err:
-        ExchangeFeed(Kraken(), ("BTC-USD", "btc-usd"), feed_id="live:kraken")
-    assert err.value.code is ErrorCode.UNKNOWN_SYMBOL
-    with pytest.raises(ArenaError) as err:
-        ExchangeFeed(Kraken(), ("BTC-XYZ",), feed_id="live:kraken")
-    assert err.value.code is ErrorCode.UNKNOWN_SYMBOL
 
 
 def test_kraken_is_a_live_feed_with_its_defaults():

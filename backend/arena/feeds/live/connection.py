@@ -89,8 +89,11 @@ class Connection:
             except asyncio.CancelledError:
                 raise
             except (OSError, TimeoutError, websockets.exceptions.WebSocketException, _Silent) as exc:
-                self.error = _reason(exc)
-                logger.warning("%s: connection lost (%s); reconnecting", self.exchange.title, self.error)
+                reason = _reason(exc)
+                # the same failure again (an exchange that stays down) is not news every few seconds
+                log = logger.debug if reason == self.error else logger.warning
+                log("%s: connection lost (%s); reconnecting", self.exchange.title, reason)
+                self.error = reason
             if self.last_message_at is not None and self.last_message_at - opened > HEALTHY_AFTER:
                 attempt = 0  # it was a good connection (e.g. a scheduled 24 h cut): come back at once
             attempt += 1
@@ -131,7 +134,9 @@ class Connection:
                 continue
             silent_windows = 0
             if self.status is not FeedStatus.LIVE:
-                self.error = None  # delivering again: an earlier drop is history (an exchange error is set anew)
+                if self.error is not None:
+                    logger.info("%s: delivering again (after: %s)", self.exchange.title, self.error)
+                self.error = None  # an earlier drop is history (an exchange's own error is set anew)
             self.last_message_at = self._monotonic()
             self.status = FeedStatus.LIVE
             self._handle(raw if isinstance(raw, str) else raw.decode("utf-8", "replace"))

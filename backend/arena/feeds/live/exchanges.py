@@ -18,8 +18,8 @@ EXCHANGES: dict[str, Exchange] = {exchange.name: exchange for exchange in (Coinb
 
 @dataclass(frozen=True, slots=True)
 class LiveOptions:
-    """How live feeds connect: endpoints (tests, proxies, regional endpoints such as Binance US),
-    the round interval and when a silent connection counts as stale."""
+    """How live feeds connect: endpoints (tests, proxies, mirrors such as Binance's market-data-only
+    wss://data-stream.binance.vision), the round interval and when a silent connection counts as stale."""
 
     url: str | None = None
     rest_url: str | None = None
