@@ -78,7 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     source.add_argument("--competition", default=None, help="the prices of this competition's rounds")
     prices.add_argument(
-        "--out", "-o", default="data/replay", help="directory for SYMBOL-ticks.csv files (default data/replay)"
+        "--out",
+        "-o",
+        default="data/replay",
+        help="a directory for SYMBOL-ticks.csv files (default data/replay), or FILE.csv for one symbol's prices",
     )
     prices.add_argument("--symbol", default=None, help="only this symbol")
     prices.add_argument(
@@ -287,10 +290,11 @@ def _export_prices(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from arena.app.export import export_prices
+    from arena.feeds.naming import symbol_from_filename
     from arena.store.db import Database
 
     if args.interval < 0:
-        print("error [BAD_INPUT]: --interval must be 0 or more seconds", file=sys.stderr)
+        print("error [INVALID_INPUT]: --interval must be 0 or more seconds", file=sys.stderr)
         return 2
 
     async def export() -> dict[str, tuple[Path, int]]:
@@ -315,6 +319,11 @@ def _export_prices(args: argparse.Namespace) -> int:
         return 2
     for name, (path, rows) in written.items():
         print(f"{name}: {rows:,} bars -> {path}")
+        replayed_as = symbol_from_filename(path.name)
+        if replayed_as != name:
+            print(
+                f"note: a replay of {path.name} calls its symbol {replayed_as}; name it {name}-ticks.csv to keep {name}"
+            )
     paths = ",".join(str(path) for path, _ in written.values())
     print(f"replay with: arena run --feed replay:{paths}")
     return 0

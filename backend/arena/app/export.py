@@ -3,8 +3,9 @@ say) can be replayed later, deterministically, with the same agents.
 
 Each stored tick becomes a bar whose open, high, low and close are its price (`interval` 0, the
 default: the replay then plays exactly the rounds that were recorded), or ticks are gathered
-into bars of `interval` seconds. One file per symbol, `SYMBOL-ticks.csv` (or `SYMBOL-bars.csv`),
-a name the replay reads the symbol back from.
+into bars of `interval` seconds. Into a directory: one file per symbol, `SYMBOL-ticks.csv` (or
+`SYMBOL-bars.csv`), a name the replay reads the symbol back from. Into a `.csv` file: exactly one
+symbol's prices (the replay names its symbol after the file).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from arena.domain.values import ZERO
+from arena.errors import ArenaError, ErrorCode
 from arena.store.candles import bucket_start
 from arena.store.columns import from_micros, to_micros
 from arena.store.db import Database
@@ -48,16 +50,23 @@ class Exported:
     rows: dict[str, int] = field(default_factory=dict)
 
 
+def is_file_target(out: Path) -> bool:
+    """`--out x.csv` names one file; anything else is a directory."""
+    return out.suffix.lower() == ".csv"
+
+
 async def export_prices(
     db: Database,
-    out_dir: Path,
+    out: Path,
     *,
     feed_id: str | None = None,
     competition_id: str | None = None,
     symbol: str | None = None,
     interval: float = 0,
 ) -> Exported:
-    """Write the ticks of a feed (or of a competition's rounds) into `out_dir`, a file per symbol."""
+    """Write the ticks of a feed (or of a competition's rounds) into `out`: a directory (a file per
+    symbol) or one `.csv` file, which takes one symbol only (INVALID_INPUT, and nothing written, if
+    there are more: name one with `symbol`)."""
     by_symbol: dict[str, list[_Bar]] = {}
     async for tick in stored_ticks(db, feed_id=feed_id, competition_id=competition_id, symbol=symbol):
         bars = by_symbol.setdefault(tick.symbol, [])
@@ -73,10 +82,20 @@ async def export_prices(
                 bars[-1].add(tick.price, tick.volume)
             continue
         bars.append(_Bar(start, tick.price, tick.price, tick.price, tick.price, tick.volume or ZERO))
+    if is_file_target(out) and len(by_symbol) > 1:
+        raise ArenaError(
+            ErrorCode.INVALID_INPUT,
+            f"{out.name} is one file but the prices are of {len(by_symbol)} symbols ({', '.join(sorted(by_symbol))}): "
+            "name one with --symbol, or give a directory",
+            "out",
+        )
     exported = Exported()
     for name, bars in sorted(by_symbol.items()):
-        path = out_dir / f"{_UNSAFE.sub('-', name).strip('-')}-{'ticks' if interval <= 0 else 'bars'}.csv"
-        out_dir.mkdir(parents=True, exist_ok=True)
+        if is_file_target(out):
+            path = out
+        else:
+            path = out / f"{_UNSAFE.sub('-', name).strip('-')}-{'ticks' if interval <= 0 else 'bars'}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", newline="", encoding="utf-8") as file:
             writer = csv.writer(file)
             writer.writerow(HEADER)
