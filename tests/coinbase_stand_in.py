@@ -31,6 +31,7 @@ from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from arena.testing.server import free_port
+from tests.feeds.live.test_coinbase import ticker as coinbase_ticker
 
 BASES = {"BTC-USD": Decimal("43012.17"), "ETH-USD": Decimal("2291.433"), "SOL-USD": Decimal("101.2087")}
 CANDLE_MINUTES = 60  # the REST candles the stand-in knows of: the last hour
@@ -44,26 +45,7 @@ def price_at(product: str, step: int) -> Decimal:
 
 
 def ticker(product: str, price: Decimal, at: datetime) -> dict[str, Any]:
-    return {
-        "channel": "ticker",
-        "client_id": "",
-        "timestamp": at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "sequence_num": 0,
-        "events": [
-            {
-                "type": "update",
-                "tickers": [
-                    {
-                        "type": "ticker",
-                        "product_id": product,
-                        "price": str(price),
-                        "volume_24_h": "16038.28770938",
-                        "price_percent_chg_24_h": "-1.25",
-                    }
-                ],
-            }
-        ],
-    }
+    return coinbase_ticker(product, str(price), change="-1.25", at=at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
 
 def heartbeat(counter: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from arena.errors import ArenaError, ErrorCode
-from arena.feeds.live.protocol import BadMessage, Candle, Decoded, HistoryRequest, Tick
+from arena.feeds.live.protocol import BadMessage, Candle, Decoded, HistoryRequest, Tick, windows
 from arena.feeds.live.symbols import decimal_of, epoch_ms, field, list_of, load_json, percent_of, price_of, split_symbol
 
 QUOTES = frozenset({"USDT", "USDC", "FDUSD", "BTC", "ETH", "BNB", "EUR", "TRY"})
@@ -76,20 +76,19 @@ class Binance:
     def history_requests(self, rest_url: str, symbol: str, start: datetime, end: datetime) -> list[HistoryRequest]:
         pair = self.exchange_symbol(symbol)
         url = f"{rest_url.rstrip('/')}/api/v3/klines"
-        requests = []
-        window = timedelta(minutes=MAX_CANDLES)
-        while start < end:
-            stop = min(end, start + window)
-            params = {
-                "symbol": pair,
-                "interval": "1m",
-                "startTime": _ms(start),
-                "endTime": _ms(stop) - 1,  # both ends are inclusive: the bar opening at `stop` is the next one's
-                "limit": MAX_CANDLES,
-            }
-            requests.append(HistoryRequest(url, params))
-            start = stop
-        return requests
+        return [
+            HistoryRequest(
+                url,
+                {
+                    "symbol": pair,
+                    "interval": "1m",
+                    "startTime": _ms(start),
+                    "endTime": _ms(stop) - 1,  # both ends are inclusive: the bar opening at `stop` is the next one's
+                    "limit": MAX_CANDLES,
+                },
+            )
+            for start, stop in windows(start, end, timedelta(minutes=MAX_CANDLES))
+        ]
 
     def parse_history(self, symbol: str, payload: Any) -> list[Candle]:
         candles = []

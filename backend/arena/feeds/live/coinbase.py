@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from arena.feeds.live.protocol import BadMessage, Candle, Decoded, HistoryRequest, Tick
+from arena.feeds.live.protocol import BadMessage, Candle, Decoded, HistoryRequest, Tick, windows
 from arena.feeds.live.symbols import decimal_of, field, iso_time, list_of, load_json, percent_of, price_of, split_symbol
 
 QUOTES = frozenset({"USD", "USDC", "USDT", "EUR", "GBP", "BTC", "ETH"})
@@ -69,14 +69,12 @@ class Coinbase:
     def history_requests(self, rest_url: str, symbol: str, start: datetime, end: datetime) -> list[HistoryRequest]:
         product = self.exchange_symbol(symbol)
         url = f"{rest_url.rstrip('/')}/api/v3/brokerage/market/products/{product}/candles"
-        requests = []
-        window = timedelta(minutes=MAX_CANDLES)
-        while start < end:
-            stop = min(end, start + window)
-            params = {"start": int(start.timestamp()), "end": int(stop.timestamp()), "granularity": "ONE_MINUTE"}
-            requests.append(HistoryRequest(url, params))
-            start = stop
-        return requests
+        return [
+            HistoryRequest(
+                url, {"start": int(start.timestamp()), "end": int(stop.timestamp()), "granularity": "ONE_MINUTE"}
+            )
+            for start, stop in windows(start, end, timedelta(minutes=MAX_CANDLES))
+        ]
 
     def parse_history(self, symbol: str, payload: Any) -> list[Candle]:
         candles = []

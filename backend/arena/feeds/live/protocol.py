@@ -3,9 +3,9 @@ read what comes back. Public market data only: no key, no account, nothing is ev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -43,6 +43,14 @@ class Candle:
 class HistoryRequest:
     url: str
     params: dict[str, Any] = field(default_factory=dict)
+
+
+def windows(start: datetime, end: datetime, width: timedelta) -> Iterator[tuple[datetime, datetime]]:
+    """[start, end) cut into consecutive windows of at most `width`: one REST request each."""
+    while start < end:
+        stop = min(end, start + width)
+        yield start, stop
+        start = stop
 
 
 class BadMessage(Exception):
