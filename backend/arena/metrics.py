@@ -9,7 +9,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from arena.domain.events import CompetitionFinished, Event, OrderFilled, RoundCompleted
+from arena.domain.decisions import Decision
+from arena.domain.events import CompetitionFinished, DecisionRecorded, Event, OrderFilled, RoundCompleted
 
 
 class Metrics:
@@ -43,6 +44,16 @@ class Metrics:
         self.feed_quote_age = Gauge(
             "arena_feed_last_quote_age_seconds", "Seconds since the live feed's last quote (NaN before one)", registry=r
         )
+        self.llm_requests = Counter(
+            "arena_llm_requests", "Model agents' decisions, by agent and outcome", ["agent", "outcome"], registry=r
+        )
+        self.llm_latency = Histogram(
+            "arena_llm_latency_seconds",
+            "How long a model took to answer (or fail)",
+            registry=r,
+            buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0),
+        )
+        self.llm_tokens = Counter("arena_llm_tokens", "Tokens used by model agents", ["agent", "kind"], registry=r)
         self.request_latency = Histogram(
             "arena_request_duration_seconds",
             "HTTP request latency",
@@ -80,11 +91,23 @@ class Metrics:
                     self.agent_scars.labels(*key).set(snap.scars)
                     if snap.win_rate is not None:
                         self.agent_win_rate.labels(*key).set(snap.win_rate)
+            elif isinstance(event, DecisionRecorded):
+                self._count_decision(event.decision)
             elif isinstance(event, CompetitionFinished):
                 self.competitions.labels(event.status.value).inc()
                 winner = next((s.name for s in event.leaderboard if s.agent_id == event.winner_id), None)
                 if winner:
                     self.agent_wins.labels(winner).inc()
+
+
+    def _count_decision(self, decision: Decision) -> None:
+        answer = decision.answer
+        self.llm_requests.labels(decision.agent_name, decision.status.value.lower()).inc()
+        self.llm_latency.observe(answer.latency_ms / 1000)
+        if answer.prompt_tokens:
+            self.llm_tokens.labels(decision.agent_name, "prompt").inc(answer.prompt_tokens)
+        if answer.completion_tokens:
+            self.llm_tokens.labels(decision.agent_name, "completion").inc(answer.completion_tokens)
 
 
 class _PublishedCollector(Collector):

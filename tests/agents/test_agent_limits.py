@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from arena.agents.registry import STRATEGIES, create_agent
+from arena.agents.registry import PRICE_STRATEGIES, create_agent
 
 from .harness import open_account, run
 from .paths import random_walk
@@ -19,7 +19,7 @@ BUSY = {
 }
 
 
-@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+@pytest.mark.parametrize("strategy", sorted(PRICE_STRATEGIES))
 @pytest.mark.parametrize("seed", range(3))
 def test_never_overspends_or_oversells(strategy: str, seed: int) -> None:
     paths = {s: random_walk(seed * 10 + i, 400, vol=0.03) for i, s in enumerate(("A", "B", "C"))}

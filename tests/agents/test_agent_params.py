@@ -10,7 +10,7 @@ import pytest
 
 from arena.agents.momentum import MomentumAgent
 from arena.agents.params import Param, fraction, resolve, window
-from arena.agents.registry import STRATEGIES
+from arena.agents.registry import PRICE_STRATEGIES, STRATEGIES
 from arena.errors import ArenaError, ErrorCode
 
 SPECS = {"slow_window": window(30), "position_fraction": fraction(0.3)}
@@ -109,7 +109,7 @@ def test_each_strategy_checks_its_own_rules(strategy: str, given: dict[str, Any]
     assert fragment in info.value.message
 
 
-@pytest.mark.parametrize("strategy", sorted(STRATEGIES))
+@pytest.mark.parametrize("strategy", sorted(PRICE_STRATEGIES))
 def test_defaults_are_valid_and_typed_as_declared(strategy: str) -> None:
     cls = STRATEGIES[strategy]
     agent = cls(None, seed=0)

@@ -10,7 +10,7 @@ from arena.agents.spec import AgentSpec
 from arena.domain.events import AgentKind
 from arena.errors import ArenaError, ErrorCode
 
-NAMES = ["balanced", "buy_and_hold", "mean_reversion", "momentum", "random"]
+NAMES = ["balanced", "buy_and_hold", "llm", "mean_reversion", "momentum", "random"]
 
 
 def test_all_strategies_are_registered_under_their_own_name() -> None:

@@ -247,3 +247,41 @@ class RollingHighLow:
     @property
     def value(self) -> tuple[float, float]:
         return self.high, self.low
+
+
+class RelativeStrengthIndex:
+    """Wilder's RSI over `period` changes: 100 - 100 / (1 + average gain / average loss); ready
+    after `period` changes (`period` + 1 values). 100 when nothing fell, 50 when nothing moved."""
+
+    def __init__(self, period: int = 14) -> None:
+        self.period = _checked_window(period)
+        self._last: float | None = None
+        self._gain = 0.0
+        self._loss = 0.0
+        self._changes = 0
+
+    def update(self, x: float) -> None:
+        value = _finite(x)
+        if self._last is not None:
+            change = value - self._last
+            gain, loss = max(change, 0.0), max(-change, 0.0)
+            if self._changes < self.period:  # warm-up: a plain mean of the first `period` changes
+                self._gain += (gain - self._gain) / (self._changes + 1)
+                self._loss += (loss - self._loss) / (self._changes + 1)
+                self._changes += 1
+            else:
+                self._gain += (gain - self._gain) / self.period
+                self._loss += (loss - self._loss) / self.period
+        self._last = value
+
+    @property
+    def ready(self) -> bool:
+        return self._changes >= self.period
+
+    @property
+    def value(self) -> float:
+        if not self.ready:
+            raise NotReady(f"RSI({self.period}) has {self._changes} of {self.period} warm-up changes")
+        if self._loss == 0.0:
+            return 50.0 if self._gain == 0.0 else 100.0
+        return 100.0 - 100.0 / (1.0 + self._gain / self._loss)

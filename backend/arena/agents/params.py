@@ -3,12 +3,14 @@
 A strategy declares its parameters as `Param`s. `resolve` merges what an
 operator gave over the defaults and refuses, with `ArenaError(INVALID_CONFIG,
 field="params")`, unknown names, wrong types (bools, strings, NaN/inf) and
-out-of-range values. Ints accept integral floats (`10.0`); floats accept ints.
+out-of-range values. Ints accept integral floats (`10.0`); floats accept ints. Text parameters
+(a model's name, an endpoint) are strings of 1-500 characters matching their pattern, if any.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,18 +20,22 @@ from arena.errors import ArenaError, ErrorCode
 
 PARAMS_FIELD = "params"
 Number = int | float
+Value = int | float | str | None
+MAX_TEXT = 500
 
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """One parameter: its type (int or float), default and allowed range."""
+    """One parameter: its type (int, float or str), default and allowed range (or pattern, for text)."""
 
-    kind: type[int] | type[float]
-    default: Number
+    kind: type[int] | type[float] | type[str]
+    default: Value
     low: Number | None = None
     high: Number | None = None
     low_exclusive: bool = False
     high_exclusive: bool = False
+    pattern: str | None = None  # text: what the whole value must match
+    hint: str = ""  # text: what the pattern means, for the error message
 
     def range_text(self) -> str:
         low = "" if self.low is None else f"{self.low} {'<' if self.low_exclusive else '<='} "
@@ -40,6 +46,11 @@ class Param:
         if self.low is not None and (value <= self.low if self.low_exclusive else value < self.low):
             return False
         return not (self.high is not None and (value >= self.high if self.high_exclusive else value > self.high))
+
+
+def text(default: str | None, pattern: str | None = None, hint: str = "") -> Param:
+    """A string parameter; None as default means the operator must give it (see `require`)."""
+    return Param(str, default, pattern=pattern, hint=hint)
 
 
 def window(default: int) -> Param:
@@ -93,12 +104,27 @@ def resolve(
 
 
 def _spec_from_default(default: Any) -> Param:
+    if isinstance(default, str):
+        return Param(str, default)
     kind: type[int] | type[float] = int if isinstance(default, int) and not isinstance(default, bool) else float
     return Param(kind, default)
 
 
-def _check(strategy: str, name: str, raw: Any, spec: Param) -> Number:
+def _check_text(where: str, raw: Any, spec: Param) -> str:
+    if not isinstance(raw, str):
+        raise invalid(f"{where} must be a string, got {raw!r}")
+    value = raw.strip()
+    if not value or len(value) > MAX_TEXT:
+        raise invalid(f"{where} must be 1-{MAX_TEXT} characters")
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+        raise invalid(f"{where} must be {spec.hint or 'of the form ' + spec.pattern}, got {raw!r}")
+    return value
+
+
+def _check(strategy: str, name: str, raw: Any, spec: Param) -> Value:
     where = f"parameter {name!r} for strategy '{strategy}'"
+    if spec.kind is str:
+        return _check_text(where, raw, spec)
     expected = "an integer" if spec.kind is int else "a number"
     if isinstance(raw, bool) or not isinstance(raw, (int, float, Decimal)):
         raise invalid(f"{where} must be {expected}, got {raw!r}")

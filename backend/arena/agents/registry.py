@@ -8,6 +8,7 @@ from typing import Any
 from arena.agents.balanced import BalancedAgent
 from arena.agents.base import Agent
 from arena.agents.buy_and_hold import BuyAndHoldAgent
+from arena.agents.llm import LlmAgent
 from arena.agents.mean_reversion import MeanReversionAgent
 from arena.agents.momentum import MomentumAgent
 from arena.agents.random_control import RandomControlAgent
@@ -16,8 +17,11 @@ from arena.domain.events import AgentKind
 from arena.errors import ArenaError, ErrorCode
 
 STRATEGIES: dict[str, type[Agent]] = {
-    cls.strategy: cls for cls in (MomentumAgent, MeanReversionAgent, BalancedAgent, BuyAndHoldAgent, RandomControlAgent)
+    cls.strategy: cls
+    for cls in (MomentumAgent, MeanReversionAgent, BalancedAgent, BuyAndHoldAgent, RandomControlAgent, LlmAgent)
 }
+# strategies that decide in the engine from prices alone (a model one needs a model named to run)
+PRICE_STRATEGIES: tuple[str, ...] = tuple(name for name, cls in STRATEGIES.items() if cls is not LlmAgent)
 
 
 def strategy_class(strategy: str) -> type[Agent]:

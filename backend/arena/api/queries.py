@@ -20,11 +20,13 @@ from arena.api.types.arena import Arena, Feed, Strategy
 from arena.api.types.bots import Bot
 from arena.api.types.common import CompetitionStatusEnum, PageInfo, SideEnum
 from arena.api.types.competitions import Competition, CompetitionConnection, CompetitionEdge
+from arena.api.types.decisions import DecisionConnection, DecisionEdge, DecisionNode
 from arena.api.types.prices import Candle, PriceTick
 from arena.api.types.trades import Trade, TradeConnection, TradeEdge
 from arena.errors import ArenaError, ErrorCode
-from arena.store import competitions, fills, prices
+from arena.store import competitions, decisions, fills, prices
 from arena.store.bots import list_bots
+from arena.store.decisions import decision_of
 
 MAX_CANDLES = 5000
 REPLAY_SUFFIXES = {".csv", ".txt"}
@@ -116,6 +118,39 @@ class Query:
     ) -> list[LeaderboardEntry]:
         cid = str(competition_id) if competition_id else await info.context.state.reader.current_competition_id()
         return leaderboard_of(cid, await info.context.standings(cid)) if cid else []
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Model agents' decisions newest first (Relay connection), with their prompts and answers.",
+    )
+    async def decisions(
+        self,
+        info: Info[Context, None],
+        competition_id: strawberry.ID | None = None,
+        agent_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> DecisionConnection:
+        db = info.context.state.db
+        filters: dict[str, Any] = {
+            "competition_id": str(competition_id) if competition_id else None,
+            "agent_id": str(agent_id) if agent_id else None,
+        }
+        limit = page_size(first, "first")
+        before_id = decode_cursor(after) if after else None
+        rows = await decisions.list_decisions(db, **filters, before_id=before_id, limit=limit + 1)
+        page = rows[:limit]
+        edges = [DecisionEdge(cursor=encode_cursor(r.id or 0), node=DecisionNode.of(decision_of(r))) for r in page]
+        return DecisionConnection(
+            edges=edges,
+            total_count=await decisions.count_decisions(db, **filters),
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
     @strawberry.field(
         permission_classes=[CanRead],

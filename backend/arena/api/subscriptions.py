@@ -20,10 +20,18 @@ from arena.api.context import Context
 from arena.api.streams import open_stream
 from arena.api.types.agents import LeaderboardEntry, leaderboard_of
 from arena.api.types.arena import ArenaEvent, ArenaEventKind
+from arena.api.types.decisions import DecisionNode
 from arena.api.types.prices import PriceTick
 from arena.api.types.trades import Trade
-from arena.broker.topics import EVENTS, LEADERBOARD, PRICES, TRADES
-from arena.domain.events import CompetitionCreated, CompetitionFinished, OrderFilled, QuotesReceived, RoundCompleted
+from arena.broker.topics import DECISIONS, EVENTS, LEADERBOARD, PRICES, TRADES
+from arena.domain.events import (
+    CompetitionCreated,
+    CompetitionFinished,
+    DecisionRecorded,
+    OrderFilled,
+    QuotesReceived,
+    RoundCompleted,
+)
 from arena.errors import ArenaError, ErrorCode
 
 LEADERBOARD_MIN_INTERVAL = 0.25  # at most 4 updates per second per subscriber
@@ -83,6 +91,24 @@ class Subscription:
                 if symbol is not None and fill.symbol != symbol:
                     continue
                 yield Trade.from_fill(event.competition_id, fill)
+
+    @strawberry.subscription(description="Model agents' decisions as they are recorded (executed or not).")
+    async def decisions(
+        self,
+        info: Info[Context, None],
+        agent_id: strawberry.ID | None = None,
+        competition_id: strawberry.ID | None = None,
+    ) -> AsyncGenerator[DecisionNode, None]:
+        await _check_access(info)
+        async with open_stream(info, DECISIONS) as stream:
+            async for event in stream:
+                assert isinstance(event, DecisionRecorded)
+                decision = event.decision
+                if agent_id is not None and decision.agent_id != str(agent_id):
+                    continue
+                if competition_id is not None and decision.competition_id != str(competition_id):
+                    continue
+                yield DecisionNode.of(decision)
 
     @strawberry.subscription(
         description="The current competition's leaderboard: now, then on change, at most 4 per second."

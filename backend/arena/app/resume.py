@@ -15,7 +15,7 @@ from arena.engine.config import CompetitionConfig
 from arena.engine.recovery import replay_own_feed, restore_on_shared_feed
 from arena.errors import ArenaError, ErrorCode
 from arena.feeds.base import RecordedFeed
-from arena.store import competitions, equity, fills, prices
+from arena.store import competitions, decisions, equity, fills, prices
 from arena.store.db import Database
 from arena.store.rebuild import rebuild_accounts
 from arena.store.tables import CompetitionRow
@@ -41,10 +41,25 @@ async def resume_interrupted(runner: ArenaRunner, db: Database, competition_id: 
         raise ArenaError(ErrorCode.INVALID_CONFIG, "only a simulated or replayed feed can be replayed", "feed")
     batches = feed.batches()
     symbols = feed.info.symbols if feed_spec.paths else None
+    made = await decisions.competition_decisions(db, row.id)
     competition = await asyncio.to_thread(
-        replay_own_feed, row.id, config, row.round, recorded, batches, symbols=symbols, started_at=started_at
+        replay_own_feed,
+        row.id,
+        config,
+        row.round,
+        recorded,
+        batches,
+        symbols=symbols,
+        started_at=started_at,
+        recorded_decisions=made,
     )
-    logger.info("resuming competition %s from round %d (%d fills replayed)", row.id, row.round, len(recorded))
+    logger.info(
+        "resuming competition %s from round %d (%d fills and %d model decisions replayed)",
+        row.id,
+        row.round,
+        len(recorded),
+        len(made),
+    )
     return await runner.resume_restored(competition, feed, batches)
 
 
@@ -75,6 +90,7 @@ async def _on_shared_feed(
         started_at=row.started_at or row.created_at,
         feed_id=market.info.id,
         equity=await equity.equity_series(db, row.id),
+        decisions=await decisions.count_decisions(db, competition_id=row.id),
     )
     logger.info("resuming competition %s on the shared feed from round %d (%d fills)", row.id, row.round, len(recorded))
     return await runner.resume_restored(competition, None, None)

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from arena.app.bot_orders import BotOrders, Outcome
 from arena.app.clock import Clock, RunningTime, utc_now
+from arena.app.model_desk import ModelDesk
 from arena.app.outbox import EventOutbox
 from arena.app.prices import LatestPrices
 from arena.app.sources import Interrupted, Source, Sources
@@ -30,7 +31,7 @@ from arena.engine.config import CompetitionConfig
 from arena.errors import ArenaError, ErrorCode
 from arena.feeds.base import Feed, FeedInfo, LiveFeed
 from arena.feeds.factory import build_feed
-from arena.feeds.spec import FeedMode, FeedSpec, SpeedSpec
+from arena.feeds.spec import FeedMode, FeedSpec, SpeedMode, SpeedSpec
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +48,14 @@ class ArenaRunner:
         clock: Clock = utc_now,
         feed_builder: FeedBuilder = build_feed,
         orders: BotOrders | None = None,
+        models: ModelDesk | None = None,
     ) -> None:
         self.outbox = outbox
         self.sources = Sources(market_feed, market_speed)
         self.prices = LatestPrices()
         outbox.after.insert(0, self.prices.observe)  # the latest prices are the stored ones
         self.orders = orders or BotOrders()
+        self.models = models or ModelDesk()
         self.competition: Competition | None = None
         self.running_time = RunningTime()
         self.finished = asyncio.Event()  # set once a competition's end is stored (headless runs wait for it)
@@ -107,6 +110,7 @@ class ArenaRunner:
         source = own or self.sources.market
         assert source is not None
         competition = Competition(competition_id, config, symbols=symbols, feed_id=source.info.id)
+        await self.models.reset()
         now = self._clock()
         if own is not None:
             self.sources.play_own(own)
@@ -167,6 +171,7 @@ class ArenaRunner:
         """Continue an INTERRUPTED competition rebuilt by `arena.app.resume` (own feed: `feed` and its
         `batches`, positioned after the recorded rounds; shared feed: None)."""
         self.check_can_take_over()
+        await self.models.reset()
         if feed is not None:
             self.sources.play_own(Source.open(feed, competition.config.speed, owned=True, batches=batches))
             self._interrupt.set()
@@ -230,6 +235,8 @@ class ArenaRunner:
                     continue
                 try:
                     ended = self._play(source, batch)
+                    if source.max_speed and self.models.busy and not ended:
+                        await self.models.settle(self._stop_requested)  # a backtest waits for its models
                     if ended or self.outbox.due(source.max_speed):  # an end is stored at once, like a command
                         await self._record()
                     await self._check_duration()
@@ -239,6 +246,7 @@ class ArenaRunner:
         finally:
             if self._history is not None:
                 self._history.cancel()
+            await self.models.reset()
             await self.sources.close()
             if not await self._record():
                 logger.error("stopped with %d events that the store did not take", self.outbox.pending)
@@ -283,6 +291,7 @@ class ArenaRunner:
 
     def _ended(self) -> None:
         self.running_time.stop()
+        self.models.cancel()  # nothing more to ask
         self.sources.end_own()
         self._end_unrecorded = True  # `finished` is set once the end is stored
         self._wakeup.set()
@@ -320,9 +329,20 @@ class ArenaRunner:
         outcomes = competition.take_outcomes()
         if outcomes:
             self.outbox.add_outcomes(outcomes)
+        for request in competition.take_decision_requests():
+            self.models.ask(competition, request, self._model_timeout_cap(competition, request.agent_id))
         while competition.agent_failures:
             agent_id, exc = competition.agent_failures.pop(0)
             logger.error("agent %s failed in round %d and skipped it", agent_id, competition.round, exc_info=exc)
+
+    def _model_timeout_cap(self, competition: Competition, agent_id: str) -> float | None:
+        """In paced real-time runs a model must answer within most of its decision interval."""
+        source = self.sources.current
+        every = competition.entrants[agent_id].info.params.get("decide_every", 0)
+        if source is None or source.pacer is None or not every:
+            return None
+        speed = source.pacer.speed
+        return 0.9 * every * speed.interval_s if speed.mode is SpeedMode.REALTIME else None
 
     def open_feed(self, spec: FeedSpec, symbols: Sequence[str], feed_id: str) -> Feed:
         """Build a feed; a file that cannot be opened is refused with FEED_ERROR."""

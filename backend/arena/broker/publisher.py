@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from arena.broker.pubsub import PubSub
-from arena.broker.topics import EVENTS, LEADERBOARD, PRICES, TRADES
+from arena.broker.topics import DECISIONS, EVENTS, LEADERBOARD, PRICES, TRADES
 from arena.domain.events import (
     CompetitionCreated,
     CompetitionFinished,
+    DecisionRecorded,
     Event,
     OrderFilled,
     OrderRejected,
@@ -36,3 +37,5 @@ class Publisher:
                 publish(LEADERBOARD, event)
             elif isinstance(event, (StateChanged, OrderRejected)):
                 publish(EVENTS, event)
+            elif isinstance(event, DecisionRecorded):
+                publish(DECISIONS, event)

@@ -4,3 +4,4 @@ PRICES = "prices"  # QuotesReceived: every batch of the feed the arena plays, wi
 TRADES = "trades"  # OrderFilled
 LEADERBOARD = "leaderboard"  # CompetitionCreated, RoundCompleted, CompetitionFinished: events with standings
 EVENTS = "events"  # StateChanged, RoundCompleted, CompetitionFinished, OrderRejected
+DECISIONS = "decisions"  # DecisionRecorded

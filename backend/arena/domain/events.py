@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from arena.domain.decisions import Decision
 from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import Fill, Rejection
 
@@ -165,6 +166,14 @@ class CompetitionFinished:
     leaderboard: tuple[AgentSnapshot, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionRecorded:
+    """A language model's decision, executed (or not) at `decision.round`."""
+
+    competition_id: str
+    decision: Decision
+
+
 Event = (
     CompetitionCreated
     | QuotesReceived
@@ -174,4 +183,5 @@ Event = (
     | RoundCompleted
     | StateChanged
     | CompetitionFinished
+    | DecisionRecorded
 )

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from arena.agents.base import AccountView, Agent
+from arena.agents.llm import LlmAgent
 from arena.agents.registry import create_agent
 from arena.agents.spec import BOT_ID_PARAM
 from arena.domain.account import Account
+from arena.domain.decisions import Decision, DecisionOrder, DecisionRequest, DecisionStatus, ModelAnswer
 from arena.domain.events import (
     AgentKind,
     AgentSnapshot,
@@ -24,6 +26,7 @@ from arena.domain.events import (
     CompetitionCreated,
     CompetitionFinished,
     CompetitionStatus,
+    DecisionRecorded,
     EntrantInfo,
     Event,
     OrderFilled,
@@ -36,6 +39,7 @@ from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import Fill, OrderIntent, Rejection, Side
 from arena.domain.values import bps
 from arena.engine.config import CompetitionConfig
+from arena.engine.decisions import account_facts, orders_for
 from arena.engine.matching import Costs, execute
 from arena.engine.stats import PerformanceTracker
 from arena.errors import ArenaError, ErrorCode
@@ -64,6 +68,7 @@ _TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset
 )
 ACTIVE_STATES = frozenset({RUNNING, PAUSED})
 _NO_OUTCOMES: list[tuple[object, Fill | Rejection]] = []  # shared and never filled: see take_outcomes
+MODEL_FAILURES_BEFORE_REST = 3  # failed decisions in a row before a model agent rests
 
 
 def own_feed_id(competition_id: str) -> str:
@@ -80,6 +85,8 @@ class Entrant:
     status: AgentStatus = AgentStatus.ACTIVE
     rest_until: int = 0
     inbox: deque[tuple[OrderIntent, object]] = field(default_factory=deque)  # (order, caller's ticket)
+    answers: deque[ModelAnswer] = field(default_factory=deque)  # a model's answers, executed next round
+    model_failures: int = 0  # failed decisions in a row
 
     @property
     def bot_id(self) -> str | None:
@@ -114,6 +121,9 @@ class Competition:
         self.outcomes: list[tuple[object, Fill | Rejection]] = []
         # strategies that raised in a round, (agent id, exception), for the runner to report
         self.agent_failures: list[tuple[str, Exception]] = []
+        # decisions model agents want asked, for the runner to hand to the models (see take_decision_requests)
+        self.decision_requests: list[DecisionRequest] = []
+        self._decision_seq = 0
         self.entrants: dict[str, Entrant] = {}
         for slot, spec in enumerate(config.agents):
             agent_id = f"{competition_id}-{slot}"
@@ -169,6 +179,10 @@ class Competition:
 
     def finish(self, status: CompetitionStatus, at: datetime, reason: str) -> list[Event]:
         events: list[Event] = self.leave_running(status, at, reason)
+        for entrant in self.entrants.values():  # answers that came too late to be executed are still recorded
+            while entrant.answers:
+                answer = entrant.answers.popleft()
+                self._decide(entrant, answer if answer.error else replace(answer, late=True), at, events)
         board = self.leaderboard()
         winner = board[0].agent_id if board and status is FINISHED else None
         events.append(CompetitionFinished(self.id, status, self.round, at, winner, board))
@@ -199,13 +213,15 @@ class Competition:
         prices: Mapping[str, Decimal],
         started_at: datetime | None,
         equity: Mapping[str, Sequence[Decimal]] | None = None,
+        decisions: int = 0,
     ) -> None:
         """Take over a recorded competition that cannot be replayed (it traded the shared feed).
 
         Accounts come rebuilt from the ledger; closed trades are re-counted from `fills` (in
         sequence order) by the same rule as in play, so an agent that was resting still rests;
         each agent's recorded `equity`, round by round, gives its drawdown and Sharpe back; the
-        agents start their indicators afresh. It is left INTERRUPTED, ready to resume.
+        agents start their indicators afresh; `decisions` is the last recorded decision's seq. It is
+        left INTERRUPTED, ready to resume.
         """
         if self.status is not IDLE:
             raise ArenaError(
@@ -227,6 +243,7 @@ class Competition:
                 tracker.record_equity(value)
         self.round = round_
         self._seq = last_seq
+        self._decision_seq = decisions
         self.prices.update(prices)
         self.started_at = started_at
         self.status = INTERRUPTED
@@ -242,6 +259,59 @@ class Competition:
             code = ErrorCode.PAUSED if self.status is PAUSED else ErrorCode.NOT_RUNNING
             raise ArenaError(code, f"competition is {self.status.value}")
         entrant.inbox.append((intent, ticket))
+
+    # --- a model's answers -------------------------------------------------------------
+
+    def submit_decision(self, answer: ModelAnswer) -> None:
+        """Queue a model's answer; it is executed (or recorded as not) at the start of the next round."""
+        entrant = self.entrants.get(answer.agent_id)
+        if entrant is None or not isinstance(entrant.agent, LlmAgent):
+            raise ArenaError(ErrorCode.NOT_FOUND, f"no model agent {answer.agent_id!r} in this competition", "agentId")
+        entrant.answers.append(answer)
+
+    def take_decision_requests(self) -> list[DecisionRequest]:
+        if not self.decision_requests:
+            return []
+        requests, self.decision_requests = self.decision_requests, []
+        return requests
+
+    def _decide(self, entrant: Entrant, answer: ModelAnswer, at: datetime, events: list[Event]) -> None:
+        agent = entrant.agent
+        assert isinstance(agent, LlmAgent)
+        orders: list[DecisionOrder] = []
+        status = answer.status
+        if status is DecisionStatus.EXECUTED:
+            entrant.model_failures = 0
+            intents = orders_for(answer.actions, self._view(entrant), agent.params["max_position_fraction"])
+            for intent in intents:
+                outcome = self._execute(entrant, intent, at, events)
+                orders.append(_order_outcome(intent, outcome))
+        elif status is DecisionStatus.ERROR:
+            entrant.model_failures += 1
+            if entrant.model_failures >= MODEL_FAILURES_BEFORE_REST:
+                entrant.status = AgentStatus.RESTING
+                entrant.rest_until = self.round + 1 + self.config.rest_rounds
+                entrant.model_failures = 0
+        self._decision_seq += 1
+        decision = Decision(
+            self.id, entrant.info.agent_id, entrant.info.name, self._decision_seq, self.round, at, answer, tuple(orders)
+        )
+        events.append(DecisionRecorded(self.id, decision))
+
+    def _ask(self, entrant: Entrant, agent: LlmAgent, at: datetime) -> None:
+        if not agent.decision_due(self.round, at):
+            return
+        facts = agent.market_facts(self.round, at)
+        facts["rules"] = {
+            "fee_bps": str(self.config.fee_bps),
+            "slippage_bps": str(self.config.slippage_bps),
+            "max_position_fraction": agent.params["max_position_fraction"],
+            "symbols": list(self.symbol_order),
+        }
+        facts["account"] = account_facts(entrant.account, self.prices)
+        self.decision_requests.append(
+            DecisionRequest(self.id, entrant.info.agent_id, self.round, at, agent.decisions_asked, facts)
+        )
 
     # --- rounds ----------------------------------------------------------------------
 
@@ -263,6 +333,8 @@ class Competition:
             while entrant.inbox:
                 intent, ticket = entrant.inbox.popleft()
                 self.outcomes.append((ticket, self._execute(entrant, intent, at, events)))
+            while entrant.answers:
+                self._decide(entrant, entrant.answers.popleft(), at, events)
         for entrant in self.entrants.values():
             if entrant.agent is None:
                 continue
@@ -280,6 +352,8 @@ class Competition:
                 continue
             if entrant.status is AgentStatus.RESTING:
                 continue
+            if isinstance(entrant.agent, LlmAgent):
+                self._ask(entrant, entrant.agent, at)
             for intent in intents:
                 self._execute(entrant, intent, at, events)
         # each entrant's marked equity, computed once: its tracker and the leaderboard share it
@@ -387,6 +461,21 @@ class Competition:
         entrants = tuple(self.entrants.values())
         order = sorted(range(len(entrants)), key=lambda i: (-equities[i], i))
         return tuple(self.snapshot(entrants[i], rank, equities[i]) for rank, i in enumerate(order, start=1))
+
+
+def _order_outcome(intent: OrderIntent, outcome: Fill | Rejection) -> DecisionOrder:
+    if isinstance(outcome, Fill):
+        return DecisionOrder(
+            intent.symbol, intent.side, intent.quantity, intent.notional, outcome.seq, outcome.quantity, outcome.price
+        )
+    return DecisionOrder(
+        intent.symbol,
+        intent.side,
+        intent.quantity,
+        intent.notional,
+        rejection_code=outcome.code,
+        rejection_reason=outcome.reason,
+    )
 
 
 def _refusal_code(current: CompetitionStatus, wanted: CompetitionStatus) -> ErrorCode:

@@ -2,7 +2,8 @@
 
 A competition that owns its feed (a seeded simulation or a replay) is rebuilt by
 replaying its first N rounds silently: same config, same feed, same agents, and
-the bots' recorded orders re-submitted at their rounds, give the same state as
+the bots' recorded orders and the models' recorded decisions re-submitted at their rounds (no
+model is asked again), give the same state as
 before the crash, indicators included; the replayed fills are checked against
 the recorded ones. A competition on the shared market feed cannot be replayed
 (its prices came from a feed that has moved on): its accounts are restored from
@@ -18,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from arena.domain.account import Account
+from arena.domain.decisions import Decision
 from arena.domain.events import CompetitionStatus, OrderFilled
 from arena.domain.market import QuoteBatch
 from arena.domain.orders import Fill
@@ -35,6 +37,7 @@ def replay_own_feed(
     *,
     symbols: Sequence[str] | None,
     started_at: datetime,
+    recorded_decisions: Sequence[Decision] = (),
 ) -> Competition:
     """Play the first `rounds` batches again; `batches` is left positioned after them.
 
@@ -47,6 +50,9 @@ def replay_own_feed(
     for fill in recorded_fills:
         if fill.agent_id in bot_ids:
             bot_orders.setdefault(fill.round, []).append(fill)
+    decisions: dict[int, list[Decision]] = {}
+    for decision in recorded_decisions:
+        decisions.setdefault(decision.round, []).append(decision)
     competition.transition(CompetitionStatus.RUNNING, started_at, "replaying the record")
     replayed: list[Fill] = []
     for number in range(1, rounds + 1):
@@ -55,8 +61,11 @@ def replay_own_feed(
             raise _diverged(f"the feed ended at round {number - 1} of {rounds}")
         for fill in sorted(bot_orders.get(number, ()), key=lambda f: f.seq):
             competition.submit_external(fill.agent_id, fill.replayable_intent)
+        for decision in sorted(decisions.get(number, ()), key=lambda d: d.seq):
+            competition.submit_decision(decision.answer)
         replayed.extend(e.fill for e in competition.play_round(batch) if isinstance(e, OrderFilled))
     competition.take_outcomes()
+    competition.take_decision_requests()  # asked and answered before: the record has the answers
     _check_same(replayed, recorded_fills)
     competition.transition(
         CompetitionStatus.INTERRUPTED, competition.last_timestamp or started_at, "rebuilt from the record"
@@ -75,12 +84,19 @@ def restore_on_shared_feed(
     started_at: datetime | None,
     feed_id: str,
     equity: Mapping[str, Sequence[Decimal]] | None = None,
+    decisions: int = 0,
 ) -> Competition:
     """`feed_id` names the shared feed it continues on; `prices` are the marks to continue from;
-    `equity` each agent's recorded equity, round by round."""
+    `equity` each agent's recorded equity, round by round; `decisions` the last decision's seq."""
     competition = Competition(competition_id, config, feed_id=feed_id)
     competition.restore_from_record(
-        round_=rounds, fills=recorded_fills, accounts=accounts, prices=prices, started_at=started_at, equity=equity
+        round_=rounds,
+        fills=recorded_fills,
+        accounts=accounts,
+        prices=prices,
+        started_at=started_at,
+        equity=equity,
+        decisions=decisions,
     )
     return competition
 

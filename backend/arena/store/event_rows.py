@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from arena.domain.decisions import Decision
 from arena.domain.events import (
     STANDING_FIELDS,
     AgentSnapshot,
@@ -115,6 +116,32 @@ def fill_row(competition_id: str, fill: Fill) -> Row:
         "round": fill.round,
         "executed_at": fill.executed_at,
         "client_order_id": fill.client_order_id,
+    }
+
+
+def decision_row(decision: Decision) -> Row:
+    answer = decision.answer
+    return {
+        "competition_id": decision.competition_id,
+        "agent_id": decision.agent_id,
+        "agent_name": decision.agent_name,
+        "seq": decision.seq,
+        "round": decision.round,
+        "at": decision.at,
+        "asked_round": answer.asked_round,
+        "asked_at": answer.asked_at,
+        "answered_at": answer.answered_at,
+        "latency_ms": answer.latency_ms,
+        "model": answer.model,
+        "status": decision.status.value,
+        "prompt": answer.prompt,
+        "response": answer.response,
+        "actions_json": to_json([a.to_dict() for a in answer.actions]),
+        "orders_json": to_json([o.to_dict() for o in decision.orders]),
+        "error": answer.error,
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+        "attempts": answer.attempts,
     }
 
 

@@ -40,6 +40,7 @@ from arena.domain.events import (
     CompetitionCreated,
     CompetitionFinished,
     CompetitionStatus,
+    DecisionRecorded,
     Event,
     HistoryLoaded,
     OrderFilled,
@@ -53,7 +54,15 @@ from arena.store.bulk import bulk_write
 from arena.store.columns import UTCDateTime
 from arena.store.db import Database
 from arena.store.errors import RecordError
-from arena.store.tables import CompetitionRow, EntrantRow, EquityRow, FillRow, PriceTickRow, RejectionRow
+from arena.store.tables import (
+    CompetitionRow,
+    DecisionRow,
+    EntrantRow,
+    EquityRow,
+    FillRow,
+    PriceTickRow,
+    RejectionRow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +91,7 @@ class _Plan:
     ticks: list[rows.Row] = field(default_factory=list)
     fills: list[rows.Row] = field(default_factory=list)
     rejections: list[rows.Row] = field(default_factory=list)
+    decisions: list[rows.Row] = field(default_factory=list)
     equity: dict[tuple[str, int], rows.Row] = field(default_factory=dict)
     patches: dict[str, _CompetitionPatch] = field(default_factory=dict)
 
@@ -100,6 +110,8 @@ class _Plan:
                 self.fills.append(rows.fill_row(event.competition_id, event.fill))
             case OrderRejected():
                 self.rejections.append(rows.rejection_row(event.competition_id, event.rejection))
+            case DecisionRecorded():
+                self.decisions.append(rows.decision_row(event.decision))
             case RoundCompleted():
                 for snapshot in event.leaderboard:
                     row = rows.equity_row(event.competition_id, event.round, event.at, snapshot)
@@ -197,6 +209,7 @@ async def _write(session: AsyncSession, plan: _Plan) -> None:
         (PriceTickRow, plan.ticks),
         (FillRow, plan.fills),
         (RejectionRow, plan.rejections),
+        (DecisionRow, plan.decisions),
     )
     for model, batch in bulk:
         if batch:

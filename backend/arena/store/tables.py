@@ -144,6 +144,39 @@ class RejectionRow(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime)
 
 
+class DecisionRow(SQLModel, table=True):
+    """A model agent's decision: what it was asked, what it answered, what came of it."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        UniqueConstraint("competition_id", "seq", name="uq_decision_competition_seq"),
+        Index("ix_decision_competition_id", "competition_id", "id"),
+        Index("ix_decision_agent_id", "agent_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    competition_id: str = Field(foreign_key="competition.id")
+    agent_id: str = Field(foreign_key="entrant.id")
+    agent_name: str
+    seq: int  # order within its competition
+    round: int  # the round it was executed (or recorded as not executed) at
+    at: datetime = Field(sa_type=UTCDateTime)  # that round's feed time
+    asked_round: int
+    asked_at: datetime = Field(sa_type=UTCDateTime)  # wall clock
+    answered_at: datetime = Field(sa_type=UTCDateTime)  # wall clock
+    latency_ms: int
+    model: str
+    status: str  # EXECUTED, ERROR or LATE
+    prompt: str  # the whole conversation sent (a repair request included)
+    response: str | None = None  # the raw text of every answer that came
+    actions_json: str  # the parsed actions, as JSON
+    orders_json: str  # the orders made and their fills or rejections, as JSON
+    error: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    attempts: int = 1
+
+
 class BotRow(SQLModel, table=True):
     """An external bot: its identity across competitions. Only a hash of its token is kept."""
 
