@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from arena.agents.spec import MAIN_STRATEGIES, AgentSpec
 from arena.config import get_settings
 from arena.domain.events import AgentSnapshot
 from arena.engine.config import CompetitionConfig
-from arena.errors import ArenaError
+from arena.errors import ArenaError, ErrorCode
 from arena.feeds.live.exchanges import LiveOptions
 from arena.feeds.spec import FeedMode, FeedSpec, SpeedSpec
 from arena.store.errors import StoreError
@@ -24,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=getattr(args, "log_level", "INFO").upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # arena.store.migrate says what changed, in one line
+    for chatty in ("httpx", "httpx2", "openai"):  # a line per model request: the decisions are recorded anyway
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     try:
         return int(args.handler(args) or 0)
     except ArenaError as exc:
@@ -103,7 +107,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--agents",
         default=",".join((*MAIN_STRATEGIES, "random")),
-        help="comma-separated strategies (default: %(default)s)",
+        help="comma-separated strategies, or NAME=STRATEGY to name one (default: %(default)s)",
+    )
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="AGENT.KEY=VALUE",
+        help="a parameter of the agent named AGENT (repeatable; VALUE is JSON, or else text): "
+        "--param llm.decide_every=5",
+    )
+    run.add_argument("--model", default=None, help="the model every llm agent asks (its `model` param)")
+    run.add_argument(
+        "--llm-base-url", default=None, help="the OpenAI-compatible endpoint of every llm agent (its `base_url`)"
     )
     run.add_argument("--rounds", type=int, default=None, help="rounds to play (default: all data, or 1000 on sim)")
     run.add_argument("--duration", type=float, default=None, help="seconds of running time")
@@ -131,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
     if feed.mode is FeedMode.LIVE and rounds is None and args.duration is None:
         print("error [INVALID_CONFIG]: a live run needs --rounds or --duration", file=sys.stderr)
         return 2
-    strategies = [s.strip() for s in args.agents.split(",") if s.strip()]
+    agents = _agent_specs(args)
     config = CompetitionConfig(
         name=args.name,
         symbols=symbols or (feed.symbols if feed.symbols else CompetitionConfig().symbols),
@@ -140,17 +156,18 @@ def _run(args: argparse.Namespace) -> int:
         duration_s=args.duration,
         speed=SpeedSpec.parse(args.speed),
         starting_cash=Decimal(args.cash),
-        agents=tuple(AgentSpec(name=_unique(s, strategies[:i]), strategy=s) for i, s in enumerate(strategies)),
+        agents=agents,
         fee_bps=Decimal(args.fee_bps),
         slippage_bps=Decimal(args.slippage_bps),
         seed=args.seed,
     )
     db_path = None if args.no_db else (args.db or get_settings().db)
 
-    def progress(round_number: int, elapsed: float) -> None:
+    def progress(round_number: int, elapsed: float, waited: float) -> None:
         if not args.quiet:
-            rate = round_number * len(strategies) / elapsed if elapsed else 0.0
-            print(f"  round {round_number:,}  {elapsed:6.1f}s  {rate:,.0f} bar-steps/s", file=sys.stderr)
+            rate = round_number * len(agents) / elapsed if elapsed else 0.0
+            models = f"  {waited:.1f}s waiting on models" if waited else ""
+            print(f"  round {round_number:,}  {elapsed:6.1f}s  {rate:,.0f} bar-steps/s{models}", file=sys.stderr)
 
     live = LiveOptions(url=args.live_url, rest_url=args.live_rest_url, interval=args.tick_interval)
     report = asyncio.run(run_headless(config, db_path, progress, live))
@@ -161,7 +178,41 @@ def _run(args: argparse.Namespace) -> int:
         f"{report.bar_steps_per_second:,.0f} bar-steps/s; {report.fills:,} fills"
         + (f" persisted to {db_path}" if db_path else "")
     )
+    if report.model_requests:
+        print(f"{report.model_requests:,} model requests; the rounds waited {report.model_wait_s:.1f}s on models")
     return 0
+
+
+def _agent_specs(args: argparse.Namespace) -> tuple[AgentSpec, ...]:
+    """`--agents` (STRATEGY or NAME=STRATEGY), with `--param`, `--model` and `--llm-base-url` applied."""
+    named: list[tuple[str, str]] = []
+    for entry in (e.strip() for e in args.agents.split(",")):
+        if not entry:
+            continue
+        name, _, strategy = entry.rpartition("=")
+        strategy = strategy.strip()
+        named.append((_unique(name.strip() or strategy, [n for n, _ in named]), strategy))
+    params: dict[str, dict[str, Any]] = {name: {} for name, _ in named}
+    for name, strategy in named:
+        if strategy == "llm":
+            if args.model:
+                params[name]["model"] = args.model
+            if args.llm_base_url:
+                params[name]["base_url"] = args.llm_base_url
+    for given in args.param:
+        target, _, value = given.partition("=")
+        agent, _, key = target.rpartition(".")
+        if not agent or not key or not _:
+            raise ArenaError(ErrorCode.INVALID_CONFIG, f"--param {given!r}: expected AGENT.KEY=VALUE", "params")
+        if agent not in params:
+            raise ArenaError(
+                ErrorCode.INVALID_CONFIG, f"--param {given!r}: no agent named {agent!r} in --agents", "params"
+            )
+        try:
+            params[agent][key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[agent][key] = value
+    return tuple(AgentSpec(name=name, strategy=strategy, params=params[name]) for name, strategy in named)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -99,7 +99,6 @@ class Metrics:
                 if winner:
                     self.agent_wins.labels(winner).inc()
 
-
     def _count_decision(self, decision: Decision) -> None:
         answer = decision.answer
         self.llm_requests.labels(decision.agent_name, decision.status.value.lower()).inc()

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from arena.app.model_desk import ModelDesk
 from arena.app.runner import ArenaRunner
 from arena.app.wiring import event_pipeline, prepare_database
 from arena.domain.events import AgentSnapshot, CompetitionFinished, Event, RoundCompleted
@@ -29,17 +30,24 @@ class RunReport:
     leaderboard: tuple[AgentSnapshot, ...]
     winner_id: str | None
     fills: int
+    model_requests: int = 0  # requests sent to model agents' endpoints
+    model_wait_s: float = 0.0  # how long the rounds waited on models (max speed)
 
     @property
     def bar_steps_per_second(self) -> float:
         return self.rounds * self.agents / self.seconds if self.seconds > 0 else 0.0
 
 
-class _Progress:
-    """Collects the outcome and calls `on_progress(round, elapsed)` at most every `every` seconds."""
+Progress = Callable[[int, float, float], None]
 
-    def __init__(self, on_progress: Callable[[int, float], None] | None, every: float = 2.0) -> None:
+
+class _Progress:
+    """Collects the outcome and calls `on_progress(round, elapsed, waited on models)` at most every
+    `every` seconds."""
+
+    def __init__(self, on_progress: Progress | None, every: float = 2.0) -> None:
         self.on_progress = on_progress
+        self.models: ModelDesk | None = None
         self.every = every
         self.started = time.perf_counter()
         self._last = self.started
@@ -55,13 +63,13 @@ class _Progress:
         now = time.perf_counter()
         if self.on_progress and now - self._last >= self.every:
             self._last = now
-            self.on_progress(self.last_round, now - self.started)
+            self.on_progress(self.last_round, now - self.started, self.models.waited_s if self.models else 0.0)
 
 
 async def run_headless(
     config: CompetitionConfig,
     db_path: str | None,
-    on_progress: Callable[[int, float], None] | None = None,
+    on_progress: Progress | None = None,
     live: LiveOptions | None = None,
 ) -> RunReport:
     """Run `config` to its end. A live feed (`config.feed` `live:...`) plays as the market, one
@@ -82,6 +90,7 @@ async def run_headless(
         market_feed=market,
         market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=live.interval),
     )
+    progress.models = runner.models
     try:
         started = time.perf_counter()
         competition = await runner.start(config)
@@ -112,4 +121,6 @@ async def run_headless(
         fills=recorder.fills_persisted
         if recorder
         else sum(e.account.trade_count for e in competition.entrants.values()),
+        model_requests=runner.models.requests,
+        model_wait_s=runner.models.waited_s,
     )
