@@ -88,6 +88,9 @@ class OpenAIStandIn:
     default: Callable[[dict[str, Any], int], Reply] = alternate
     refuse_structured: bool = False  # answer 400 to requests with response_format, as some servers do
     requests: list[dict[str, Any]] = field(default_factory=list)  # {"body": ..., "headers": ...}
+    answered: int = 0  # requests answered (with anything)
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests it was answering at once
     _script: deque[Reply] = field(default_factory=deque)
     _changed: threading.Condition = field(default_factory=threading.Condition)
     _server: uvicorn.Server | None = None
@@ -142,7 +145,18 @@ class OpenAIStandIn:
             self.requests.append({"body": body, "headers": dict(request.headers)})
             number = len(self.requests)
             reply = self._script.popleft() if self._script else None
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
             self._changed.notify_all()
+        try:
+            return await self._reply(body, number, reply)
+        finally:
+            with self._changed:
+                self.in_flight -= 1
+                self.answered += 1
+                self._changed.notify_all()
+
+    async def _reply(self, body: dict[str, Any], number: int, reply: Reply | None) -> Response:
         if self.refuse_structured and "response_format" in body:
             return JSONResponse({"error": {"message": "response_format is not supported"}}, status_code=400)
         if reply is None:

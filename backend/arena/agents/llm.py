@@ -32,8 +32,7 @@ class _SymbolView:
 
     def __init__(self, history: int) -> None:
         self.closes: deque[Decimal] = deque(maxlen=history)
-        self.first: Decimal | None = None
-        self.change_pct: float | None = None
+        self.change_pct = 0.0  # the feed's: over 24 h on a live feed, since the first price on a recorded one
         self.sma_fast = SimpleMovingAverage(10)
         self.sma_slow = SimpleMovingAverage(30)
         self.ema = ExponentialMovingAverage(12)
@@ -41,21 +40,16 @@ class _SymbolView:
 
     def update(self, quote: Quote) -> None:
         price = quote.price
-        self.first = self.first if self.first is not None else price
         self.closes.append(price)
         self.change_pct = quote.change_pct
         for indicator in (self.sma_fast, self.sma_slow, self.ema, self.rsi):
             indicator.update(float(price))
 
     def facts(self, symbol: str) -> dict[str, Any]:
-        last = self.closes[-1]
-        change = self.change_pct
-        if change is None and self.first:  # no 24 h figure from the feed: the change since the start
-            change = float((last - self.first) / self.first * 100)
         return {
             "symbol": symbol,
-            "price": str(last),
-            "change_pct": None if change is None else round(change, 4),
+            "price": str(self.closes[-1]),
+            "change_pct": round(self.change_pct, 4),
             "closes": [str(c) for c in self.closes],
             "sma_10": _read(self.sma_fast),
             "sma_30": _read(self.sma_slow),
@@ -78,7 +72,10 @@ class LlmAgent(Agent):
         "base_url": text(DEFAULT_BASE_URL, r"https?://\S+", "an http(s) URL"),
         "model": text(None),
         API_KEY_ENV_PARAM: text(
-            "OPENAI_API_KEY", r"[A-Za-z_][A-Za-z0-9_]{0,127}", "the NAME of an environment variable"
+            "OPENAI_API_KEY",
+            r"[A-Za-z_][A-Za-z0-9_]{0,127}",
+            "the NAME of an environment variable (not the key)",
+            echo=False,  # someone may paste the key itself here
         ),
         "decide_every": Param(int, 0, 0, 1_000_000),
         "timeout_s": Param(float, 30.0, 0.0, 600.0, low_exclusive=True),

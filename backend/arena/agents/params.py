@@ -36,6 +36,7 @@ class Param:
     high_exclusive: bool = False
     pattern: str | None = None  # text: what the whole value must match
     hint: str = ""  # text: what the pattern means, for the error message
+    echo: bool = True  # text: repeat a refused value in the error (not where it may be a secret)
 
     def range_text(self) -> str:
         low = "" if self.low is None else f"{self.low} {'<' if self.low_exclusive else '<='} "
@@ -48,9 +49,9 @@ class Param:
         return not (self.high is not None and (value >= self.high if self.high_exclusive else value > self.high))
 
 
-def text(default: str | None, pattern: str | None = None, hint: str = "") -> Param:
+def text(default: str | None, pattern: str | None = None, hint: str = "", *, echo: bool = True) -> Param:
     """A string parameter; None as default means the operator must give it (see `require`)."""
-    return Param(str, default, pattern=pattern, hint=hint)
+    return Param(str, default, pattern=pattern, hint=hint, echo=echo)
 
 
 def window(default: int) -> Param:
@@ -111,13 +112,14 @@ def _spec_from_default(default: Any) -> Param:
 
 
 def _check_text(where: str, raw: Any, spec: Param) -> str:
+    got = f", got {raw!r}" if spec.echo else ""
     if not isinstance(raw, str):
-        raise invalid(f"{where} must be a string, got {raw!r}")
+        raise invalid(f"{where} must be a string{got}")
     value = raw.strip()
     if not value or len(value) > MAX_TEXT:
         raise invalid(f"{where} must be 1-{MAX_TEXT} characters")
     if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
-        raise invalid(f"{where} must be {spec.hint or 'of the form ' + spec.pattern}, got {raw!r}")
+        raise invalid(f"{where} must be {spec.hint or 'of the form ' + spec.pattern}{got}")
     return value
 
 

@@ -15,7 +15,7 @@ from arena.api.arguments import aware, page_size
 from arena.api.context import Context
 from arena.api.ids import MAX_ROW_ID, decode_cursor, encode_cursor, from_global_id, to_global_id
 from arena.api.permissions import CanRead
-from arena.api.types.agents import Agent, EquityPoint, LeaderboardEntry, equity_points, leaderboard_of
+from arena.api.types.agents import Agent, EquityPoint, LeaderboardEntry, agent_by_id, equity_points, leaderboard_of
 from arena.api.types.arena import Arena, Feed, Strategy
 from arena.api.types.bots import Bot
 from arena.api.types.common import CompetitionStatusEnum, PageInfo, SideEnum
@@ -37,15 +37,6 @@ NodeResult = Annotated[Agent | Trade | Competition, strawberry.union("NodeResult
 async def competition_by_id(ctx: Context, competition_id: str) -> Competition | None:
     row = await competitions.get_competition(ctx.state.db, competition_id)
     return None if row is None else Competition.from_row(row, ctx.state.reader.live(competition_id))
-
-
-async def agent_by_id(ctx: Context, agent_id: str) -> Agent | None:
-    found = await ctx.entrant(agent_id)
-    if found is None:
-        return None
-    competition_id = found[0]
-    standing = next((s for s in await ctx.standings(competition_id) if s.agent_id == agent_id), None)
-    return None if standing is None else Agent.from_snapshot(competition_id, standing)
 
 
 @strawberry.type

@@ -36,6 +36,7 @@ from arena.feeds.spec import FeedMode, FeedSpec, SpeedMode, SpeedSpec
 logger = logging.getLogger(__name__)
 
 FeedBuilder = Callable[..., Feed]
+MIN_MODEL_TIMEOUT_S = 2.0
 
 
 class ArenaRunner:
@@ -336,13 +337,16 @@ class ArenaRunner:
             logger.error("agent %s failed in round %d and skipped it", agent_id, competition.round, exc_info=exc)
 
     def _model_timeout_cap(self, competition: Competition, agent_id: str) -> float | None:
-        """In paced real-time runs a model must answer within most of its decision interval."""
+        """In paced real-time runs a model must answer within most of its decision interval (but is
+        always given a few seconds: a faster answer than that cannot be asked of a model)."""
         source = self.sources.current
-        every = competition.entrants[agent_id].info.params.get("decide_every", 0)
+        every: int = competition.entrants[agent_id].info.params.get("decide_every", 0)
         if source is None or source.pacer is None or not every:
             return None
         speed = source.pacer.speed
-        return 0.9 * every * speed.interval_s if speed.mode is SpeedMode.REALTIME else None
+        if speed.mode is not SpeedMode.REALTIME:
+            return None
+        return max(MIN_MODEL_TIMEOUT_S, 0.9 * every * speed.interval_s)
 
     def open_feed(self, spec: FeedSpec, symbols: Sequence[str], feed_id: str) -> Feed:
         """Build a feed; a file that cannot be opened is refused with FEED_ERROR."""

@@ -27,6 +27,7 @@ class DecisionStatus(StrEnum):
     EXECUTED = "EXECUTED"  # the answer was valid and its actions were carried out (HOLD included)
     ERROR = "ERROR"  # no usable answer (timeout, HTTP error, invalid JSON twice): the agent held
     LATE = "LATE"  # a valid answer that came after a newer decision was asked for: not executed
+    RESTING = "RESTING"  # a valid answer that came while the agent rests (after failures or losses): not executed
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,10 +158,7 @@ class Decision:
     at: datetime  # that round's feed time
     answer: ModelAnswer
     orders: tuple[DecisionOrder, ...] = ()
-
-    @property
-    def status(self) -> DecisionStatus:
-        return self.answer.status
+    status: DecisionStatus = DecisionStatus.EXECUTED  # the answer's, or RESTING when it came while the agent rested
 
     @property
     def reasoning(self) -> str:

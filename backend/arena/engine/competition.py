@@ -280,7 +280,9 @@ class Competition:
         assert isinstance(agent, LlmAgent)
         orders: list[DecisionOrder] = []
         status = answer.status
-        if status is DecisionStatus.EXECUTED:
+        if status is DecisionStatus.EXECUTED and entrant.status is AgentStatus.RESTING:
+            status = DecisionStatus.RESTING
+        elif status is DecisionStatus.EXECUTED:
             entrant.model_failures = 0
             intents = orders_for(answer.actions, self._view(entrant), agent.params["max_position_fraction"])
             for intent in intents:
@@ -294,7 +296,15 @@ class Competition:
                 entrant.model_failures = 0
         self._decision_seq += 1
         decision = Decision(
-            self.id, entrant.info.agent_id, entrant.info.name, self._decision_seq, self.round, at, answer, tuple(orders)
+            self.id,
+            entrant.info.agent_id,
+            entrant.info.name,
+            self._decision_seq,
+            self.round,
+            at,
+            answer,
+            tuple(orders),
+            status,
         )
         events.append(DecisionRecorded(self.id, decision))
 

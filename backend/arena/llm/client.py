@@ -74,7 +74,7 @@ class ModelClient:
                 error = f"timed out after {self.timeout:g} s"
                 break
             except openai.APIStatusError as exc:
-                error = f"HTTP {exc.status_code} from {self.base_url}: {_short(exc.message)}"
+                error = f"HTTP {exc.status_code} from {self.base_url}: {_short(_said(exc))}"
                 break
             except openai.APIConnectionError as exc:
                 error = f"cannot reach {self.base_url}: {_short(str(exc.__cause__ or exc))}"
@@ -129,6 +129,13 @@ class ModelClient:
                 )
                 self._structured = False
         return await create(model=self.model, messages=chat, temperature=self.temperature)
+
+
+def _said(error: openai.APIStatusError) -> str:
+    """The server's own words: its error object's message, or the whole error."""
+    body = error.body
+    said = body.get("message") if isinstance(body, dict) else None
+    return said if isinstance(said, str) else error.message
 
 
 def _short(text: str) -> str:

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 
-from arena.domain.decisions import Decision, DecisionOrder, ModelAnswer, SymbolAction
+from arena.domain.decisions import Decision, DecisionOrder, DecisionStatus, ModelAnswer, SymbolAction
 from arena.store.sessions import Source, check_limit, session_of
 from arena.store.tables import DecisionRow
 
@@ -29,7 +29,17 @@ def decision_of(row: DecisionRow) -> Decision:
         attempts=row.attempts,
     )
     orders = tuple(DecisionOrder.from_dict(o) for o in json.loads(row.orders_json))
-    return Decision(row.competition_id, row.agent_id, row.agent_name, row.seq, row.round, row.at, answer, orders)
+    return Decision(
+        row.competition_id,
+        row.agent_id,
+        row.agent_name,
+        row.seq,
+        row.round,
+        row.at,
+        answer,
+        orders,
+        DecisionStatus(row.status),
+    )
 
 
 def _filters(competition_id: str | None, agent_id: str | None) -> list[ColumnElement[bool]]:

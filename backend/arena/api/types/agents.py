@@ -136,3 +136,13 @@ def leaderboard_of(
         )
         for s in standings
     ]
+
+
+async def agent_by_id(ctx: Context, agent_id: str) -> Agent | None:
+    """An agent's latest standing (read once per request), or None for an unknown id."""
+    found = await ctx.entrant(agent_id)
+    if found is None:
+        return None
+    competition_id = found[0]
+    standing = next((s for s in await ctx.standings(competition_id) if s.agent_id == agent_id), None)
+    return None if standing is None else Agent.from_snapshot(competition_id, standing)

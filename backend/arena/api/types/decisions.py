@@ -6,8 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
+from strawberry.types import Info
 
+from arena.api.context import Context
 from arena.api.ids import to_global_id
+from arena.api.types.agents import Agent, agent_by_id
 from arena.api.types.common import PageInfo, SideEnum
 from arena.domain.decisions import Action, Decision, DecisionOrder, DecisionStatus, SymbolAction
 
@@ -93,6 +96,10 @@ class DecisionNode:
     orders: list[DecisionOrderResult]
     prompt: str = strawberry.field(description="The whole conversation sent to the model.")
     response: str | None = strawberry.field(description="The raw text of every answer that came.")
+
+    @strawberry.field(description="The agent that decided, with its current standing.")
+    async def agent(self, info: Info[Context, None]) -> Agent | None:
+        return await agent_by_id(info.context, str(self.agent_id))
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionNode:
