@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     BAD_REQUEST = "BAD_REQUEST"  # GraphQL syntax or validation, malformed HTTP or websocket messages
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    USE_HTTP = "USE_HTTP"  # a query or mutation over the legacy graphql-ws protocol: it streams subscriptions only
     # access and capacity
     UNAUTHENTICATED = "UNAUTHENTICATED"
     TOO_MANY_SUBSCRIPTIONS = "TOO_MANY_SUBSCRIPTIONS"

@@ -4,7 +4,8 @@ import pytest
 from graphql import parse, validate
 from strawberry.extensions.validation_cache import DEFAULT_MAXSIZE, _get_validate_cache
 
-from arena.api.schema import GUARD_RULES, MAX_ALIASES, build_schema
+from arena.api.limits import MAX_ALIASES
+from arena.api.schema import GUARD_RULES, build_schema
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from arena.errors import ErrorCode
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_DEPTH = 10  # of a GraphQL document
+MAX_TOKENS = 2000
+MAX_ALIASES = 30
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 

@@ -13,16 +13,13 @@ from strawberry.types import ExecutionContext
 
 from arena.api import subscription_memo_fix
 from arena.api.errors import ErrorCodes, log_error
+from arena.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from arena.api.mutations import Mutation
 from arena.api.queries import Query
 from arena.api.subscriptions import Subscription
 from arena.api.types.agents import Agent
 from arena.api.types.competitions import Competition
 from arena.api.types.trades import Trade
-
-MAX_DEPTH = 10
-MAX_TOKENS = 2000
-MAX_ALIASES = 30
 
 # The same rule classes for every request: ValidationCache keys on them, so rules built per
 # request (as the QueryDepthLimiter/MaxAliasesLimiter factories do) would never hit the cache.
