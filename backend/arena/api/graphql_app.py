@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 from arena.api.context import AppState, Context
 from arena.api.errors import coded
 from arena.api.limits import send_json_error
+from arena.api.media_type import GRAPHQL_RESPONSE_JSON, as_graphql_response, wants_graphql_response_json
 from arena.api.schema import schema
 from arena.api.ws_handlers import LegacyWSHandler, TransportWSHandler
 from arena.errors import ErrorCode
@@ -43,11 +44,16 @@ class ArenaGraphQL(GraphQL):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            request = Request(scope, receive=receive)
+            typed = wants_graphql_response_json(request.headers.get("accept"))
             try:
-                response = await self.run(Request(scope, receive=receive))
+                response = await self.run(request)
             except HTTPException as exc:  # malformed JSON, no query, wrong method: still a GraphQL-shaped error
-                await send_json_error(send, exc.status_code, exc.reason, ErrorCode.BAD_REQUEST)
+                media_type = GRAPHQL_RESPONSE_JSON if typed else "application/json"
+                await send_json_error(send, exc.status_code, exc.reason, ErrorCode.BAD_REQUEST, media_type)
                 return
+            if typed:
+                response = as_graphql_response(response)
             await response(scope, receive, send)
             return
         if scope["type"] != "websocket":

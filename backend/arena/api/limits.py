@@ -38,13 +38,15 @@ def error_body(message: str, code: ErrorCode) -> bytes:
     return json.dumps({"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}).encode()
 
 
-async def send_json_error(send: Send, status: int, message: str, code: ErrorCode) -> None:
+async def send_json_error(
+    send: Send, status: int, message: str, code: ErrorCode, media_type: str = "application/json"
+) -> None:
     body = error_body(message, code)
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [(b"content-type", media_type.encode()), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})
