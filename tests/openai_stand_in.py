@@ -16,14 +16,14 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from arena.testing.server import free_port
@@ -38,6 +38,7 @@ class Reply:
     error: str = ""
     delay: float = 0.0
     usage: tuple[int, int] = (120, 30)
+    trickle: float = 0.0  # seconds between the bytes of the answer: a server that never quite stops
 
 
 def answer(*decisions: dict[str, Any], **extra: Any) -> Reply:
@@ -65,6 +66,10 @@ def status(code: int, message: str = "") -> Reply:
 def slow(seconds: float, reply: Reply | None = None) -> Reply:
     base = reply or Reply()
     return Reply(base.content, base.status, base.error, seconds, base.usage)
+
+
+def trickle(seconds_per_byte: float, reply: Reply) -> Reply:
+    return Reply(reply.content, reply.status, reply.error, reply.delay, reply.usage, seconds_per_byte)
 
 
 def symbols_of(body: dict[str, Any]) -> list[str]:
@@ -166,23 +171,31 @@ class OpenAIStandIn:
         if reply.status != 200:
             return JSONResponse({"error": {"message": reply.error, "type": "stand_in"}}, status_code=reply.status)
         prompt_tokens, completion_tokens = reply.usage
-        return JSONResponse(
-            {
-                "id": f"chatcmpl-{number}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model", ""),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": reply.content},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": prompt_tokens,
-                    "completion_tokens": completion_tokens,
-                    "total_tokens": prompt_tokens + completion_tokens,
-                },
-            }
-        )
+        result = {
+            "id": f"chatcmpl-{number}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", ""),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": reply.content},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+        if not reply.trickle:
+            return JSONResponse(result)
+        body = json.dumps(result).encode()
+
+        async def drip() -> AsyncIterator[bytes]:
+            for index in range(len(body)):
+                await asyncio.sleep(reply.trickle)
+                yield body[index : index + 1]
+
+        return StreamingResponse(drip(), media_type="application/json")

@@ -43,6 +43,12 @@ export class Api {
     };
   }
 
+  /** -> { decisions (newest first), total (every decision the filters match) } */
+  async decisions({ competitionId = null, agentId = null, first = 10 }) {
+    const { decisions } = await this.request(doc.DECISIONS, { competitionId, agentId, first });
+    return { decisions: decisions.edges.map((e) => e.node), total: decisions.totalCount };
+  }
+
   /** -> Map agentId -> [{ round, equity, returnPct }] (the latest `limit` rounds, oldest first), one query for all agents */
   async equityHistories(competitionId, limit = 2000) {
     const { agents } = await this.request(doc.EQUITY_HISTORIES, { competitionId, limit });

@@ -11,6 +11,7 @@ import { Header } from "./header.js";
 import { HistoryView } from "./history.js";
 import { LeaderboardTable } from "./leaderboard.js";
 import { LiveView } from "./live.js";
+import { ModelChat } from "./model-chat.js";
 import { PriceChartPanel } from "./price-chart.js";
 import { PriceSeries } from "./price-series.js";
 import { PriceCards } from "./prices.js";
@@ -45,6 +46,8 @@ const equity = new EquityCurves({
 });
 const leaderboard = new LeaderboardTable(byId("leaderboard"), { caption: "Live leaderboard", banner: byId("winner-banner"), onAgent: openAgent });
 
+const modelChat = new ModelChat(byId("model-chat"), { onAgent: openAgent });
+
 let live = null;
 const trades = new TradeFeed(byId("trade-feed"), {
   filterSelect: byId("trade-filter"), countLabel: byId("trade-count"), onAgent: openAgent,
@@ -78,7 +81,7 @@ const startForm = new StartForm(controlsRoot, {
   },
 });
 
-live = new LiveView({ client, api, header, cards, chart, series, equity, leaderboard, trades, agentView, controls, startForm, log });
+live = new LiveView({ client, api, header, cards, chart, series, equity, leaderboard, trades, modelChat, agentView, controls, startForm, log });
 
 const history = new HistoryView({
   listContainer: byId("history-list"), detail: byId("history-detail"), refreshButton: byId("history-refresh"),

@@ -13,6 +13,12 @@ const COMPETITION_FIELDS = `
   id name status feedKind feedDescription startingCash createdAt startedAt endedAt round
   winner { id name }`;
 
+const DECISION_FIELDS = `
+  id competitionId agentId agentName seq round at askedRound latencyMs model status reasoning error
+  promptTokens completionTokens attempts prompt response
+  actions { symbol action fraction confidence reasoning }
+  orders { symbol side filled filledQuantity price rejectionCode rejectionReason }`;
+
 const FEED_FIELDS = `id kind description sources note status lastQuoteAgeSeconds error`;
 
 export const ARENA = `
@@ -21,7 +27,7 @@ query Arena {
     state round symbols startedAt
     feed { ${FEED_FIELDS} seed symbols }
     competition { ${COMPETITION_FIELDS} }
-    strategies { name description }
+    strategies { name description defaultParams }
   }
 }`;
 
@@ -39,6 +45,15 @@ query Trades($competitionId: ID, $agentId: ID, $side: Side, $first: Int, $after:
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { node { ${TRADE_FIELDS} } }
+  }
+}`;
+
+/** One model agent's latest decisions (newest first), with their prompts and answers. */
+export const DECISIONS = `
+query Decisions($competitionId: ID, $agentId: ID, $first: Int) {
+  decisions(competitionId: $competitionId, agentId: $agentId, first: $first) {
+    totalCount
+    edges { node { ${DECISION_FIELDS} } }
   }
 }`;
 
@@ -101,6 +116,8 @@ export const STOP = command("stopCompetition");
 export const SUB_PRICES = `subscription Prices { prices { symbol price changePct timestamp } }`;
 
 export const SUB_TRADES = `subscription Trades { trades { ${TRADE_FIELDS} } }`;
+
+export const SUB_DECISIONS = `subscription Decisions { decisions { ${DECISION_FIELDS} } }`;
 
 export const SUB_LEADERBOARD = `subscription Leaderboard { leaderboard { ${LEADERBOARD_FIELDS} } }`;
 

@@ -1,9 +1,10 @@
-// The live view's data: four subscriptions feed the views as events arrive; after every
+// The live view's data: five subscriptions feed the views as events arrive; after every
 // (re)connection — and whenever a message shows the arena moved on (a new competition, a
 // state change) — queries re-read the state so nothing missed while away stays missing.
 // The agent view, when open on an agent of this competition, follows the leaderboard too.
 
 import * as doc from "./documents.js";
+import { MODEL_STRATEGY } from "./model-chat.js";
 
 const ACTIVE = ["RUNNING", "PAUSED"];
 const HISTORY_WINDOW_MS = 24 * 3600_000;
@@ -19,7 +20,7 @@ export class LiveView {
   #agentNames = new Map();
 
   constructor(parts) {
-    Object.assign(this, parts); // client, api, header, cards, chart, series, equity, leaderboard, trades, agentView, controls, startForm, log
+    Object.assign(this, parts); // client, api, header, cards, chart, series, equity, leaderboard, trades, modelChat, agentView, controls, startForm, log
   }
 
   start() {
@@ -42,6 +43,7 @@ export class LiveView {
     client.subscribe(doc.SUB_TRADES, {}, this.#observer("trades", (d) => this.#onTrade(d.trades)));
     client.subscribe(doc.SUB_LEADERBOARD, {}, this.#observer("leaderboard", (d) => this.#onBoard(d.leaderboard)));
     client.subscribe(doc.SUB_EVENTS, {}, this.#observer("events", (d) => this.#onEvent(d.arenaEvents)));
+    client.subscribe(doc.SUB_DECISIONS, {}, this.#observer("decisions", (d) => this.#onDecision(d.decisions)));
     client.start();
   }
 
@@ -129,6 +131,7 @@ export class LiveView {
     this.trades.setAgents([]);
     this.trades.clear(competition ? "No trades yet" : none);
     this.equity.reset({ startingCash: competition?.startingCash ?? null, emptyText: competition ? "Waiting for the first round…" : none });
+    this.modelChat.reset(competition ? "Waiting for the first round…" : none);
   }
 
   async #syncCompetition() {
@@ -142,10 +145,24 @@ export class LiveView {
     this.#applyBoard(board);
     this.trades.replace(page.trades, page.total);
     const agents = board.map((e) => ({ id: e.agent.id, name: e.agent.name }));
-    const histories = await this.api.equityHistories(competition.id);
+    const [histories] = await Promise.all([this.api.equityHistories(competition.id), this.#syncDecisions(competition, board)]);
     if (competition !== this.#competition) return;
     this.equity.load(agents, histories);
     this.agentView.resync(competition.id);
+  }
+
+  // Each model agent's latest decisions; the panel merges them with those the stream brought
+  // meanwhile. A failure here is logged and leaves the rest of the sync alone.
+  async #syncDecisions(competition, board) {
+    const agentIds = board.filter((e) => e.agent.strategy === MODEL_STRATEGY).map((e) => e.agent.id);
+    const first = this.modelChat.maxDecisions;
+    try {
+      const pages = await Promise.all(agentIds.map((agentId) => this.api.decisions({ competitionId: competition.id, agentId, first })));
+      if (competition !== this.#competition) return;
+      agentIds.forEach((agentId, i) => this.modelChat.load(agentId, pages[i].decisions, pages[i].total));
+    } catch (error) {
+      this.log.error(`decisions: ${error.message}`);
+    }
   }
 
   async #syncPrices(arena) {
@@ -184,6 +201,14 @@ export class LiveView {
     this.agentView.addTrade(trade);
   }
 
+  #onDecision(decision) {
+    if (decision.competitionId !== this.#competition?.id) {
+      this.#scheduleResync();
+      return;
+    }
+    this.modelChat.add(decision);
+  }
+
   #onBoard(entries) {
     if (!entries.length) return;
     if (entries[0].agent.competitionId !== this.#competition?.id) {
@@ -199,7 +224,9 @@ export class LiveView {
     const known = this.#agentNames.size === entries.length && entries.every((e) => this.#agentNames.has(e.agent.id));
     if (!known) {
       this.#agentNames = new Map(entries.map((e) => [e.agent.id, e.agent.name]));
-      this.trades.setAgents(entries.map((e) => ({ id: e.agent.id, name: e.agent.name })).sort((a, b) => a.name.localeCompare(b.name)));
+      const agents = entries.map((e) => ({ id: e.agent.id, name: e.agent.name, strategy: e.agent.strategy })).sort((a, b) => a.name.localeCompare(b.name));
+      this.trades.setAgents(agents);
+      this.modelChat.setAgents(agents.filter((a) => a.strategy === MODEL_STRATEGY));
     }
     this.leaderboard.update(entries);
   }

@@ -1,15 +1,17 @@
 // The start form: name, symbols, feed (the shared market, a seeded simulation, or a replay
-// file), rounds, speed, starting cash and agents. Errors appear next to their fields and in a
-// summary beside the form.
+// file), rounds, speed, starting cash, built-in agents and model agents. Errors appear next to
+// their fields and in a summary beside the form.
 
 import { el, setText } from "./dom.js";
+import { ModelAgentFields } from "./model-agent-fields.js";
+import { MODEL_STRATEGY } from "./model-chat.js";
 
 const SPEEDS = ["max", "100x", "10x", "1x", "0.05s", "0.2s", "0.5s", "1s"];
 
 // userError.field (the API's input names) -> the form control it is about
 const FIELD_FOR = {
   name: "name", symbols: "symbols", feed: "feed", seed: "seed", replayFiles: "replayFiles", rounds: "rounds",
-  speed: "speed", startingCash: "startingCash", agents: "agents",
+  speed: "speed", startingCash: "startingCash", agents: "agents", params: "modelAgents",
 };
 
 const list = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
@@ -27,6 +29,8 @@ export class StartForm {
     this.errors = el("div", { id: "start-errors", class: "form-errors", role: "alert" });
     this.submitButton = el("button", { type: "submit", class: "primary", disabled: true }, "Start competition");
     this.submitHint = el("p", { class: "hint", id: "start-hint" });
+    this.modelAgents = new ModelAgentFields();
+    this.#fields.set("modelAgents", this.modelAgents.summary);
 
     const feedChoices = el("div", { class: "radios" },
       this.#radio("SHARED", "Shared market", true),
@@ -49,6 +53,7 @@ export class StartForm {
         this.#field("startingCash", "Starting cash", el("input", { type: "text", value: "10000", inputmode: "decimal", autocomplete: "off" }))),
       el("datalist", { id: "speed-options" }, SPEEDS.map((s) => el("option", { value: s }))),
       this.#fieldset("agents", "Agents", this.agentsBox),
+      this.modelAgents.node,
       el("div", { class: "submit-row" }, this.submitButton, this.submitHint),
       this.errors,
     );
@@ -59,10 +64,12 @@ export class StartForm {
     this.#feedChanged();
   }
 
-  /** strategies: [{ name, description }] as checkboxes, all ticked. */
+  /** strategies: [{ name, description, defaultParams }]: the built-in ones as checkboxes, all ticked; the model one as its own section. */
   setStrategies(strategies) {
+    this.modelAgents.setStrategy(strategies.find((s) => s.name === MODEL_STRATEGY));
     if (this.agentsBox.querySelector("input")) return;
-    this.agentsBox.replaceChildren(...strategies.map((s) => el("label", { class: "check", title: s.description },
+    const builtIn = strategies.filter((s) => s.name !== MODEL_STRATEGY); // a model agent needs its model named: see ModelAgentFields
+    this.agentsBox.replaceChildren(...builtIn.map((s) => el("label", { class: "check", title: s.description },
       el("input", { type: "checkbox", name: "agent", value: s.name, checked: true }),
       el("span", {}, s.name))));
   }
@@ -89,13 +96,13 @@ export class StartForm {
   }
 
   showErrors(errors) {
-    for (const { control, error } of this.#fields.values()) {
+    for (const { control, error } of [...this.#fields.values(), ...this.modelAgents.entries()]) {
       control.removeAttribute("aria-invalid");
       setText(error, "");
     }
     const general = [];
     for (const e of errors) {
-      const field = this.#fields.get(FIELD_FOR[e.field]);
+      const field = e.target ?? this.#fields.get(FIELD_FOR[e.field]); // target: a model agent's control, for the form's own checks
       if (field) {
         field.control.setAttribute("aria-invalid", "true");
         setText(field.error, e.message);
@@ -143,15 +150,18 @@ export class StartForm {
   #input() {
     const value = (name) => this.#control(name).value.trim();
     const feed = this.form.elements.feed.value;
+    const models = this.modelAgents.read();
     const agents = [...this.agentsBox.querySelectorAll("input:checked")].map((c) => ({ name: c.value, strategy: c.value }));
+    agents.push(...models.agents);
     const problems = [];
     if (!value("name")) problems.push({ field: "name", message: "give the competition a name" });
-    if (!agents.length) problems.push({ field: "agents", message: "choose at least one agent" });
+    if (!agents.length) problems.push({ field: "agents", message: "choose at least one agent or add a model agent" });
     if (feed === "REPLAY" && !list(value("replayFiles")).length) problems.push({ field: "replayFiles", message: "name a replay file" });
     if (value("rounds") && !(Number.isInteger(Number(value("rounds"))) && Number(value("rounds")) >= 1)) {
       problems.push({ field: "rounds", message: "rounds must be a whole number of at least 1" });
     }
     if (!/^\d+(\.\d+)?$/.test(value("startingCash"))) problems.push({ field: "startingCash", message: "starting cash must be a positive amount" });
+    problems.push(...models.problems);
     if (problems.length) {
       this.showErrors(problems.map((p) => ({ ...p, code: "INVALID_INPUT" })));
       return null;

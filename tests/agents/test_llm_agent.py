@@ -32,6 +32,9 @@ def test_defaults_need_only_a_model_and_read_the_endpoint_from_the_environment(m
         ({"model": ""}, "must be 1-500 characters"),
         ({"model": 7}, "must be a string"),
         ({"model": "m", "base_url": "ftp://x"}, "must be an http(s) URL"),
+        ({"model": "m", "base_url": "http://[::1"}, "is not a usable URL"),
+        ({"model": "m", "api_key_env": "DATABASE_URL"}, "ending in _KEY"),
+        ({"model": "m", "api_key_env": "ARENA_OPERATOR_KEY"}, "not ARENA_*"),
         ({"model": "m", "timeout_s": 0}, "must satisfy"),
         ({"model": "m", "max_position_fraction": 1.5}, "must satisfy"),
         ({"model": "m", "api_key": "sk-x"}, "unknown parameter 'api_key'"),
@@ -48,6 +51,8 @@ def test_a_key_pasted_as_the_variable_name_is_refused_without_being_repeated() -
     with pytest.raises(ArenaError) as err:
         LlmAgent({"model": "m", "api_key_env": key})
     assert "NAME of an environment variable" in err.value.message and key not in err.value.message
+    with pytest.raises(ArenaError):
+        LlmAgent({"model": "m", "api_key_env": "gsk_abc123XYZ"})  # a key with no dashes, mixed case
 
 
 def test_decides_every_minute_of_feed_time_by_default_or_every_n_rounds() -> None:

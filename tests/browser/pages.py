@@ -144,7 +144,7 @@ class Dashboard:
         replay: str = "",
     ) -> None:
         form = self.page.locator("form.start-form")
-        form.get_by_label("Name").fill(name)
+        form.get_by_label("Name", exact=True).fill(name)
         form.get_by_label(feed, exact=True).check()
         if seed:
             form.get_by_label("Seed").fill(seed)
@@ -155,6 +155,41 @@ class Dashboard:
         if speed:
             form.get_by_label("Speed").fill(speed)
         form.get_by_role("button", name="Start competition").click()
+
+    def add_model_agent(
+        self, model: str, *, endpoint: str = "", decide_every: str = "", name: str = "", key_variable: str = ""
+    ):
+        """Add a model agent to the start form (fields left empty keep their defaults); -> its row."""
+        form = self.page.locator("form.start-form")
+        form.get_by_role("button", name="Add model agent").click()
+        row = form.locator(".model-agent-row").last
+        row.get_by_label("Model", exact=True).fill(model)
+        for label, value in (
+            ("Agent name", name),
+            ("Endpoint", endpoint),
+            ("Decide every", decide_every),
+            ("API key variable", key_variable),
+        ):
+            if value:
+                row.get_by_label(label, exact=True).fill(value)
+        return row
+
+    def only_model_agents(self) -> None:
+        """Untick every built-in strategy in the start form (once the server has named them)."""
+        boxes = self.page.locator("form.start-form input[name='agent']")
+        expect(boxes.first).to_be_visible()
+        for box in boxes.all():
+            box.uncheck()
+
+    def model_chat(self, agent_name: str):
+        """One model agent's column in the Model chat panel."""
+        return self.page.locator(
+            "#model-chat section.model-agent", has=self.page.locator(".agent-name", has_text=agent_name)
+        )
+
+    def decisions(self, agent_name: str):
+        """That agent's decisions as shown, newest first."""
+        return self.model_chat(agent_name).locator("li.decision")
 
     def command(self, name: str) -> None:
         self.page.get_by_role("button", name=name, exact=True).click()

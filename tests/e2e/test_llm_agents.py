@@ -20,7 +20,7 @@ from tests.e2e.helpers import ArenaServer, client, start, take, wait_for_status,
 from tests.openai_stand_in import OpenAIStandIn, alternate, slow, status, text
 
 KEY = "sk-arena-e2e-secret-4f9c2d"
-KEY_ENV = "ARENA_E2E_MODEL_KEY"
+KEY_ENV = "E2E_MODEL_API_KEY"
 DECISION_FIELDS = """
   id agentId agentName agent { name strategy } round askedRound model status reasoning error latencyMs promptTokens completionTokens attempts
   actions { symbol action fraction confidence reasoning }

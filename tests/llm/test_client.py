@@ -12,7 +12,7 @@ from arena.agents.llm import LlmAgent
 from arena.domain.decisions import Action, DecisionRequest, DecisionStatus
 from arena.llm.client import ModelClient
 from arena.testing.server import free_port
-from tests.openai_stand_in import OpenAIStandIn, answer, decision, slow, status, text
+from tests.openai_stand_in import OpenAIStandIn, Reply, answer, decision, slow, status, text, trickle
 
 KEY = "sk-test-0123456789abcdef"
 FACTS = {
@@ -47,9 +47,9 @@ def model():
 
 def client(url: str, timeout: float = 5.0, **params: object) -> ModelClient:
     resolved = LlmAgent.resolve_params(
-        {"model": "test-model", "base_url": url, "api_key_env": "ARENA_TEST_KEY", **params}
+        {"model": "test-model", "base_url": url, "api_key_env": "TEST_MODEL_API_KEY", **params}
     )
-    return ModelClient(resolved, timeout=timeout, clock=lambda: datetime.now(UTC), environ={"ARENA_TEST_KEY": KEY})
+    return ModelClient(resolved, timeout=timeout, clock=lambda: datetime.now(UTC), environ={"TEST_MODEL_API_KEY": KEY})
 
 
 async def ask(c: ModelClient):
@@ -148,3 +148,39 @@ async def test_a_server_without_structured_output_is_asked_for_plain_json(model:
     assert first.status is DecisionStatus.EXECUTED and second.status is DecisionStatus.EXECUTED
     formats = ["response_format" in r["body"] for r in model.requests]
     assert formats == [True, False, False]  # refused once, then never asked again
+
+
+async def test_a_400_about_something_else_keeps_structured_output(model: OpenAIStandIn) -> None:
+    model.script(status(400, "model 'stand-in' not found, try pulling it first"))
+    c = client(model.url)
+    try:
+        first = await c.ask(REQUEST)
+        second = await c.ask(REQUEST)
+    finally:
+        await c.aclose()
+    assert first.status is DecisionStatus.ERROR and "HTTP 400" in (first.error or "") and "not found" in first.error
+    assert second.status is DecisionStatus.EXECUTED
+    assert ["response_format" in r["body"] for r in model.requests] == [True, True]
+
+
+async def test_an_answer_that_trickles_in_past_the_timeout_is_a_timeout(model: OpenAIStandIn) -> None:
+    model.script(trickle(0.3, answer(decision("BTC-USD", "BUY", 0.1))))  # every byte within any read timeout
+    got = await ask(client(model.url, timeout=1.0))
+    assert got.status is DecisionStatus.ERROR and got.error == "timed out after 1 s" and got.latency_ms < 2500
+
+
+async def test_hostile_answers_are_invalid_answers_with_short_errors(model: OpenAIStandIn) -> None:
+    huge_symbol = "X" * 1_000_000
+    model.script(text("[" * 100_000), answer(decision(huge_symbol, "BUY", 0.1)))
+    got = await ask(client(model.url))
+    assert got.status is DecisionStatus.ERROR and got.attempts == 2
+    assert got.error.startswith("invalid answer: decisions[0].symbol 'XXXX") and len(got.error) < 400
+    repair = model.requests[1]["body"]["messages"][3]["content"]
+    assert "not JSON" in repair and len(repair) < 1000
+    assert len(got.response or "") < 50_000  # the raw answers are kept, cut short
+
+
+async def test_token_counts_that_are_not_counts_are_not_counted(model: OpenAIStandIn) -> None:
+    model.script(Reply(answer(decision("BTC-USD", "HOLD", 0)).content, usage=(-5, 7)))
+    got = await ask(client(model.url))
+    assert got.status is DecisionStatus.EXECUTED and (got.prompt_tokens, got.completion_tokens) == (0, 7)

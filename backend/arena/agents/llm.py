@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import httpx
+
 from arena.agents.base import AccountView, Agent
 from arena.agents.indicators import ExponentialMovingAverage, RelativeStrengthIndex, SimpleMovingAverage
 from arena.agents.params import Param, fraction, require, text
@@ -58,6 +60,14 @@ class _SymbolView:
         }
 
 
+def _usable_url(url: str) -> bool:
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
+
+
 def _read(indicator: SimpleMovingAverage | ExponentialMovingAverage | RelativeStrengthIndex) -> float | None:
     return round(indicator.value, 6) if indicator.ready else None
 
@@ -73,8 +83,10 @@ class LlmAgent(Agent):
         "model": text(None),
         API_KEY_ENV_PARAM: text(
             "OPENAI_API_KEY",
-            r"[A-Za-z_][A-Za-z0-9_]{0,127}",
-            "the NAME of an environment variable (not the key)",
+            # capitals, as variables are named (a pasted key is refused), ending in _KEY so that no other
+            # secret of the server's environment (a database URL, a token) can be sent to an endpoint
+            r"(?!ARENA_)[A-Z][A-Z0-9_]{0,59}_KEY",
+            "the NAME of an environment variable ending in _KEY, in capitals, not ARENA_* (not the key itself)",
             echo=False,  # someone may paste the key itself here
         ),
         "decide_every": Param(int, 0, 0, 1_000_000),
@@ -93,6 +105,9 @@ class LlmAgent(Agent):
     @classmethod
     def check_params(cls, params: Mapping[str, Any]) -> None:
         require(params["model"] is not None, cls.strategy, "model is required (e.g. llama3.2:3b, gpt-4o-mini)")
+        require(
+            _usable_url(params["base_url"]), cls.strategy, f"base_url {params['base_url'][:100]!r} is not a usable URL"
+        )
 
     def __init__(self, params: Mapping[str, Any] | None = None, seed: int = 0) -> None:
         super().__init__(params, seed)

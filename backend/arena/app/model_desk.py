@@ -10,6 +10,7 @@ answer (`settle`) before the next round, so a backtest of a model means somethin
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -55,11 +56,20 @@ class ModelDesk:
         if request.agent_id in self._out:
             self._newer[request.agent_id] = request
             return
-        client = self._client(competition, request.agent_id, timeout_cap)
+        try:
+            client = self._client(competition, request.agent_id, timeout_cap)
+        except Exception as exc:  # e.g. an endpoint the client cannot use: the decision fails, not the round
+            logger.warning(
+                "model agent %s: cannot ask its endpoint (%s: %s)", request.agent_id, type(exc).__name__, exc
+            )
+            competition.submit_decision(_failed(request, f"cannot use the endpoint: {type(exc).__name__}: {exc}"))
+            return
         self.requests += 1
-        self._out[request.agent_id] = asyncio.create_task(
+        task = asyncio.create_task(
             self._answer(competition, client, request, timeout_cap), name=f"model-{request.agent_id}"
         )
+        self._out[request.agent_id] = task
+        task.add_done_callback(functools.partial(self._forget, request.agent_id))
 
     async def settle(self, stop: asyncio.Event) -> None:
         """Wait for every request out (and those asked again after a late answer), or for `stop`."""
@@ -89,6 +99,11 @@ class ModelDesk:
         for client in clients.values():
             await client.aclose()
 
+    def _forget(self, agent_id: str, task: asyncio.Task[None]) -> None:
+        """A request is no longer out once its task is done, however it ended (a cancel before it ran too)."""
+        if self._out.get(agent_id) is task:
+            del self._out[agent_id]
+
     def _client(self, competition: Competition, agent_id: str, timeout_cap: float | None) -> Asker:
         client = self._clients.get(agent_id)
         if client is None:
@@ -107,10 +122,11 @@ class ModelDesk:
             raise
         except Exception as exc:  # a bug of ours, not the model's: recorded on the decision all the same
             logger.exception("asking the model of %s failed", agent_id)
-            now = utc_now()
-            answer = ModelAnswer(agent_id, request.round, now, now, "", "", None, error=f"{type(exc).__name__}: {exc}")
+            answer = _failed(request, f"{type(exc).__name__}: {exc}")
         finally:
             self._out.pop(agent_id, None)
+        if answer.error is not None:
+            logger.warning("model agent %s, decision %d: %s", agent_id, request.number, answer.error)
         newer = self._newer.pop(agent_id, None)
         if newer is not None and answer.error is None:
             answer = replace(answer, late=True)
@@ -119,3 +135,8 @@ class ModelDesk:
         competition.submit_decision(answer)
         if newer is not None:
             self.ask(competition, newer, timeout_cap)
+
+
+def _failed(request: DecisionRequest, error: str) -> ModelAnswer:
+    now = utc_now()
+    return ModelAnswer(request.agent_id, request.round, now, now, "", "", None, error=error)

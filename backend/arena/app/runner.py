@@ -112,6 +112,7 @@ class ArenaRunner:
         assert source is not None
         competition = Competition(competition_id, config, symbols=symbols, feed_id=source.info.id)
         await self.models.reset()
+        self.check_can_take_over()  # again: another start may have come in while the old clients closed
         now = self._clock()
         if own is not None:
             self.sources.play_own(own)
@@ -173,6 +174,7 @@ class ArenaRunner:
         `batches`, positioned after the recorded rounds; shared feed: None)."""
         self.check_can_take_over()
         await self.models.reset()
+        self.check_can_take_over()  # again, after the wait
         if feed is not None:
             self.sources.play_own(Source.open(feed, competition.config.speed, owned=True, batches=batches))
             self._interrupt.set()

@@ -182,7 +182,9 @@ class Competition:
         for entrant in self.entrants.values():  # answers that came too late to be executed are still recorded
             while entrant.answers:
                 answer = entrant.answers.popleft()
-                self._decide(entrant, answer if answer.error else replace(answer, late=True), at, events)
+                self._decide(
+                    entrant, answer if answer.error else replace(answer, late=True), self.last_timestamp or at, events
+                )
         board = self.leaderboard()
         winner = board[0].agent_id if board and status is FINISHED else None
         events.append(CompetitionFinished(self.id, status, self.round, at, winner, board))
@@ -343,13 +345,13 @@ class Competition:
             while entrant.inbox:
                 intent, ticket = entrant.inbox.popleft()
                 self.outcomes.append((ticket, self._execute(entrant, intent, at, events)))
+            if entrant.status is AgentStatus.RESTING and self.round >= entrant.rest_until:
+                entrant.status = AgentStatus.ACTIVE
             while entrant.answers:
                 self._decide(entrant, entrant.answers.popleft(), at, events)
         for entrant in self.entrants.values():
             if entrant.agent is None:
                 continue
-            if entrant.status is AgentStatus.RESTING and self.round >= entrant.rest_until:
-                entrant.status = AgentStatus.ACTIVE
             if not quotes:
                 continue
             # a resting agent still sees prices (its indicators stay current); its orders are dropped

@@ -27,8 +27,8 @@ def parse_answer(text: str | None, symbols: Collection[str]) -> tuple[SymbolActi
     body = fenced.group(1) if fenced else text
     try:
         data = json.loads(body, parse_constant=_refuse_constant)
-    except (json.JSONDecodeError, ValueError) as exc:
-        raise InvalidAnswer(f"not JSON ({exc})") from None
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python's stack
+        raise InvalidAnswer(f"not JSON ({str(exc)[:100]})") from None
     if not isinstance(data, dict) or not isinstance(data.get("decisions"), list):
         raise InvalidAnswer('expected an object with a "decisions" list')
     actions: dict[str, SymbolAction] = {}
@@ -46,14 +46,14 @@ def _action(item: Any, index: int, symbols: Collection[str]) -> SymbolAction:
         raise InvalidAnswer(f"{where} is not an object")
     symbol = item.get("symbol")
     if not isinstance(symbol, str) or symbol not in symbols:
-        raise InvalidAnswer(f"{where}.symbol {symbol!r} is not one of {', '.join(sorted(symbols))}")
+        raise InvalidAnswer(f"{where}.symbol {_echo(symbol)} is not one of {', '.join(sorted(symbols))}")
     raw_action = item.get("action")
     try:
         action = Action(raw_action.upper()) if isinstance(raw_action, str) else None
     except ValueError:
         action = None
     if action is None:
-        raise InvalidAnswer(f"{where}.action {raw_action!r} is not BUY, SELL or HOLD")
+        raise InvalidAnswer(f"{where}.action {_echo(raw_action)} is not BUY, SELL or HOLD")
     fraction = _unit(item.get("fraction"), f"{where}.fraction", required=action is not Action.HOLD)
     confidence = _unit(item.get("confidence"), f"{where}.confidence", required=False)
     reasoning = item.get("reasoning", "")
@@ -70,10 +70,16 @@ def _unit(value: Any, where: str, *, required: bool) -> float | None:
             raise InvalidAnswer(f"{where} is missing")
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InvalidAnswer(f"{where} {value!r} is not a number")
+        raise InvalidAnswer(f"{where} {_echo(value)} is not a number")
     if not 0 <= value <= 1:
-        raise InvalidAnswer(f"{where} {value!r} is not between 0 and 1")
+        raise InvalidAnswer(f"{where} {_echo(value)} is not between 0 and 1")
     return float(value)
+
+
+def _echo(value: Any) -> str:
+    """A value of the answer, repeated in an error: at most 40 characters of it."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _refuse_constant(name: str) -> Any:

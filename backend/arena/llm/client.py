@@ -8,6 +8,7 @@ at the moment it is needed: it is never in params, the record, the logs or any a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 NO_KEY = "no-key"  # local servers need none, but the client insists on a value
 MAX_ERROR = 300
+MAX_RESPONSE = 20_000  # characters of a raw answer kept (a model can ramble; the record need not)
 RESPONSE_FORMAT: dict[str, Any] = {
     "type": "json_schema",
     "json_schema": {"name": "decisions", "schema": ANSWER_SCHEMA, "strict": True},
@@ -69,8 +71,9 @@ class ModelClient:
         for attempt in (1, 2):
             attempts = attempt
             try:
-                completion = await self._complete(chat)
-            except openai.APITimeoutError:
+                async with asyncio.timeout(self.timeout):  # the client's own timeout is per read: a trickle passes it
+                    completion = await self._complete(chat)
+            except (openai.APITimeoutError, TimeoutError):
                 error = f"timed out after {self.timeout:g} s"
                 break
             except openai.APIStatusError as exc:
@@ -80,21 +83,23 @@ class ModelClient:
                 error = f"cannot reach {self.base_url}: {_short(str(exc.__cause__ or exc))}"
                 break
             if completion.usage is not None:
-                usage[0] += completion.usage.prompt_tokens or 0
-                usage[1] += completion.usage.completion_tokens or 0
+                usage[0] += _count(completion.usage.prompt_tokens)
+                usage[1] += _count(completion.usage.completion_tokens)
                 counted = True
             text = completion.choices[0].message.content if completion.choices else None
-            texts.append(text or "")
+            if text is not None and not isinstance(text, str):
+                text = str(text)
+            texts.append(_capped(text or ""))
             try:
                 actions = parse_answer(text, symbols)
                 error = None
                 break
             except InvalidAnswer as exc:
-                error = f"invalid answer: {exc}"
+                error = f"invalid answer: {_short(str(exc))}"
                 if attempt == 1:  # one repair: show it its answer and what is wrong with it
                     chat += [
                         {"role": "assistant", "content": text or ""},
-                        {"role": "user", "content": repair_message(str(exc))},
+                        {"role": "user", "content": repair_message(_short(str(exc)))},
                     ]
         return ModelAnswer(
             agent_id=request.agent_id,
@@ -122,6 +127,8 @@ class ModelClient:
                     response_format=RESPONSE_FORMAT,
                 )
             except openai.BadRequestError as exc:
+                if not _about_structured_output(exc):
+                    raise
                 logger.info(
                     "%s refused structured output (%s); asking for plain JSON from now on",
                     self.base_url,
@@ -131,11 +138,27 @@ class ModelClient:
         return await create(model=self.model, messages=chat, temperature=self.temperature)
 
 
+def _about_structured_output(error: openai.BadRequestError) -> bool:
+    """A 400 that refuses `response_format` itself (not, say, an unknown model)."""
+    said = _said(error).lower()
+    return any(word in said for word in ("response_format", "json_schema", "structured", "schema"))
+
+
 def _said(error: openai.APIStatusError) -> str:
     """The server's own words: its error object's message, or the whole error."""
     body = error.body
     said = body.get("message") if isinstance(body, dict) else None
     return said if isinstance(said, str) else error.message
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _capped(text: str) -> str:
+    return (
+        text if len(text) <= MAX_RESPONSE else text[:MAX_RESPONSE] + f"… [{len(text) - MAX_RESPONSE:,} more characters]"
+    )
 
 
 def _short(text: str) -> str:
