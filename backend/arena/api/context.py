@@ -1,9 +1,12 @@
 """What every resolver gets: the running arena, its read models, and who is asking.
 
 Reads that many fields of one request share (a competition's standings, positions, the wins
-table) are made once per HTTP request: `Context.once` keeps the first call's task. A websocket's
+table) are made once per HTTP request: `Context.once` keeps the first call's task. Objects that
+many rows refer to (competitions, agents' entries, standings) are loaded in batches by
+DataLoaders: every key asked for in one tick of the loop is read in one statement. A websocket's
 context lives as long as the connection and serves every event of its subscriptions, so there
-nothing is kept: a field that reads (an agent's positions, say) reads again for each event.
+nothing is kept: a field that reads (an agent's positions, say) reads again for each event (its
+loaders still batch, but do not cache).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 
 from arena.api.auth import TokenCheck, bearer_token
 from arena.api.ratelimit import RateLimiter
@@ -22,7 +26,7 @@ from arena.domain.account import MarkedPosition
 from arena.domain.events import AgentSnapshot, EntrantInfo
 from arena.errors import ArenaError, ErrorCode
 from arena.store.bots import bot_for_token
-from arena.store.tables import BotRow
+from arena.store.tables import BotRow, CompetitionRow
 
 if TYPE_CHECKING:
     from arena.app.readers import ArenaReader
@@ -54,6 +58,7 @@ class Context:
     connection_params: dict[str, Any] | None = field(default=None)
     _bot: BotRow | bool | None = field(default=None)
     _once: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict)
+    _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
 
     # --- who is asking --------------------------------------------------------------
 
@@ -94,14 +99,38 @@ class Context:
             task = self._once[key] = asyncio.ensure_future(read())
         return await task  # type: ignore[no-any-return]
 
+    def _loader(self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
+        loader = self._loaders.get(name)
+        if loader is None:
+            loader = self._loaders[name] = DataLoader(load_fn=load, cache=not isinstance(self.request, WebSocket))
+        return loader
+
     async def standings(self, competition_id: str) -> list[AgentSnapshot]:
-        return await self.once(("standings", competition_id), lambda: self.state.reader.standings(competition_id))
+        async def load(ids: list[str]) -> list[list[AgentSnapshot]]:
+            found = await self.state.reader.standings_of(ids)
+            return [found.get(i, []) for i in ids]
+
+        result: list[AgentSnapshot] = await self._loader("standings", load).load(competition_id)
+        return result
+
+    async def competition_row(self, competition_id: str) -> CompetitionRow | None:
+        async def load(ids: list[str]) -> list[CompetitionRow | None]:
+            found = await self.state.reader.competition_rows(ids)
+            return [found.get(i) for i in ids]
+
+        result: CompetitionRow | None = await self._loader("competitions", load).load(competition_id)
+        return result
 
     async def positions(self, competition_id: str) -> dict[str, list[MarkedPosition]]:
         return await self.once(("positions", competition_id), lambda: self.state.reader.positions(competition_id))
 
     async def entrant(self, agent_id: str) -> tuple[str, EntrantInfo] | None:
-        return await self.once(("entrant", agent_id), lambda: self.state.reader.entrant(agent_id))
+        async def load(ids: list[str]) -> list[tuple[str, EntrantInfo] | None]:
+            found = await self.state.reader.entrants_by_id(ids)
+            return [found.get(i) for i in ids]
+
+        result: tuple[str, EntrantInfo] | None = await self._loader("entrants", load).load(agent_id)
+        return result
 
     async def wins_by_name(self) -> dict[str, int]:
         return await self.once("wins", self.state.reader.wins_by_name)

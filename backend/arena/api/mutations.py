@@ -13,9 +13,8 @@ from arena.api import bots as bot_api
 from arena.api.context import Context
 from arena.api.inputs import StartCompetitionInput, build_config
 from arena.api.permissions import IsOperator
-from arena.api.queries import competition_by_id
 from arena.api.types.common import UserError
-from arena.api.types.competitions import Competition
+from arena.api.types.competitions import Competition, competition_by_id
 from arena.app.resume import resume_interrupted
 from arena.app.runner import ArenaRunner
 from arena.domain.events import CompetitionStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -13,30 +13,25 @@ from arena.agents.registry import describe_strategies
 from arena.api import bots as bot_api
 from arena.api.arguments import aware, page_size
 from arena.api.context import Context
-from arena.api.ids import MAX_ROW_ID, decode_cursor, encode_cursor, from_global_id, to_global_id
+from arena.api.ids import MAX_ROW_ID, from_global_id, to_global_id
+from arena.api.pages import decision_page, trade_page
 from arena.api.permissions import CanRead
 from arena.api.types.agents import Agent, EquityPoint, LeaderboardEntry, agent_by_id, equity_points, leaderboard_of
 from arena.api.types.arena import Arena, Feed, Strategy
 from arena.api.types.bots import Bot
 from arena.api.types.common import CompetitionStatusEnum, PageInfo, SideEnum
-from arena.api.types.competitions import Competition, CompetitionConnection, CompetitionEdge
-from arena.api.types.decisions import DecisionConnection, DecisionEdge, DecisionNode
+from arena.api.types.competitions import Competition, CompetitionConnection, CompetitionEdge, competition_by_id
+from arena.api.types.decisions import DecisionConnection
 from arena.api.types.prices import Candle, PriceTick
-from arena.api.types.trades import Trade, TradeConnection, TradeEdge
+from arena.api.types.trades import Trade, TradeConnection
 from arena.errors import ArenaError, ErrorCode
-from arena.store import competitions, decisions, fills, prices
+from arena.store import competitions, fills, prices
 from arena.store.bots import list_bots
-from arena.store.decisions import decision_of
 
 MAX_CANDLES = 5000
 REPLAY_SUFFIXES = {".csv", ".txt"}
 
 NodeResult = Annotated[Agent | Trade | Competition, strawberry.union("NodeResult")]
-
-
-async def competition_by_id(ctx: Context, competition_id: str) -> Competition | None:
-    row = await competitions.get_competition(ctx.state.db, competition_id)
-    return None if row is None else Competition.from_row(row, ctx.state.reader.live(competition_id))
 
 
 @strawberry.type
@@ -122,25 +117,12 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> DecisionConnection:
-        db = info.context.state.db
-        filters: dict[str, Any] = {
-            "competition_id": str(competition_id) if competition_id else None,
-            "agent_id": str(agent_id) if agent_id else None,
-        }
-        limit = page_size(first, "first")
-        before_id = decode_cursor(after) if after else None
-        rows = await decisions.list_decisions(db, **filters, before_id=before_id, limit=limit + 1)
-        page = rows[:limit]
-        edges = [DecisionEdge(cursor=encode_cursor(r.id or 0), node=DecisionNode.of(decision_of(r))) for r in page]
-        return DecisionConnection(
-            edges=edges,
-            total_count=await decisions.count_decisions(db, **filters),
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return await decision_page(
+            info.context,
+            competition_id=str(competition_id) if competition_id else None,
+            agent_id=str(agent_id) if agent_id else None,
+            first=first,
+            after=after,
         )
 
     @strawberry.field(
@@ -159,38 +141,16 @@ class Query:
         before: str | None = None,
         side: SideEnum | None = None,
     ) -> TradeConnection:
-        if first is not None and last is not None:
-            raise ArenaError(ErrorCode.INVALID_INPUT, "give first or last, not both", "first")
-        db = info.context.state.db
-        filters: dict[str, Any] = {
-            "competition_id": str(competition_id) if competition_id else None,
-            "agent_id": str(agent_id) if agent_id else None,
-            "symbol": symbol,
-            "side": side,
-        }
-        if last is not None:
-            # the `last` items of the newest-first list are the oldest ones (after `before`): read them
-            # oldest first, then show them newest first like every page
-            limit = page_size(last, "last")
-            after_id = decode_cursor(before) if before else None
-            rows = await fills.list_fills(db, **filters, after_id=after_id, newest_first=False, limit=limit + 1)
-            page, has_previous, has_next = rows[:limit][::-1], len(rows) > limit, before is not None
-        else:
-            limit = page_size(first, "first")
-            before_id = decode_cursor(after) if after else None
-            rows = await fills.list_fills(db, **filters, before_id=before_id, limit=limit + 1)
-            page, has_next, has_previous = rows[:limit], len(rows) > limit, after is not None
-        edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r)) for r in page]
-        total = await fills.count_fills(db, **filters)
-        return TradeConnection(
-            edges=edges,
-            total_count=total,
-            page_info=PageInfo(
-                has_next_page=has_next,
-                has_previous_page=has_previous,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return await trade_page(
+            info.context,
+            competition_id=str(competition_id) if competition_id else None,
+            agent_id=str(agent_id) if agent_id else None,
+            symbol=symbol,
+            side=side,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
 
     @strawberry.field(

@@ -3,6 +3,8 @@ anything else from the store. Everything here returns domain values; the API sha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from arena.app.runner import ArenaRunner
 from arena.domain.account import MarkedPosition, mark_positions
 from arena.domain.events import AgentSnapshot, EntrantInfo
@@ -11,6 +13,7 @@ from arena.engine.competition import Competition
 from arena.store import competitions, entrants, equity, prices
 from arena.store.db import Database
 from arena.store.rebuild import rebuild_accounts
+from arena.store.tables import CompetitionRow
 
 
 class ArenaReader:
@@ -36,25 +39,53 @@ class ArenaReader:
     async def standings(self, competition_id: str) -> list[AgentSnapshot]:
         """The agents of a competition ranked by equity: live, or as last recorded (their opening
         standing for agents that have no recorded round)."""
-        live = self.live(competition_id)
-        if live is not None:
-            return list(live.leaderboard())
-        row = await competitions.get_competition(self.db, competition_id)
-        if row is None:
-            return []
-        recorded = {s.agent_id: s for s in await equity.latest_standings(self.db, competition_id)}
-        known = list(recorded.values())
-        for entrant in await entrants.list_entrants(self.db, competition_id):
-            if entrant.agent_id not in recorded:
-                known.append(AgentSnapshot.opening(entrant, row.starting_cash, rank=len(known) + 1))
-        return known
+        return (await self.standings_of([competition_id])).get(competition_id, [])
+
+    async def standings_of(self, competition_ids: Sequence[str]) -> dict[str, list[AgentSnapshot]]:
+        """`standings` of several competitions: the live one from memory, the others in three
+        statements however many they are (none of them known: no entry)."""
+        found: dict[str, list[AgentSnapshot]] = {}
+        recorded_ids = []
+        for competition_id in competition_ids:
+            live = self.live(competition_id)
+            if live is not None:
+                found[competition_id] = list(live.leaderboard())
+            else:
+                recorded_ids.append(competition_id)
+        rows = await competitions.get_competitions(self.db, recorded_ids)
+        ids = [i for i in recorded_ids if i in rows]
+        latest = await equity.latest_standings_of(self.db, ids)
+        everyone = await entrants.entrants_of(self.db, ids)
+        for competition_id in ids:
+            known = list(latest.get(competition_id, []))
+            seen = {s.agent_id for s in known}
+            for entrant in everyone.get(competition_id, []):
+                if entrant.agent_id not in seen:
+                    known.append(
+                        AgentSnapshot.opening(entrant, rows[competition_id].starting_cash, rank=len(known) + 1)
+                    )
+            found[competition_id] = known
+        return found
 
     async def entrant(self, agent_id: str) -> tuple[str, EntrantInfo] | None:
         """(competition id, entrant) of an agent."""
+        return (await self.entrants_by_id([agent_id])).get(agent_id)
+
+    async def entrants_by_id(self, agent_ids: Sequence[str]) -> dict[str, tuple[str, EntrantInfo]]:
+        """(competition id, entrant) of each known agent id: the live ones from memory, the rest in one read."""
         live = self.runner.competition
-        if live is not None and agent_id in live.entrants:
-            return live.id, live.entrants[agent_id].info
-        return await entrants.get_entrant(self.db, agent_id)
+        found: dict[str, tuple[str, EntrantInfo]] = {}
+        rest = []
+        for agent_id in agent_ids:
+            if live is not None and agent_id in live.entrants:
+                found[agent_id] = (live.id, live.entrants[agent_id].info)
+            else:
+                rest.append(agent_id)
+        found.update(await entrants.get_entrants(self.db, rest))
+        return found
+
+    async def competition_rows(self, competition_ids: Sequence[str]) -> dict[str, CompetitionRow]:
+        return await competitions.get_competitions(self.db, competition_ids)
 
     async def positions(self, competition_id: str) -> dict[str, list[MarkedPosition]]:
         """Every agent's open positions, marked at the competition's latest (or last) prices."""

@@ -5,6 +5,8 @@ Pagination is keyset-based on (created_at, id), so pages stay stable while new r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import and_, or_, update
 from sqlmodel import col, select
 
@@ -43,6 +45,15 @@ async def mark_interrupted(db: Database) -> list[str]:
 async def get_competition(source: Source, competition_id: str) -> CompetitionRow | None:
     async with session_of(source) as session:
         return await session.get(CompetitionRow, competition_id)
+
+
+async def get_competitions(source: Source, competition_ids: Sequence[str]) -> dict[str, CompetitionRow]:
+    """The known ones of `competition_ids`, in one statement."""
+    if not competition_ids:
+        return {}
+    async with session_of(source) as session:
+        rows = (await session.exec(select(CompetitionRow).where(col(CompetitionRow.id).in_(competition_ids)))).all()
+    return {row.id: row for row in rows}
 
 
 async def list_competitions(

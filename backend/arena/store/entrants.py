@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -28,6 +29,31 @@ async def list_entrants(source: Source, competition_id: str) -> list[EntrantInfo
     async with session_of(source) as session:
         query = select(EntrantRow).where(EntrantRow.competition_id == competition_id).order_by(col(EntrantRow.slot))
         return [entrant_info(row) for row in (await session.exec(query)).all()]
+
+
+async def entrants_of(source: Source, competition_ids: Sequence[str]) -> dict[str, list[EntrantInfo]]:
+    """`list_entrants` of several competitions in one statement."""
+    if not competition_ids:
+        return {}
+    query = (
+        select(EntrantRow)
+        .where(col(EntrantRow.competition_id).in_(competition_ids))
+        .order_by(col(EntrantRow.competition_id), col(EntrantRow.slot))
+    )
+    found: dict[str, list[EntrantInfo]] = {}
+    async with session_of(source) as session:
+        for row in (await session.exec(query)).all():
+            found.setdefault(row.competition_id, []).append(entrant_info(row))
+    return found
+
+
+async def get_entrants(source: Source, agent_ids: Sequence[str]) -> dict[str, tuple[str, EntrantInfo]]:
+    """(competition id, entrant) of each known agent id, in one statement."""
+    if not agent_ids:
+        return {}
+    async with session_of(source) as session:
+        rows = (await session.exec(select(EntrantRow).where(col(EntrantRow.id).in_(agent_ids)))).all()
+    return {row.id: (row.competition_id, entrant_info(row)) for row in rows}
 
 
 async def get_entrant(source: Source, agent_id: str) -> tuple[str, EntrantInfo] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -27,10 +28,17 @@ async def latest_standings(source: Source, competition_id: str) -> list[AgentSna
     Sorted by rank; an agent whose rows stop early (it left the leaderboard) comes after
     those seen in later rounds. Agents with no row yet (before round 1) are not included.
     """
+    return (await latest_standings_of(source, [competition_id])).get(competition_id, [])
+
+
+async def latest_standings_of(source: Source, competition_ids: Sequence[str]) -> dict[str, list[AgentSnapshot]]:
+    """`latest_standings` of several competitions in one statement."""
+    if not competition_ids:
+        return {}
     async with session_of(source) as session:
         latest = (
             select(EquityRow.agent_id, func.max(EquityRow.round).label("round"))
-            .where(EquityRow.competition_id == competition_id)
+            .where(col(EquityRow.competition_id).in_(competition_ids))
             .group_by(col(EquityRow.agent_id))
             .subquery()
         )
@@ -40,7 +48,10 @@ async def latest_standings(source: Source, competition_id: str) -> list[AgentSna
             .join(EntrantRow, col(EntrantRow.id) == col(EquityRow.agent_id))
             .order_by(col(EquityRow.round).desc(), col(EquityRow.rank), col(EquityRow.agent_id))
         )
-        return [snapshot_of(row, entrant) for row, entrant in (await session.exec(query)).all()]
+        found: dict[str, list[AgentSnapshot]] = {}
+        for row, entrant in (await session.exec(query)).all():
+            found.setdefault(row.competition_id, []).append(snapshot_of(row, entrant))
+        return found
 
 
 async def equity_series(source: Source, competition_id: str) -> dict[str, list[Decimal]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,6 +18,11 @@ from arena.domain.account import MarkedPosition
 from arena.domain.events import STANDING_FIELDS, AgentSnapshot
 from arena.store import equity
 from arena.store.tables import EquityRow
+
+if TYPE_CHECKING:
+    from arena.api.types.competitions import Competition
+    from arena.api.types.decisions import DecisionConnection
+    from arena.api.types.trades import TradeConnection
 
 # what an Agent takes from its snapshot: everything but the id
 AGENT_FIELDS = ("name", "strategy", "kind", *STANDING_FIELDS)
@@ -61,7 +66,7 @@ class EquityPoint:
 
 @strawberry.type(description="An agent in a competition: its standing, and on demand its positions and history.")
 class Agent(Node):
-    competition_id: strawberry.ID
+    competition_id: strawberry.ID = strawberry.field(deprecation_reason="Use `competition { id }`.")
     name: str
     strategy: str
     kind: AgentKindEnum
@@ -83,6 +88,40 @@ class Agent(Node):
     def from_snapshot(cls, competition_id: str, snapshot: AgentSnapshot) -> Agent:
         values = {name: getattr(snapshot, name) for name in AGENT_FIELDS}
         return cls(id=strawberry.ID(snapshot.agent_id), competition_id=strawberry.ID(competition_id), **values)
+
+    @strawberry.field(description="The competition it entered.")
+    async def competition(
+        self, info: Info[Context, None]
+    ) -> Annotated[Competition, strawberry.lazy("arena.api.types.competitions")]:
+        from arena.api.types.competitions import competition_by_id
+
+        found = await competition_by_id(info.context, str(self.competition_id))
+        assert found is not None  # an agent's competition is recorded before the agent is
+        return found
+
+    @strawberry.field(description="Its trades, newest first (a Relay connection like the root `trades`).")
+    async def trades(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        symbol: str | None = None,
+    ) -> Annotated[TradeConnection, strawberry.lazy("arena.api.types.trades")]:
+        from arena.api.pages import trade_page
+
+        return await trade_page(
+            info.context, agent_id=str(self.id), symbol=symbol, first=first, after=after, last=last, before=before
+        )
+
+    @strawberry.field(description="A model agent's decisions, newest first (empty for other strategies).")
+    async def decisions(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Annotated[DecisionConnection, strawberry.lazy("arena.api.types.decisions")]:
+        from arena.api.pages import decision_page
+
+        return await decision_page(info.context, agent_id=str(self.id), first=first, after=after)
 
     @strawberry.field(description="The strategy's parameters, defaults included.")
     async def params(self, info: Info[Context, None]) -> JSON:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,6 +17,9 @@ from arena.api.types.common import CompetitionStatusEnum, Node, PageInfo
 from arena.domain.events import CompetitionStatus
 from arena.engine.competition import Competition as LiveCompetition
 from arena.store.tables import CompetitionRow
+
+if TYPE_CHECKING:
+    from arena.api.types.trades import TradeConnection
 
 
 @strawberry.type
@@ -58,6 +62,35 @@ class Competition(Node):
     async def leaderboard(self, info: Info[Context, None]) -> list[LeaderboardEntry]:
         return leaderboard_of(str(self.id), await info.context.standings(str(self.id)))
 
+    @strawberry.field(description="Its agents in entry order, each with its standing.")
+    async def agents(self, info: Info[Context, None]) -> list[Agent]:
+        standings = await info.context.standings(str(self.id))
+        return [Agent.from_snapshot(str(self.id), s) for s in sorted(standings, key=lambda s: _slot(s.agent_id))]
+
+    @strawberry.field(description="Its trades, newest first (a Relay connection like the root `trades`).")
+    async def trades(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        symbol: str | None = None,
+        agent_id: strawberry.ID | None = None,
+    ) -> Annotated[TradeConnection, strawberry.lazy("arena.api.types.trades")]:
+        from arena.api.pages import trade_page
+
+        return await trade_page(
+            info.context,
+            competition_id=str(self.id),
+            agent_id=str(agent_id) if agent_id else None,
+            symbol=symbol,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+
     @strawberry.field
     async def winner(self, info: Info[Context, None]) -> Agent | None:
         if self.winner_agent_id is None:
@@ -77,3 +110,15 @@ class CompetitionEdge:
 class CompetitionConnection:
     edges: list[CompetitionEdge]
     page_info: PageInfo
+
+
+async def competition_by_id(ctx: Context, competition_id: str) -> Competition | None:
+    """A recorded competition (loaded in a batch with the others of the request), live if it runs."""
+    row = await ctx.competition_row(competition_id)
+    return None if row is None else Competition.from_row(row, ctx.state.reader.live(competition_id))
+
+
+def _slot(agent_id: str) -> int:
+    """Agents are named `<competition id>-<slot>` by the engine: their entry order."""
+    tail = agent_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0

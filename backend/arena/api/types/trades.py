@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.types import Info
 
+from arena.api.context import Context
 from arena.api.ids import to_global_id
 from arena.api.types.common import Node, PageInfo, SideEnum
 from arena.domain.orders import Fill
 from arena.store.fills import fill_of
 from arena.store.tables import FillRow
+
+if TYPE_CHECKING:
+    from arena.api.types.agents import Agent
+    from arena.api.types.competitions import Competition
 
 
 def trade_global_id(competition_id: str, seq: int) -> str:
@@ -21,9 +28,9 @@ def trade_global_id(competition_id: str, seq: int) -> str:
 
 @strawberry.type
 class Trade(Node):
-    agent_id: strawberry.ID
-    agent_name: str
-    competition_id: strawberry.ID
+    agent_id: strawberry.ID = strawberry.field(deprecation_reason="Use `agent { id }`.")
+    agent_name: str = strawberry.field(deprecation_reason="Use `agent { name }`.")
+    competition_id: strawberry.ID = strawberry.field(deprecation_reason="Use `competition { id }`.")
     symbol: str
     side: SideEnum
     quantity: Decimal
@@ -34,6 +41,24 @@ class Trade(Node):
     round: int
     executed_at: datetime
     client_order_id: str | None
+
+    @strawberry.field(description="The agent that traded, with its current standing.")
+    async def agent(self, info: Info[Context, None]) -> Annotated[Agent, strawberry.lazy("arena.api.types.agents")]:
+        from arena.api.types.agents import agent_by_id
+
+        found = await agent_by_id(info.context, str(self.agent_id))
+        assert found is not None  # a fill's agent is recorded with it
+        return found
+
+    @strawberry.field(description="The competition it was traded in.")
+    async def competition(
+        self, info: Info[Context, None]
+    ) -> Annotated[Competition, strawberry.lazy("arena.api.types.competitions")]:
+        from arena.api.types.competitions import competition_by_id
+
+        found = await competition_by_id(info.context, str(self.competition_id))
+        assert found is not None
+        return found
 
     @classmethod
     def from_row(cls, row: FillRow) -> Trade:
