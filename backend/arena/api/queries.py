@@ -21,17 +21,17 @@ from arena.api.types.arena import Arena, Feed, Strategy
 from arena.api.types.bots import Bot
 from arena.api.types.common import CompetitionStatusEnum, PageInfo, SideEnum
 from arena.api.types.competitions import Competition, CompetitionConnection, CompetitionEdge, competition_by_id
-from arena.api.types.decisions import DecisionConnection
+from arena.api.types.decisions import DecisionConnection, DecisionNode
 from arena.api.types.prices import Candle, PriceTick
 from arena.api.types.trades import Trade, TradeConnection
 from arena.errors import ArenaError, ErrorCode
-from arena.store import competitions, fills, prices
+from arena.store import competitions, decisions, fills, prices
 from arena.store.bots import list_bots
 
 MAX_CANDLES = 5000
 REPLAY_SUFFIXES = {".csv", ".txt"}
 
-NodeResult = Annotated[Agent | Trade | Competition, strawberry.union("NodeResult")]
+NodeResult = Annotated[Agent | Trade | Competition | DecisionNode, strawberry.union("NodeResult")]
 
 
 @strawberry.type
@@ -220,11 +220,15 @@ class Query:
     @strawberry.field(permission_classes=[CanRead], description="Any object by its global ID.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> NodeResult | None:
         type_name, raw = from_global_id(str(id))
-        if type_name == "Trade":
+        if type_name in ("Trade", "Decision"):
             competition_id, _, seq = raw.partition("/")
             if not (seq.isascii() and seq.isdigit()) or int(seq) >= MAX_ROW_ID:
                 raise ArenaError(ErrorCode.INVALID_INPUT, f"malformed id {id!r}", "id")
-            row = await fills.get_fill(info.context.state.db, competition_id, int(seq))
+            db = info.context.state.db
+            if type_name == "Decision":
+                decision = await decisions.get_decision(db, competition_id, int(seq))
+                return None if decision is None else DecisionNode.of(decision)
+            row = await fills.get_fill(db, competition_id, int(seq))
             return None if row is None else Trade.from_row(row)
         if type_name == "Agent":
             return await agent_by_id(info.context, raw)

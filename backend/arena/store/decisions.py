@@ -75,6 +75,14 @@ async def count_decisions(source: Source, *, competition_id: str | None = None, 
         return (await session.exec(statement)).one()
 
 
+async def get_decision(source: Source, competition_id: str, seq: int) -> Decision | None:
+    """One decision by its competition and sequence number (its stable identity)."""
+    statement = select(DecisionRow).where(DecisionRow.competition_id == competition_id, DecisionRow.seq == seq)
+    async with session_of(source) as session:
+        row = (await session.exec(statement)).first()
+    return None if row is None else decision_of(row)
+
+
 async def competition_decisions(source: Source, competition_id: str) -> list[Decision]:
     """Every decision of a competition in sequence order (what a resume executes again)."""
     statement = select(DecisionRow).where(DecisionRow.competition_id == competition_id).order_by(col(DecisionRow.seq))
