@@ -34,7 +34,6 @@ export class AgentView {
   #agent = null; // the agent shown, once loaded
   #generation = 0; // bumped on every open and close: answers for an earlier one are dropped
   #returnFocus = null;
-  #competitions = new Map(); // id -> { name, startingCash }
   #timer = 0;
   #refreshing = false;
   #again = false;
@@ -86,8 +85,7 @@ export class AgentView {
         this.#status(`No agent ${agentId}.`);
         return;
       }
-      const competition = await this.#competition(agent.competitionId);
-      if (generation !== this.#generation) return;
+      const competition = agent.competition; // { id, name, startingCash }: it came with the agent
       this.#agent = agent;
       this.#status("");
       this.#render(agent, competition);
@@ -162,11 +160,6 @@ export class AgentView {
   }
 
   // --- showing -----------------------------------------------------------------------------
-
-  async #competition(id) {
-    if (!this.#competitions.has(id)) this.#competitions.set(id, await this.api.competitionSummary(id));
-    return this.#competitions.get(id);
-  }
 
   #render(agent, competition = null) {
     const { parts } = this;

@@ -55,14 +55,9 @@ export class Api {
     return new Map(agents.map((a) => [a.id, a.equityHistory]));
   }
 
-  /** -> the agent with its positions (and with `history`, its equityHistory), or null */
+  /** -> the agent with its positions (and with `history`, its competition and equityHistory), or null */
   async agent(id, { history = false, limit = 2000 } = {}) {
     return (await this.request(doc.AGENT, { id, history, limit })).agent;
-  }
-
-  /** -> { id, name, startingCash } or null */
-  async competitionSummary(id) {
-    return (await this.request(doc.COMPETITION_SUMMARY, { id })).competition;
   }
 
   /** -> Map symbol -> candles of one minute between since and until (ISO strings). */

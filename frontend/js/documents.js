@@ -84,12 +84,10 @@ query Agent($id: ID!, $history: Boolean!, $limit: Int!) {
   agent(id: $id) {
     ${AGENT_FIELDS}
     positions { ${POSITION_FIELDS} }
+    competition @include(if: $history) { id name startingCash }
     equityHistory(limit: $limit) @include(if: $history) { round equity returnPct }
   }
 }`;
-
-export const COMPETITION_SUMMARY = `
-query CompetitionSummary($id: ID!) { competition(id: $id) { id name startingCash } }`;
 
 export function priceHistories(count) {
   const vars = Array.from({ length: count }, (_, i) => `$s${i}: String!`).join(", ");
