@@ -24,6 +24,12 @@ TRADES_QUERY = (
     "edges { cursor node { id agentName symbol side quantity price notional fee realizedPnl round executedAt } } } }"
 )
 
+NESTED_QUERY = (
+    "query Nested { competitions(first: 10, status: FINISHED) { edges { node { id name "
+    "leaderboard { rank equity agent { name strategy trades(first: 3) { edges { node { side price round } } } } } "
+    "} } } }"
+)
+
 _SEPARATORS = (",", ":")
 
 

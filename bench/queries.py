@@ -1,4 +1,4 @@
-"""Query throughput: GraphQL `leaderboard` and `trades(first: 50)` vs raw JSONResponse endpoints.
+"""Query throughput: GraphQL `leaderboard`, `trades(first: 50)` and a nested query vs baselines.
 
     python -m bench.queries [--smoke] [--seconds 10] [--connections 32]
 
@@ -7,7 +7,10 @@ a database seeded with a headless run's history) with `wrk` (apt-get install -y 
 a Lua POST script, 32 concurrent connections. The baselines are /_bench/raw/leaderboard
 and /_bench/raw/trades: Starlette JSONResponse endpoints that read the same data through
 the same reader, store calls and converters as the resolvers and return exactly GraphQL's `data`
-(checked before measuring). Runs alternate GraphQL/raw in ABBA order; the best run counts.
+(checked before measuring). The nested query (finished competitions → leaderboard → agent → its
+last 3 trades) has a second kind of baseline, /_bench/sqlite3/nested: the same rows read with
+plain `sqlite3` and shaped by hand (bench/sqlite_baseline.py). Runs alternate GraphQL/raw in ABBA
+order; the best run counts.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ MODES = ("graphql", "raw")
 QUERIES = {
     "leaderboard": (payloads.LEADERBOARD_QUERY, "/_bench/raw/leaderboard"),
     "trades(first: 50)": (payloads.TRADES_QUERY, "/_bench/raw/trades"),
+    "nested (vs sqlite3)": (payloads.NESTED_QUERY, "/_bench/sqlite3/nested"),
 }
 
 LUA = """\

@@ -30,9 +30,11 @@ import gc
 import logging
 import os
 import resource
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Sequence
+from contextlib import closing
 from typing import Any
 
 import uvicorn
@@ -52,6 +54,7 @@ from arena.domain.events import QuotesReceived
 from arena.main import build_state, create_app
 from arena.store import fills
 from bench import payloads
+from bench.sqlite_baseline import nested_data
 
 logger = logging.getLogger("bench.server")
 
@@ -272,13 +275,25 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
     async def raw_trades(request: Request) -> JSONResponse:
         return JSONResponse({"data": await trades_json(state)})
 
+    async def raw_nested(request: Request) -> JSONResponse:
+        return JSONResponse({"data": await asyncio.to_thread(_nested_with_sqlite3, settings.db)})
+
     app.router.routes[0:0] = [
         Route("/_bench/stats", stats),
         WebSocketRoute("/_bench/raw", raw_ws),
         Route("/_bench/raw/leaderboard", raw_leaderboard, methods=["GET", "POST"]),
         Route("/_bench/raw/trades", raw_trades, methods=["GET", "POST"]),
+        Route("/_bench/sqlite3/nested", raw_nested, methods=["GET", "POST"]),
     ]
     return app, probe, broadcaster
+
+
+def _nested_with_sqlite3(db: str) -> dict[str, Any]:
+    """The nested query's data read with plain sqlite3 (a connection per request, as a small
+    service without a pool would)."""
+    path = db.removeprefix("sqlite+aiosqlite:///")
+    with closing(sqlite3.connect(path)) as connection:
+        return nested_data(connection)
 
 
 def _rss() -> int:
