@@ -31,7 +31,10 @@ query($first: Int!) {
 COMPETITIONS = """
 query($first: Int!) {
   competitions(first: $first) {
-    edges { node { name leaderboard { rank agent { name equity competition { name } } } agents { name tradeCount } } }
+    edges { node { name
+      leaderboard { rank agent { id name equity competition { name }
+        trades(first: 3) { totalCount pageInfo { hasNextPage } edges { node { id side price } } } } }
+      agents { name tradeCount } } }
   }
 }"""
 
@@ -83,3 +86,20 @@ def test_competitions_with_leaderboards_and_agents_cost_the_same_for_2_or_6(app)
     assert all(entry["agent"]["competition"]["name"] == n["name"] for n in nodes for entry in n["leaderboard"])
     assert large == small, f"{small} statements for 2 competitions, {large} for 6"
     assert large <= 10
+
+
+def test_an_agents_batched_trades_are_its_own_page_of_the_root_connection(app) -> None:
+    client, _ = app
+    _, data = count(app, COMPETITIONS, 3)
+    for node in (e["node"] for e in data["competitions"]["edges"]):
+        for entry in node["leaderboard"]:
+            agent = entry["agent"]
+            alone = client.post(
+                "/graphql",
+                json={
+                    "query": "query($a: ID) { trades(agentId: $a, first: 3) "
+                    "{ totalCount pageInfo { hasNextPage } edges { node { id side price } } } }",
+                    "variables": {"a": agent["id"]},
+                },
+            ).json()["data"]["trades"]
+            assert agent["trades"] == alone

@@ -99,7 +99,8 @@ class Context:
             task = self._once[key] = asyncio.ensure_future(read())
         return await task  # type: ignore[no-any-return]
 
-    def _loader(self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
+    def loader(self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader[Any, Any]:
+        """The request's DataLoader called `name` (made with `load` the first time)."""
         loader = self._loaders.get(name)
         if loader is None:
             loader = self._loaders[name] = DataLoader(load_fn=load, cache=not isinstance(self.request, WebSocket))
@@ -110,7 +111,7 @@ class Context:
             found = await self.state.reader.standings_of(ids)
             return [found.get(i, []) for i in ids]
 
-        result: list[AgentSnapshot] = await self._loader("standings", load).load(competition_id)
+        result: list[AgentSnapshot] = await self.loader("standings", load).load(competition_id)
         return result
 
     async def competition_row(self, competition_id: str) -> CompetitionRow | None:
@@ -118,7 +119,7 @@ class Context:
             found = await self.state.reader.competition_rows(ids)
             return [found.get(i) for i in ids]
 
-        result: CompetitionRow | None = await self._loader("competitions", load).load(competition_id)
+        result: CompetitionRow | None = await self.loader("competitions", load).load(competition_id)
         return result
 
     async def positions(self, competition_id: str) -> dict[str, list[MarkedPosition]]:
@@ -129,7 +130,7 @@ class Context:
             found = await self.state.reader.entrants_by_id(ids)
             return [found.get(i) for i in ids]
 
-        result: tuple[str, EntrantInfo] | None = await self._loader("entrants", load).load(agent_id)
+        result: tuple[str, EntrantInfo] | None = await self.loader("entrants", load).load(agent_id)
         return result
 
     async def wins_by_name(self) -> dict[str, int]:

@@ -15,6 +15,7 @@ from arena.domain.orders import Side
 from arena.errors import ArenaError, ErrorCode
 from arena.store import decisions, fills
 from arena.store.decisions import decision_of
+from arena.store.tables import FillRow
 
 
 def _page_info(edges: list[Any], has_next: bool, has_previous: bool) -> PageInfo:
@@ -78,3 +79,19 @@ async def decision_page(
         total_count=await decisions.count_decisions(db, **filters),
         page_info=_page_info(edges, len(rows) > limit, after is not None),
     )
+
+
+async def newest_trades_page(ctx: Context, agent_id: str, first: int | None) -> TradeConnection:
+    """An agent's first page of trades (no cursor, no filter): loaded with the other agents' of the
+    same request in two statements however many agents there are."""
+    limit = page_size(first, "first")
+
+    async def load(agent_ids: list[str]) -> list[tuple[list[FillRow], int]]:
+        rows = await fills.newest_fills_of(ctx.state.db, agent_ids, limit + 1)
+        counts = await fills.fill_counts_of(ctx.state.db, agent_ids)
+        return [(rows[a], counts[a]) for a in agent_ids]
+
+    found: tuple[list[FillRow], int] = await ctx.loader(f"newest-trades:{limit}", load).load(agent_id)
+    rows, total = found
+    edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r)) for r in rows[:limit]]
+    return TradeConnection(edges=edges, total_count=total, page_info=_page_info(edges, len(rows) > limit, False))

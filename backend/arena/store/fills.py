@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, func
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from arena.domain.orders import Fill, OrderIntent, Side
@@ -126,3 +129,33 @@ async def competition_fills(source: Source, competition_id: str) -> list[Fill]:
     )
     async with session_of(source) as session:
         return [fill_of(row) async for row in await session.stream_scalars(statement)]
+
+
+async def newest_fills_of(source: Source, agent_ids: Sequence[str], limit: int) -> dict[str, list[FillRow]]:
+    """Each agent's `limit` newest fills, newest first, for many agents in one statement."""
+    check_limit(limit)
+    if not agent_ids:
+        return {}
+    newest = func.row_number().over(partition_by=col(FillRow.agent_id), order_by=col(FillRow.id).desc())
+    numbered = select(FillRow, newest.label("newest")).where(col(FillRow.agent_id).in_(agent_ids)).subquery()
+    fill = aliased(FillRow, numbered)
+    query = select(fill).where(numbered.c.newest <= limit).order_by(numbered.c.agent_id, numbered.c.id.desc())
+    found: dict[str, list[FillRow]] = {agent_id: [] for agent_id in agent_ids}
+    async with session_of(source) as session:
+        for row in (await session.exec(query)).all():
+            found[row.agent_id].append(row)
+    return found
+
+
+async def fill_counts_of(source: Source, agent_ids: Sequence[str]) -> dict[str, int]:
+    """How many fills each agent has, for many agents in one statement."""
+    if not agent_ids:
+        return {}
+    query = (
+        select(col(FillRow.agent_id), func.count())
+        .where(col(FillRow.agent_id).in_(agent_ids))
+        .group_by(col(FillRow.agent_id))
+    )
+    async with session_of(source) as session:
+        counted = dict((await session.exec(query)).all())
+    return {agent_id: counted.get(agent_id, 0) for agent_id in agent_ids}

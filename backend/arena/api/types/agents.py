@@ -109,8 +109,10 @@ class Agent(Node):
         before: str | None = None,
         symbol: str | None = None,
     ) -> Annotated[TradeConnection, strawberry.lazy("arena.api.types.trades")]:
-        from arena.api.pages import trade_page
+        from arena.api.pages import newest_trades_page, trade_page
 
+        if after is None and last is None and before is None and symbol is None:  # the common case: batched
+            return await newest_trades_page(info.context, str(self.id), first)
         return await trade_page(
             info.context, agent_id=str(self.id), symbol=symbol, first=first, after=after, last=last, before=before
         )
