@@ -56,8 +56,11 @@ async def trade_page(
         rows = await fills.list_fills(db, **filters, before_id=before_id, limit=limit + 1)
         page, has_next, has_previous = rows[:limit], len(rows) > limit, after is not None
     edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r)) for r in page]
-    total = await fills.count_fills(db, **filters)
-    return TradeConnection(edges=edges, total_count=total, page_info=_page_info(edges, has_next, has_previous))
+    return TradeConnection(
+        edges=edges,
+        count=lambda: fills.count_fills(db, **filters),
+        page_info=_page_info(edges, has_next, has_previous),
+    )
 
 
 async def decision_page(
@@ -76,22 +79,29 @@ async def decision_page(
     edges = [DecisionEdge(cursor=encode_cursor(r.id or 0), node=DecisionNode.of(decision_of(r))) for r in rows[:limit]]
     return DecisionConnection(
         edges=edges,
-        total_count=await decisions.count_decisions(db, **filters),
+        count=lambda: decisions.count_decisions(db, **filters),
         page_info=_page_info(edges, len(rows) > limit, after is not None),
     )
 
 
 async def newest_trades_page(ctx: Context, agent_id: str, first: int | None) -> TradeConnection:
     """An agent's first page of trades (no cursor, no filter): loaded with the other agents' of the
-    same request in two statements however many agents there are."""
+    same request in one statement however many agents there are (and their counts in one more,
+    if asked for)."""
     limit = page_size(first, "first")
 
-    async def load(agent_ids: list[str]) -> list[tuple[list[FillRow], int]]:
+    async def load(agent_ids: list[str]) -> list[list[FillRow]]:
         rows = await fills.newest_fills_of(ctx.state.db, agent_ids, limit + 1)
-        counts = await fills.fill_counts_of(ctx.state.db, agent_ids)
-        return [(rows[a], counts[a]) for a in agent_ids]
+        return [rows[a] for a in agent_ids]
 
-    found: tuple[list[FillRow], int] = await ctx.loader(f"newest-trades:{limit}", load).load(agent_id)
-    rows, total = found
+    async def load_counts(agent_ids: list[str]) -> list[int]:
+        counts = await fills.fill_counts_of(ctx.state.db, agent_ids)
+        return [counts[a] for a in agent_ids]
+
+    rows: list[FillRow] = await ctx.loader(f"newest-trades:{limit}", load).load(agent_id)
     edges = [TradeEdge(cursor=encode_cursor(r.id or 0), node=Trade.from_row(r)) for r in rows[:limit]]
-    return TradeConnection(edges=edges, total_count=total, page_info=_page_info(edges, len(rows) > limit, False))
+    return TradeConnection(
+        edges=edges,
+        count=lambda: ctx.loader("trade-counts", load_counts).load(agent_id),
+        page_info=_page_info(edges, len(rows) > limit, False),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -141,4 +142,8 @@ class DecisionEdge:
 class DecisionConnection:
     edges: list[DecisionEdge]
     page_info: PageInfo
-    total_count: int
+    count: strawberry.Private[Callable[[], Awaitable[int]]]  # read only when a client asks for totalCount
+
+    @strawberry.field(description="How many there are in all (a count, made only when asked for).")
+    async def total_count(self) -> int:
+        return await self.count()
