@@ -72,6 +72,7 @@ export class AgentView {
     this.#agentId = agentId;
     this.#agent = null;
     this.#returnFocus = returnFocus;
+    rememberPlace(returnFocus);
     this.dialog.dataset.agent = agentId;
     this.#status("Loading…");
     this.#blank();
@@ -202,8 +203,24 @@ export class AgentView {
     delete this.dialog.dataset.agent;
     const target = this.#returnFocus;
     this.#returnFocus = null;
-    if (target?.isConnected) target.focus();
+    stillThere(target)?.focus();
   }
+}
+
+/** Where the opener sits (its list's id, its agent, its kind of control), to find it again if it is replaced. */
+function rememberPlace(opener) {
+  const item = opener?.closest?.("[data-agent]");
+  const list = item?.parentElement?.closest("[id]");
+  if (!item || !list) return;
+  opener.dataset.returnPlace = `#${CSS.escape(list.id)} [data-agent="${CSS.escape(item.dataset.agent)}"] ${opener.tagName.toLowerCase()}`;
+}
+
+/** The opener, or, when its list was rebuilt while the view was open (a legend redrawn), the same
+ * agent's control in the same place: focus goes back where the user was. */
+function stillThere(opener) {
+  if (!opener || opener.isConnected) return opener;
+  const place = opener.dataset.returnPlace;
+  return place ? document.querySelector(place) : null;
 }
 
 function layout() {
