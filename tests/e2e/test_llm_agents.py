@@ -117,8 +117,13 @@ async def test_a_model_agent_decides_trades_and_every_decision_is_stored_streame
     }
     board = arena.graphql("query($c: ID) { agents(competitionId: $c) { name strategy tradeCount params } }", {"c": cid})
     (gpt,) = [a for a in board["data"]["agents"] if a["name"] == "gpt"]
-    filled = sum(1 for d in stored for o in d["orders"] if o["filled"])
-    assert gpt["strategy"] == "llm" and gpt["tradeCount"] == filled > 0
+    filled = {o["tradeId"] for d in stored for o in d["orders"] if o["filled"]}
+    trades = arena.graphql(
+        "query($c: ID, $a: ID) { trades(competitionId: $c, agentId: $a, first: 500) { totalCount edges { node { id } } } }",
+        {"c": cid, "a": first["agentId"]},
+    )["data"]["trades"]
+    assert gpt["strategy"] == "llm" and gpt["tradeCount"] == trades["totalCount"] > 0
+    assert filled and filled <= {e["node"]["id"] for e in trades["edges"]}  # every decision's fill is its trade
     assert gpt["params"]["api_key_env"] == KEY_ENV and gpt["params"]["model"] == "stand-in-1"
     _, metrics = arena.get("/metrics")
     assert f'arena_llm_requests_total{{agent="gpt",outcome="executed"}} {float(len(stored))}' in metrics
