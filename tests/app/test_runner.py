@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from arena.app.readers import ArenaReader
 from arena.domain.events import (
     CompetitionCreated,
     CompetitionFinished,
@@ -190,9 +191,15 @@ async def test_a_competition_is_finished_only_once_its_end_is_stored():
     task = asyncio.create_task(runner.run())
     await asyncio.wait_for(_until(lambda: runner.outbox.failure is not None), 5)
     assert not runner.finished.is_set(), "the end is not stored yet"
+    assert runner.end_pending and runner.competition.status is CompetitionStatus.FINISHED
+    assert runner.status is CompetitionStatus.RUNNING, "the API shows the end once it is stored"
+    reader = ArenaReader(runner, db=None)  # type: ignore[arg-type]
+    assert reader.live() is None, "readers show the stored state until the end is stored"
     refusing.clear()
     await asyncio.wait_for(runner.finished.wait(), 10)
     assert any(isinstance(e, CompetitionFinished) for e in stored)
+    assert not runner.end_pending and reader.live() is runner.competition
+    assert runner.status is CompetitionStatus.FINISHED
     runner.request_shutdown()
     await asyncio.wait_for(task, 5)
 

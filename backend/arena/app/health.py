@@ -49,7 +49,7 @@ async def health_report(runner: ArenaRunner, db: Database) -> tuple[dict[str, An
         else {
             "id": competition.id,
             "name": competition.config.name,
-            "state": competition.status.value,
+            "state": runner.status.value,
             "round": competition.round,
         },
         "state": runner.status.value,

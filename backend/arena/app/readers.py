@@ -22,9 +22,10 @@ class ArenaReader:
         self.db = db
 
     def live(self, competition_id: str | None = None) -> Competition | None:
-        """The runner's competition (if it is `competition_id`, when given)."""
+        """The runner's competition (if it is `competition_id`, when given), except between its end
+        and the storing of that end: the store's view is the consistent one then."""
         live = self.runner.competition
-        if live is not None and (competition_id is None or live.id == competition_id):
+        if live is not None and not self.runner.end_pending and (competition_id is None or live.id == competition_id):
             return live
         return None
 

@@ -71,12 +71,21 @@ class ArenaRunner:
         self._history: asyncio.Task[None] | None = None
         self._stopping = False
         self._end_unrecorded = False
+        self._status_before_end = CompetitionStatus.IDLE
 
     # --- what the API reads --------------------------------------------------------
 
     @property
     def status(self) -> CompetitionStatus:
-        return self.competition.status if self.competition else CompetitionStatus.IDLE
+        if self.competition is None:
+            return CompetitionStatus.IDLE
+        return self._status_before_end if self._end_unrecorded else self.competition.status
+
+    @property
+    def end_pending(self) -> bool:
+        """The competition has ended but its end is not stored yet (readers show the stored state
+        until it is, so whoever sees it ended can read everything that led there)."""
+        return self._end_unrecorded
 
     @property
     def feed_info(self) -> FeedInfo | None:
@@ -262,10 +271,7 @@ class ArenaRunner:
             self._emit(competition, competition.play_round(batch))
             self.rounds_total += 1
             if competition.config.rounds is not None and competition.round >= competition.config.rounds:
-                self._emit(
-                    competition, competition.finish(CompetitionStatus.FINISHED, self._clock(), "all rounds played")
-                )
-                self._ended()
+                self._finish(competition, CompetitionStatus.FINISHED, "all rounds played")
                 ended = True
         else:
             self.outbox.add([QuotesReceived(source.info.id, None, None, batch)])
@@ -287,10 +293,13 @@ class ArenaRunner:
             self.sources.market_ran_out()
 
     async def _end(self, status: CompetitionStatus, reason: str) -> None:
-        competition = self._require_competition()
+        self._finish(self._require_competition(), status, reason)
+        await self._record()
+
+    def _finish(self, competition: Competition, status: CompetitionStatus, reason: str) -> None:
+        self._status_before_end = competition.status
         self._emit(competition, competition.finish(status, self._clock(), reason))
         self._ended()
-        await self._record()
 
     def _ended(self) -> None:
         self.running_time.stop()
@@ -379,7 +388,8 @@ class ArenaRunner:
             )
 
     def _feed_paused(self, source: Source) -> bool:
-        return source.owned and self.status is CompetitionStatus.PAUSED
+        competition = self.competition
+        return source.owned and competition is not None and competition.status is CompetitionStatus.PAUSED
 
     async def _sleep_until_woken(self) -> None:
         self._wakeup.clear()
