@@ -229,11 +229,12 @@ def bench_server(
     tick_interval: float = 0.1,
     demo: bool = True,
     extra: Sequence[str] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[BenchServer]:
     """A bench server for the block. kill=True ends it with SIGKILL: nothing of an idle server's
     shutdown is measured, so there is no point waiting for it."""
     args = ("--tick-interval", str(tick_interval), *(["--demo"] if demo else []), *extra)
-    server = BenchServer(db=workdir / f"{name}.db", args=args)
+    server = BenchServer(db=workdir / f"{name}.db", args=args, env=env or {})
     server.start()
     try:
         yield server

@@ -10,6 +10,12 @@ server's /_bench/stats at the start and the end of the window.
 Phases: connect all (at most 64 handshakes at once) -> warm up -> measure -> close.
 With --idle the clients subscribe, the server's RSS is read before and after (after a
 gc), and nobody measures messages: that is the memory per idle subscriber.
+
+Several client processes measure one window together: each touches `--ready` once its
+clients are subscribed and waits for `--go` (which holds the window's start, wall clock);
+only the one given `--stats` reads the server's stats. With `--mix` each client takes the
+next of the 20 MIXED_SUBSCRIPTIONS; frames without a feed timestamp count as delivered
+but carry no latency.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Any
 
 import websockets
 
-from bench.payloads import PRICES_SUBSCRIPTION
+from bench.payloads import MIXED_SUBSCRIPTIONS, PRICES_SUBSCRIPTION
 
 MARK = '"timestamp":"'
 CONNECT_CONCURRENCY = 64
@@ -44,6 +50,8 @@ class Recorder:
         self.keys: list[str] = []
         self.times: list[float] = []
         self.before = 0  # messages outside the window
+        self.other = 0  # messages in the window without a feed timestamp (mixed documents)
+        self.mixed = False
         self.errors: list[str] = []
         self.closed = 0
 
@@ -56,6 +64,7 @@ async def client(
     total: int,
     gate: asyncio.Semaphore,
     compression: str | None,
+    query: str,
 ) -> None:
     try:
         async with gate:
@@ -71,7 +80,7 @@ async def client(
             ack = json.loads(await ws.recv())
             if ack.get("type") != "connection_ack":
                 raise RuntimeError(f"expected connection_ack, got {ack}")
-            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": PRICES_SUBSCRIPTION}}))
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
         counter[0] += 1
         if counter[0] == total:
             subscribed.set()
@@ -81,7 +90,10 @@ async def client(
             if rec.on:
                 at = message.find(MARK)
                 if at < 0:
-                    rec.errors.append(message[:200])
+                    if rec.mixed and '"type":"next"' in message:
+                        rec.other += 1
+                    else:
+                        rec.errors.append(message[:200])
                     continue
                 start = at + len(MARK)
                 keys.append(message[start : message.index('"', start)])
@@ -98,6 +110,7 @@ async def client(
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     rec = Recorder()
+    rec.mixed = args.mix
     subscribed = asyncio.Event()
     counter = [0]
     gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
@@ -105,19 +118,33 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     compression = None if args.no_compression else "deflate"
     idle_before = _stats(args.http, gc=1) if args.idle else None
     started = time.monotonic()
+    documents = MIXED_SUBSCRIPTIONS if args.mix else (PRICES_SUBSCRIPTION,)
     tasks = [
-        asyncio.create_task(client(url, rec, subscribed, counter, args.clients, gate, compression))
-        for _ in range(args.clients)
+        asyncio.create_task(
+            client(
+                url,
+                rec,
+                subscribed,
+                counter,
+                args.clients,
+                gate,
+                compression,
+                documents[(args.offset + i) % len(documents)],
+            )
+        )
+        for i in range(args.clients)
     ]
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(subscribed.wait(), timeout=args.connect_timeout)
     connect_s = time.monotonic() - started
+    window_start = await _agreed_start(args)
     result: dict[str, Any] = {
         "clients": args.clients,
         "subscribed": counter[0],
         "connect_s": connect_s,
         "compression": compression,
     }
+    start: dict[str, Any] | None = None
     if args.idle:
         await asyncio.sleep(args.warmup)
         after = await asyncio.to_thread(_stats, args.http, gc=1)
@@ -127,8 +154,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             "per_subscriber": (after["rss"] - idle_before["rss"]) / max(1, counter[0]),
         }  # type: ignore[index]
     else:
-        await asyncio.sleep(args.warmup)
-        start = await asyncio.to_thread(_stats, args.http, reset=1)
+        await asyncio.sleep(max(0.0, window_start - time.time()))
+        start = await asyncio.to_thread(_stats, args.http, reset=1) if args.stats else None
         own_start = _own_cpu()
         machine_start = _machine_jiffies()
         rec.on = True
@@ -138,11 +165,22 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         window_end = time.time()
         own_end = _own_cpu()
         machine_end = _machine_jiffies()
+        result.update(
+            {
+                "window_s": window_end - window_start,
+                "client_cpu_percent": 100 * (own_end - own_start) / (window_end - window_start),
+                "machine_busy_percent": 100
+                * (os.cpu_count() or 1)
+                * (machine_end[0] - machine_start[0])
+                / max(1, machine_end[1] - machine_start[1]),
+                "window": [window_start, window_end],
+            }
+        )
+    if start is not None:
         end = await asyncio.to_thread(_stats, args.http, stamps=1)
         wall = end["wall"] - start["wall"]
         result.update(
             {
-                "window_s": window_end - window_start,
                 "server": {
                     "cpu_percent": 100 * (end["cpu_s"] - start["cpu_s"]) / wall if wall > 0 else None,
                     "rss_start": start["rss"],
@@ -153,12 +191,6 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                     "dropped": end["dropped"],
                     "rounds": end["rounds"] - start["rounds"],
                 },
-                "client_cpu_percent": 100 * (own_end - own_start) / (window_end - window_start),
-                "machine_busy_percent": 100
-                * (os.cpu_count() or 1)
-                * (machine_end[0] - machine_start[0])
-                / max(1, machine_end[1] - machine_start[1]),
-                "window": [window_start, window_end],
                 "stamps": end["stamps"],
             }
         )
@@ -166,8 +198,25 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     result.update({"errors": rec.errors[:20], "error_count": len(rec.errors), "closed_early": rec.closed - len(tasks)})
-    result["received"] = {"keys": rec.keys, "times": rec.times, "outside_window": rec.before}
+    result["received"] = {"keys": rec.keys, "times": rec.times, "outside_window": rec.before, "other": rec.other}
     return result
+
+
+async def _agreed_start(args: argparse.Namespace) -> float:
+    """When the measured window starts: after the warm-up, or when the orchestrator says (--go)."""
+    if not args.go:
+        return time.time() + args.warmup
+    with open(args.ready, "w") as ready:
+        ready.write("subscribed")
+    deadline = time.monotonic() + args.connect_timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(args.go):
+            with open(args.go) as go:
+                text = go.read().strip()
+            if text:
+                return float(text)
+        await asyncio.sleep(0.05)
+    raise TimeoutError("no go from the orchestrator")
 
 
 def _machine_jiffies() -> tuple[int, int]:
@@ -195,6 +244,11 @@ def cli() -> None:
     parser.add_argument("--connect-timeout", type=float, default=120.0)
     parser.add_argument("--idle", action="store_true")
     parser.add_argument("--no-compression", action="store_true")
+    parser.add_argument("--mix", action="store_true", help="the 20 mixed documents instead of prices")
+    parser.add_argument("--offset", type=int, default=0, help="first client's index (into the mixed documents)")
+    parser.add_argument("--ready", help="file to touch once subscribed (with --go)")
+    parser.add_argument("--go", help="file to wait for: the window's start time")
+    parser.add_argument("--no-stats", dest="stats", action="store_false", help="another process reads the stats")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -14,6 +14,30 @@ from typing import Any
 
 PRICES_SUBSCRIPTION = "subscription { prices { symbol price timestamp } }"
 
+# The mixed fan-out: 20 selections over the four public streams, one per client in turn.
+MIXED_SUBSCRIPTIONS = (
+    PRICES_SUBSCRIPTION,
+    "subscription { prices { symbol price changePct timestamp } }",
+    'subscription { prices(symbols: ["BTC-USD"]) { price timestamp } }',
+    "subscription { p: prices { s: symbol price timestamp feedId } }",
+    "subscription { prices { ...Q } } fragment Q on PriceTick { symbol price volume timestamp }",
+    "subscription { trades { id agentName symbol side price quantity } }",
+    "subscription { trades { id side price agent { name strategy } } }",
+    'subscription { trades(symbol: "BTC-USD") { id price round } }',
+    "subscription { trades { id realizedPnl fee round } }",
+    "subscription { trades { ...T } } fragment T on Trade { id symbol side executedAt }",
+    "subscription { leaderboard { rank equity } }",
+    "subscription { leaderboard { rank equity returnPct agent { name } } }",
+    "subscription { leaderboard { agent { id name strategy tradeCount } } }",
+    "subscription { board: leaderboard { rank returnPct } }",
+    "subscription { leaderboard { __typename rank equity agent { status } } }",
+    "subscription { arenaEvents { kind round } }",
+    "subscription { arenaEvents { kind round status message } }",
+    "subscription { arenaEvents { kind at } }",
+    "subscription { e: arenaEvents { kind round competitionId } }",
+    "subscription { arenaEvents { __typename kind code agentId } }",
+)
+
 LEADERBOARD_QUERY = (
     "query Leaderboard { leaderboard { rank equity returnPct agent { id name strategy status cash "
     "realizedPnl unrealizedPnl tradeCount winRate scars maxDrawdown sharpe profitFactor } } }"

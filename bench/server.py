@@ -33,7 +33,7 @@ import resource
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from typing import Any
 
@@ -42,9 +42,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.types.execution import ExecutionResult
 
-from arena.api.context import AppState
+from arena.api.context import AppState, Context
+from arena.api.fanout.frames import payload_of
+from arena.api.fanout.groups import compact_json
 from arena.api.ids import encode_cursor
+from arena.api.schema import schema
 from arena.api.types.agents import leaderboard_of
 from arena.api.types.trades import Trade
 from arena.app.outbox import EventOutbox, Sink
@@ -53,7 +57,7 @@ from arena.config import get_settings
 from arena.domain.events import QuotesReceived
 from arena.main import build_state, create_app
 from arena.store import fills
-from bench import payloads
+from bench import payloads, sqlite_baseline
 from bench.sqlite_baseline import nested_data
 
 logger = logging.getLogger("bench.server")
@@ -69,8 +73,23 @@ class LoopLagProbe:
 
     def __init__(self) -> None:
         self.reset()
+        self._gc_started = 0.0
+        gc.callbacks.append(self._gc)
+
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        """How long the cyclic collector held the loop (a stall the loop itself cannot see coming)."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._gc_started
+        self.gc_max = max(self.gc_max, pause)
+        self.gc_total += pause
+        self.gc_runs[info["generation"]] += 1
 
     def reset(self) -> None:
+        self.gc_max = 0.0
+        self.gc_total = 0.0
+        self.gc_runs = [0, 0, 0]
         self.max_lag = 0.0
         self.stalls = 0  # wake-ups later than STALL_MS
         self.samples: deque[float] = deque(maxlen=100_000)
@@ -95,6 +114,9 @@ class LoopLagProbe:
             "p99_ms": p99 * 1000,
             "stalls_over_50ms": self.stalls,
             "samples": len(ordered),
+            "gc_max_ms": self.gc_max * 1000,
+            "gc_total_ms": self.gc_total * 1000,
+            "gc_runs": list(self.gc_runs),
         }
 
 
@@ -180,6 +202,43 @@ class RawBroadcaster:
                         self.clients.discard(client)
 
 
+class RawDocuments:
+    """The mixed case's raw baseline: for each distinct document, its results computed once (one
+    GraphQL run of it, alone, in the bench server) and every client of it sent the same frames
+    from one loop, as `RawBroadcaster` does for prices."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.clients: dict[str, set[RawClient]] = {}
+        self._runs: dict[str, asyncio.Task[None]] = {}
+        self.sent = 0
+
+    def add(self, query: str, client: RawClient) -> None:
+        self.clients.setdefault(query, set()).add(client)
+        if query not in self._runs:
+            self._runs[query] = asyncio.get_running_loop().create_task(self._run(query))
+
+    def discard(self, client: RawClient) -> None:
+        for clients in self.clients.values():
+            clients.discard(client)
+
+    async def _run(self, query: str) -> None:
+        source = await schema.subscribe(query, context_value=Context(self.state, None))
+        assert not isinstance(source, ExecutionResult), source.errors
+        async for result in source:
+            payload = compact_json(payload_of(result))
+            frames: dict[str, str] = {}
+            for client in tuple(self.clients.get(query, ())):
+                text = frames.get(client.operation_id)
+                if text is None:
+                    text = frames[client.operation_id] = payloads.next_frame(client.operation_id, payload)
+                try:
+                    await client.websocket.send_text(text)
+                    self.sent += 1
+                except Exception:
+                    self.clients[query].discard(client)
+
+
 def tap(outbox: EventOutbox, stamps: Stamps, broadcaster: RawBroadcaster) -> None:
     """Stamp before the store and just before the publisher; feed the raw broadcast last."""
     outbox.store = stamps.before(outbox.store)
@@ -214,6 +273,7 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
     probe = LoopLagProbe()
     stamps = Stamps()
     broadcaster = RawBroadcaster()
+    documents = RawDocuments(state)
     tap(state.runner.outbox, stamps, broadcaster)
     app = create_app(settings, state)
 
@@ -254,6 +314,10 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
                     await websocket.send_text('{"type":"connection_ack"}')
                 elif kind == "subscribe" and client is None:
                     client = RawClient(websocket, str(message["id"]))
+                    query = (message.get("payload") or {}).get("query", payloads.PRICES_SUBSCRIPTION)
+                    if query != payloads.PRICES_SUBSCRIPTION:
+                        documents.add(query, client)  # the mixed case: no snapshot, only the live frames
+                        continue
                     for quote in state.runner.prices.quotes():
                         await websocket.send_text(
                             payloads.next_frame(client.operation_id, payloads.price_payload(quote))
@@ -268,6 +332,7 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
         finally:
             if client is not None:
                 broadcaster.clients.discard(client)
+                documents.discard(client)
 
     async def raw_leaderboard(request: Request) -> JSONResponse:
         return JSONResponse({"data": await leaderboard_json(state)})
@@ -276,7 +341,15 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
         return JSONResponse({"data": await trades_json(state)})
 
     async def raw_nested(request: Request) -> JSONResponse:
-        return JSONResponse({"data": await asyncio.to_thread(_nested_with_sqlite3, settings.db)})
+        return JSONResponse({"data": await asyncio.to_thread(_with_sqlite3, settings.db, nested_data)})
+
+    async def sqlite3_trades(request: Request) -> JSONResponse:
+        return JSONResponse({"data": await asyncio.to_thread(_with_sqlite3, settings.db, sqlite_baseline.trades_data)})
+
+    async def sqlite3_leaderboard(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"data": await asyncio.to_thread(_with_sqlite3, settings.db, sqlite_baseline.leaderboard_data)}
+        )
 
     app.router.routes[0:0] = [
         Route("/_bench/stats", stats),
@@ -284,16 +357,18 @@ def build(settings_overrides: dict[str, Any]) -> tuple[Any, LoopLagProbe, RawBro
         Route("/_bench/raw/leaderboard", raw_leaderboard, methods=["GET", "POST"]),
         Route("/_bench/raw/trades", raw_trades, methods=["GET", "POST"]),
         Route("/_bench/sqlite3/nested", raw_nested, methods=["GET", "POST"]),
+        Route("/_bench/sqlite3/trades", sqlite3_trades, methods=["GET", "POST"]),
+        Route("/_bench/sqlite3/leaderboard", sqlite3_leaderboard, methods=["GET", "POST"]),
     ]
     return app, probe, broadcaster
 
 
-def _nested_with_sqlite3(db: str) -> dict[str, Any]:
-    """The nested query's data read with plain sqlite3 (a connection per request, as a small
-    service without a pool would)."""
+def _with_sqlite3(db: str, read: Callable[[sqlite3.Connection], dict[str, Any]]) -> dict[str, Any]:
+    """A query's data read with plain sqlite3 (a connection per request, as a small service
+    without a pool would)."""
     path = db.removeprefix("sqlite+aiosqlite:///")
     with closing(sqlite3.connect(path)) as connection:
-        return nested_data(connection)
+        return read(connection)
 
 
 def _rss() -> int:

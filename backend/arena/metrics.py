@@ -27,6 +27,14 @@ class Metrics:
         self.agent_wins = Counter("arena_agent_wins", "Competitions won, by agent name", ["agent"], registry=r)
         self.websockets = Gauge("arena_websocket_connections", "Open websocket connections", registry=r)
         self.subscriptions = Gauge("arena_active_subscriptions", "Open GraphQL subscriptions", registry=r)
+        self.subscription_groups = Gauge(
+            "arena_subscription_groups",
+            "Subscription groups: one execution per event for all their members",
+            registry=r,
+        )
+        self.subscription_group_members = Gauge(
+            "arena_subscription_group_members", "Subscriptions served as members of a group", registry=r
+        )
         self.fills_persisted = Counter("arena_fills_persisted", "Fills committed to the database", registry=r)
         started = time.monotonic()
         self.uptime = Gauge("arena_uptime_seconds", "Seconds since the server started", registry=r)

@@ -12,23 +12,18 @@ saw both hold every round exactly once, with no gap.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 import websockets
 from sqlalchemy import event, text
 
-from arena.config import get_settings
-from arena.main import create_app
 from arena.store.db import Database
-from arena.testing.server import free_port
+from tests.in_process import serving, until
 
 TOKEN = "store-failure-token"
 ROUNDS = "subscription { arenaEvents { kind round } }"
@@ -55,23 +50,6 @@ class SizeCap:
     async def current_pages(self) -> int:
         async with self.db.engine.connect() as connection:
             return int((await connection.execute(text("PRAGMA page_count"))).scalar_one())
-
-
-@asynccontextmanager
-async def serving(db_path: Path) -> AsyncIterator[tuple[str, Any]]:
-    port = free_port()
-    settings = get_settings(
-        db=str(db_path), port=port, feed="sim", tick_interval=0.02, operator_token=TOKEN, log_level="warning"
-    )
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    try:
-        await _until(lambda: server.started, 20, "the server to start")
-        yield f"127.0.0.1:{port}", app.state.arena
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 30)
 
 
 class RoundWatcher:
@@ -108,24 +86,6 @@ class RoundWatcher:
                         self.rounds.append(payload["round"])
 
 
-async def _until(condition: Any, timeout: float, what: str) -> Any:
-    """Poll `condition` (sync, or returning an awaitable) until it gives a true value."""
-
-    async def poll() -> Any:
-        while True:
-            value = condition()
-            if inspect.isawaitable(value):
-                value = await value
-            if value:
-                return value
-            await asyncio.sleep(0.02)
-
-    try:
-        return await asyncio.wait_for(poll(), timeout)
-    except TimeoutError:
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
-
-
 def stored_rounds(db_path: Path, competition_id: str) -> list[int]:
     with sqlite3.connect(db_path) as conn:
         return [
@@ -145,7 +105,10 @@ def stored_fill_seqs(db_path: Path, competition_id: str) -> list[int]:
 
 async def test_a_full_database_stops_play_and_loses_nothing(tmp_path: Path) -> None:
     db_path = tmp_path / "arena.db"
-    async with serving(db_path) as (address, state), httpx.AsyncClient(base_url=f"http://{address}") as http:
+    async with (
+        serving(db_path, operator_token=TOKEN) as (address, state),
+        httpx.AsyncClient(base_url=f"http://{address}") as http,
+    ):
         cap = SizeCap(state.db)
 
         async def graphql(query: str) -> dict[str, Any]:
@@ -160,13 +123,13 @@ async def test_a_full_database_stops_play_and_loses_nothing(tmp_path: Path) -> N
         )
         competition_id = started["startCompetition"]["competition"]["id"]
         async with RoundWatcher(address) as watcher:
-            await _until(lambda: len(watcher.rounds) >= 10, 20, "10 rounds")
+            await until(lambda: len(watcher.rounds) >= 10, 20, "10 rounds")
 
             await cap.set(await cap.current_pages())
-            report = await _until(lambda: _degraded(health), 20, "/health to say the store refuses writes")
+            report = await until(lambda: _degraded(health), 20, "/health to say the store refuses writes")
             assert "database or disk is full" in report["error"]
             assert report["store"]["writes"] == "failing"
-            await _until(lambda: _attempts_at_least(health, 3), 20, "three attempts")
+            await until(lambda: _attempts_at_least(health, 3), 20, "three attempts")
 
             frozen = stored_rounds(db_path, competition_id)
             assert frozen == list(range(1, frozen[-1] + 1)), "every stored round, once, in order"
@@ -177,8 +140,8 @@ async def test_a_full_database_stops_play_and_loses_nothing(tmp_path: Path) -> N
             assert stored_rounds(db_path, competition_id) == frozen, "nothing was written meanwhile"
 
             await cap.set(None)
-            await _until(lambda: _healthy(health), 30, "/health to say ok again")
-            await _until(lambda: len(watcher.rounds) >= len(frozen) + 10, 30, "10 more rounds after recovery")
+            await until(lambda: _healthy(health), 30, "/health to say ok again")
+            await until(lambda: len(watcher.rounds) >= len(frozen) + 10, 30, "10 more rounds after recovery")
             stopped = await graphql("mutation { stopCompetition { competition { status } userErrors { code } } }")
             assert stopped["stopCompetition"]["userErrors"] == []
 

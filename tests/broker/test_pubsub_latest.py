@@ -47,8 +47,8 @@ async def test_a_queued_close_stays_for_the_iterator():
     hub = PubSub(queue_size=10)
     async with hub.subscribe("t") as sub:
         hub.publish("t", "old")
-        hub.close_all()  # a close drops what waited and queues the end
-        assert sub.latest() is None
+        hub.close_all()  # the end is queued after what waited
+        assert sub.latest() is None  # asking for the latest state after an end: the end wins
         assert sub.latest() is None  # asked twice, the close is still there
         with pytest.raises(StopAsyncIteration):
             await next_of(sub)

@@ -36,7 +36,7 @@ class StalledClient:
         while not predicate():
             self.protocol.receive_data(self.sock.recv(65536))
 
-    def open(self, host: str, port: int, subscriptions: int) -> None:
+    def open(self, host: str, port: int, subscriptions: int, payload: dict = PRICES) -> None:
         self.sock.connect((host, port))
         self.protocol.send_request(self.protocol.connect())
         self._flush()
@@ -44,7 +44,7 @@ class StalledClient:
         self.protocol.send_text(json.dumps({"type": "connection_init", "payload": {}}).encode())
         self._flush()
         for i in range(subscriptions):
-            self.protocol.send_text(json.dumps({"id": str(i), "type": "subscribe", "payload": PRICES}).encode())
+            self.protocol.send_text(json.dumps({"id": str(i), "type": "subscribe", "payload": payload}).encode())
         self._flush()
 
     def close_code(self, timeout: float = 30.0) -> int | None:

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from arena.agents.spec import AgentSpec
 from arena.api.context import Context
-from arena.api.streams import open_stream
+from arena.api.streams import open_feed
 from arena.api.types.agents import Agent
 from arena.api.types.bots import Bot, Me, PlaceOrderInput, PlaceOrderPayload, RegisterBotPayload, RevokeBotPayload
 from arena.api.types.common import UserError
@@ -121,8 +121,8 @@ async def me(info: Info[Context, None]) -> Me:
 
 async def my_fills(info: Info[Context, None]) -> AsyncGenerator[Trade, None]:
     bot = await info.context.require_bot()
-    async with open_stream(info, TRADES) as stream:
-        async for event in stream:
+    async with open_feed(info, TRADES) as feed:  # never grouped: it reads the caller
+        async for event in feed.events:
             assert isinstance(event, OrderFilled)
             live = info.context.state.runner.competition
             entrant = live.entrant_for_bot(bot.id) if live and live.id == event.competition_id else None

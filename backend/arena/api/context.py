@@ -6,7 +6,8 @@ many rows refer to (competitions, agents' entries, standings) are loaded in batc
 DataLoaders: every key asked for in one tick of the loop is read in one statement. A websocket's
 context lives as long as the connection and serves every event of its subscriptions, so there
 nothing is kept: a field that reads (an agent's positions, say) reads again for each event (its
-loaders still batch, but do not cache).
+loaders still batch, but do not cache). A subscription group's shared execution has a context
+of its own, with no request (see `arena.api.fanout`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from arena.store.bots import bot_for_token
 from arena.store.tables import BotRow, CompetitionRow
 
 if TYPE_CHECKING:
+    from arena.api.fanout.groups import FanoutHub
+    from arena.api.fanout.phase import SubscriptionPhase
     from arena.app.readers import ArenaReader
     from arena.app.runner import ArenaRunner
     from arena.broker.pubsub import PubSub
@@ -49,13 +52,15 @@ class AppState:
     operator: TokenCheck
     metrics: Metrics
     order_limiter: RateLimiter
+    fanout: FanoutHub | None = None  # subscription groups (made once the state exists: groups run in it)
 
 
 @dataclass(slots=True)
 class Context:
     state: AppState
-    request: Request | WebSocket
+    request: Request | WebSocket | None  # None: a subscription group's shared execution
     connection_params: dict[str, Any] | None = field(default=None)
+    phase: SubscriptionPhase | None = field(default=None)  # how a grouped subscription runs (None: alone)
     _bot: BotRow | bool | None = field(default=None)
     _once: dict[Hashable, asyncio.Future[Any]] = field(default_factory=dict)
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
@@ -66,7 +71,7 @@ class Context:
         params = self.connection_params
         if isinstance(params, dict) and isinstance(params.get("authToken"), str):
             return str(params["authToken"])
-        return bearer_token(self.request.headers.get("authorization"))
+        return bearer_token(self.request.headers.get("authorization")) if self.request is not None else None
 
     def is_operator(self) -> bool:
         return self.state.operator.matches(self.token())
@@ -91,8 +96,16 @@ class Context:
 
     # --- reads shared by the fields of one request -----------------------------------------
 
+    def in_phase(self, phase: SubscriptionPhase) -> Context:
+        """This caller's context for one grouped subscription (its own loaders, the same caller)."""
+        return Context(self.state, self.request, self.connection_params, phase, self._bot)
+
+    @property
+    def _caches(self) -> bool:
+        return isinstance(self.request, Request)  # one HTTP request; a stream's context lives on
+
     async def once(self, key: Hashable, read: Callable[[], Awaitable[T]]) -> T:
-        if isinstance(self.request, WebSocket):
+        if not self._caches:
             return await read()
         task = self._once.get(key)
         if task is None:
@@ -103,7 +116,7 @@ class Context:
         """The request's DataLoader called `name` (made with `load` the first time)."""
         loader = self._loaders.get(name)
         if loader is None:
-            loader = self._loaders[name] = DataLoader(load_fn=load, cache=not isinstance(self.request, WebSocket))
+            loader = self._loaders[name] = DataLoader(load_fn=load, cache=self._caches)
         return loader
 
     async def standings(self, competition_id: str) -> list[AgentSnapshot]:

@@ -1,4 +1,5 @@
-"""Turns recorded engine events into pub/sub messages (a sink that runs after the store)."""
+"""Turns recorded engine events into pub/sub messages (a sink that runs after the store). The
+leaderboard's last standings are retained: a new subscriber starts from them."""
 
 from __future__ import annotations
 
@@ -31,10 +32,10 @@ class Publisher:
             elif isinstance(event, OrderFilled):
                 publish(TRADES, event)
             elif isinstance(event, (RoundCompleted, CompetitionFinished)):
-                publish(LEADERBOARD, event)
+                publish(LEADERBOARD, event, retain=True)
                 publish(EVENTS, event)
             elif isinstance(event, CompetitionCreated):
-                publish(LEADERBOARD, event)
+                publish(LEADERBOARD, event, retain=True)
             elif isinstance(event, (StateChanged, OrderRejected)):
                 publish(EVENTS, event)
             elif isinstance(event, DecisionRecorded):
