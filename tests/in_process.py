@@ -26,6 +26,7 @@ async def serving(db_path: Path, **settings: Any) -> AsyncIterator[tuple[str, Ap
     """(host:port, the app's state) of a server with `settings` over the defaults below."""
     port = free_port()
     options: dict[str, Any] = {"feed": "sim", "tick_interval": 0.02, "operator_token": TOKEN, "log_level": "warning"}
+    options["tune_gc"] = False  # the collector is the test process's, not the server's alone
     app = create_app(get_settings(db=str(db_path), port=port, **(options | settings)))
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", ws_per_message_deflate=False

@@ -47,6 +47,8 @@ from arena.store.recorder import Recorder
 
 logger = logging.getLogger(__name__)
 
+GC_THRESHOLDS = (50_000, 20, 100)
+
 
 def live_options(settings: Settings, metrics: Metrics) -> LiveOptions:
     return LiveOptions(
@@ -128,9 +130,13 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
             await state.runner.start(CompetitionConfig(name="Demo", symbols=symbols, agents=default_agents()))
         # Everything made so far (the schema, the ORM, the feeds) lives as long as the process: out of
         # the collector's sight, a full collection scans only what came later (at 1,000 subscribers
-        # it took the loop for a quarter of a second otherwise).
-        gc.collect()
-        gc.freeze()
+        # it took the loop for a quarter of a second otherwise). And a full collection, whose pause
+        # grows with every connection held, is made rare: young collections every 50k allocations
+        # rather than 700 promote far fewer short-lived objects (BENCHMARKS.md, "gc max ms").
+        if settings.tune_gc:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(*GC_THRESHOLDS)
         try:
             yield
         finally:

@@ -45,7 +45,7 @@ def app(tmp_path_factory) -> Iterator[tuple[TestClient, list[str]]]:
     for seed in range(1, 7):  # six finished competitions with trades
         config = sim_config(rounds=120, seed=seed, agents=tuple(AgentSpec(s, s) for s in STRATEGIES))
         asyncio.run(run_headless(config, str(db)))
-    settings = get_settings(db=str(db), feed="sim", operator_token="t", public_subscriptions=True)
+    settings = get_settings(db=str(db), feed="sim", operator_token="t", public_subscriptions=True, tune_gc=False)
     state = build_state(settings)
     statements: list[str] = []
     # reads only: the market feed plays meanwhile and its ticks are written in the background

@@ -60,3 +60,34 @@ async def test_a_member_joining_before_the_group_ran_an_earlier_event_does_not_g
     for writer in writers:
         writer.cancel()
     await state.db.close()
+
+
+def test_a_member_holds_as_many_events_as_a_lone_subscriber_whatever_frames_each_gives():
+    closed: list[bool] = []
+    member = Member(TRANSPORT_WS, "1", 2, lambda: closed.append(True))
+    for seq in (1, 2):
+        for quote in range(3):  # a batch of three quotes: three frames, one event
+            member.offer(seq, f"frame {seq}.{quote}")
+    assert not member.overflowed and closed == [], "two events fit a buffer of two, however many frames"
+    member.offer(3, "frame 3.0")
+    assert member.overflowed and closed == [True]
+
+
+async def test_a_group_that_fell_behind_takes_no_new_member(tmp_path):
+    state = build_state(get_settings(db=str(tmp_path / "a.db"), subscriber_queue=2))
+    hub = state.fanout
+    assert hub is not None
+    key = group_key(DOC, None, None)
+    assert key is not None
+    closed: list[bool] = []
+    member = Member(TRANSPORT_WS, "1", 100, lambda: closed.append(True))
+    hub.join(member, key, PRICES)
+    group = member.group
+    assert group is not None
+    for n in range(4):  # published before the group ran any: its own queue (2) overflows
+        state.pubsub.publish(PRICES, batch(n))
+    assert closed == [True] and key not in hub.groups, "its members are closed and a newcomer starts afresh"
+    hub.leave(member)
+    await asyncio.wait_for(asyncio.gather(group.task, return_exceptions=True), 10)
+    assert state.pubsub.subscriber_count() == 0
+    await state.db.close()

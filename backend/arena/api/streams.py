@@ -44,6 +44,9 @@ class _NoEvents:
     def latest(self) -> Any | None:
         return None
 
+    def before_wait(self) -> None:
+        pass
+
 
 @dataclass(frozen=True, slots=True)
 class Feed:

@@ -134,6 +134,7 @@ class Subscription:
             async for event in feed.events:
                 wait = LEADERBOARD_MIN_INTERVAL - (time.monotonic() - last_sent)
                 if wait > 0:
+                    feed.events.before_wait()  # a group sends the last standings before it sleeps
                     await asyncio.sleep(wait)
                     latest = feed.events.latest()  # coalesce: only the newest standings matter
                     event = latest if latest is not None else event

@@ -48,6 +48,9 @@ class Subscriber:
     def empty(self) -> bool:
         return self._queue.empty()
 
+    def before_wait(self) -> None:
+        """A reader is about to wait for something other than the next message (nothing to do here)."""
+
     def close(self) -> None:
         """End the stream after what is already queued (all of it, when there is room for the end)."""
         try:

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from strawberry.types.execution import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from arena.api.fanout.frames import envelope, payload_of
 from arena.api.fanout.keys import GroupKey
@@ -43,12 +43,17 @@ def compact_json(data: object) -> str:
 
 
 class Member:
-    """One subscriber in a group: its envelope, the sequence number it joined after, its buffer."""
+    """One subscriber in a group: its envelope, the sequence number it joined after, its buffer.
+    The buffer holds at most `limit` events' frames (an event may give several: a batch's
+    quotes), as a lone subscriber's queue holds `limit` events."""
 
     __slots__ = (
         "_buffer",
         "_close_slow",
+        "_events",
+        "_last_seq",
         "_limit",
+        "_pending",
         "_wake",
         "closed",
         "envelope",
@@ -63,7 +68,10 @@ class Member:
         self.group: Group | None = None
         self.closed = False  # the group ended (or the member overflowed): nothing more is offered
         self.overflowed = False
-        self._buffer: deque[str] = deque()
+        self._buffer: deque[tuple[int, str]] = deque()  # (event seq, frame)
+        self._events = 0  # distinct events in the buffer
+        self._last_seq = -1
+        self._pending = False  # a wake-up is on its way
         self._limit = limit
         self._close_slow = close_slow
         self._wake = asyncio.Event()
@@ -72,17 +80,24 @@ class Member:
     def joined(self) -> bool:
         return self.group is not None
 
-    def offer(self, frame: str) -> bool:
-        """Buffer a frame; True when the member's writer must be woken for it (see `wake`)."""
+    def offer(self, seq: int, frame: str) -> bool:
+        """Buffer a frame of event `seq`; True when the writer must be woken for it (see `wake`)."""
         if self.closed:
             return False
-        if len(self._buffer) >= self._limit:
-            self.overflow()
+        if seq != self._last_seq:
+            if self._events >= self._limit:
+                self.overflow()
+                return False
+            self._events += 1
+            self._last_seq = seq
+        self._buffer.append((seq, frame))
+        if self._pending or self._wake.is_set():
             return False
-        self._buffer.append(frame)
-        return not self._wake.is_set()
+        self._pending = True
+        return True
 
     def wake(self) -> None:
+        self._pending = False
         self._wake.set()
 
     def overflow(self) -> None:
@@ -91,6 +106,7 @@ class Member:
             return
         self.overflowed = self.closed = True
         self._buffer.clear()
+        self._events = 0
         self._wake.set()
         self._close_slow()
 
@@ -104,7 +120,10 @@ class Member:
         buffer = self._buffer
         while True:
             while buffer:
-                await send_text(buffer.popleft())
+                seq, frame = buffer.popleft()
+                if not buffer or buffer[0][0] != seq:
+                    self._events -= 1  # the event's last frame
+                await send_text(frame)
             if self.closed:
                 return
             self._wake.clear()
@@ -121,7 +140,7 @@ class Waker:
         self.batch = batch
         self._waiting: deque[Member] = deque()
         self._held: list[Member] = []
-        self._scheduled = False
+        self._scheduled: asyncio.AbstractEventLoop | None = None  # the loop a pump is scheduled on
 
     def hold(self, members: list[Member]) -> None:
         """Writers to wake at the next `flush`."""
@@ -132,9 +151,10 @@ class Waker:
             return
         self._waiting.extend(self._held)
         self._held = []
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._pump)
+        loop = asyncio.get_running_loop()
+        if self._scheduled is not loop:  # none scheduled (or on a loop that is gone)
+            self._scheduled = loop
+            loop.call_soon(self._pump)
 
     def _pump(self) -> None:
         waiting = self._waiting
@@ -143,7 +163,7 @@ class Waker:
         if waiting:
             asyncio.get_running_loop().call_soon(self._pump)  # the next pass: the loop runs in between
         else:
-            self._scheduled = False
+            self._scheduled = None
 
 
 class GroupEvents:
@@ -171,6 +191,10 @@ class GroupEvents:
     def latest(self) -> Any | None:
         return self._events.latest()
 
+    def before_wait(self) -> None:
+        """The run is about to wait for something else (a rate limit): send what was offered."""
+        self._idle()
+
 
 class Group:
     def __init__(self, hub: FanoutHub, key: GroupKey, topic: str) -> None:
@@ -191,11 +215,11 @@ class Group:
             source = await self.hub.schema.subscribe(
                 document, variable_values=json.loads(variables), context_value=context, operation_name=operation_name
             )
-            if isinstance(source, ExecutionResult):  # members validated it: not expected, but never silent
-                logger.error("a subscription group could not start: %s", source.errors)
-                return
             try:
                 async for result in source:
+                    if isinstance(result, PreExecutionError):  # members validated it: not expected, never silent
+                        logger.error("a subscription group could not start: %s", result.errors)
+                        return
                     await self._deliver(self.events.seq, compact_json(payload_of(result)))
             finally:
                 await source.aclose()
@@ -222,7 +246,7 @@ class Group:
             frame = frames.get(member.envelope)
             if frame is None:
                 frame = frames[member.envelope] = member.envelope + payload + "}"
-            if member.offer(frame):
+            if member.offer(seq, frame):
                 to_wake.append(member)
             offered += 1
             if offered % self.hub.yield_every == 0:
@@ -234,6 +258,7 @@ class Group:
         self.hub.frames_sent += offered
 
     def _overflowed(self) -> None:
+        self.hub.forget(self)  # no one joins a group that can no longer keep up
         logger.warning(
             "a subscription group fell behind its topic %r; its %d members are closed", self.topic, len(self.members)
         )

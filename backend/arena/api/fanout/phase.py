@@ -23,6 +23,8 @@ class Events(Protocol):
 
     def latest(self) -> Any | None: ...
 
+    def before_wait(self) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Joining:
