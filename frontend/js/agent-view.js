@@ -62,7 +62,11 @@ export class AgentView {
       if (pressedOutside && outside(event)) this.close();
       pressedOutside = false;
     });
-    dialog.addEventListener("close", () => this.#closed());
+    // The close event is a task of its own: under load a key press can reopen the dialog before a
+    // close event of the previous closing arrives, and that stale event must not close the new view.
+    dialog.addEventListener("close", () => {
+      if (!dialog.open) this.#closed();
+    });
   }
 
   async open(agentId, { returnFocus = document.activeElement } = {}) {
