@@ -50,17 +50,23 @@ class CollectingSink:
         return [e for e in self.events[since:] if isinstance(e, kind)]
 
     async def wait_for(self, condition: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
-        async def until() -> None:
-            while not condition():
-                self._changed.clear()
-                await self._changed.wait()
-
-        try:
-            await asyncio.wait_for(until(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}") from None
+        await wait_on(self._changed, condition, timeout, what)
 
 
 def runner_with(*sinks: Sink, store: Sink | None = None, **options: Any) -> ArenaRunner:
     """A runner whose events go to `store` (when given) and then to `sinks`."""
     return ArenaRunner(EventOutbox(store, sinks), **options)
+
+
+async def wait_on(changed: asyncio.Event, condition: Callable[[], bool], timeout: float, what: str = "") -> None:
+    """Wait (with a timeout) until `condition` holds, checking it each time `changed` is set."""
+
+    async def until() -> None:
+        while not condition():
+            changed.clear()
+            await changed.wait()
+
+    try:
+        await asyncio.wait_for(until(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}") from None

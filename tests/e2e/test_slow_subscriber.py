@@ -8,12 +8,9 @@ import socket
 import statistics
 import time
 
-import pytest
 import websockets
 from websockets.client import ClientProtocol
 from websockets.uri import parse_uri
-
-from .helpers import ArenaServer
 
 PRICES = {"query": "subscription { prices { symbol price changePct volume timestamp } }"}
 
@@ -90,21 +87,6 @@ async def arrival_gaps(server, seconds: float) -> list[float]:
 
 def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100)[98]
-
-
-@pytest.fixture
-def fast_server(tmp_path):
-    proc = ArenaServer(
-        db=tmp_path / "a.db",
-        args=("--tick-interval", "0.02"),
-        env={
-            "ARENA_SUBSCRIBER_QUEUE": "64",
-            "ARENA_SOCKET_SEND_BUFFER": "8192",
-            "ARENA_MAX_SUBSCRIPTIONS_PER_CONNECTION": "50",
-        },
-    ).start()
-    yield proc
-    assert proc.stop() == 0
 
 
 async def test_a_stalled_subscriber_is_closed_and_does_not_slow_the_others(fast_server):

@@ -10,6 +10,8 @@ from typing import Any
 
 import websockets
 
+from tests.builders import wait_on
+
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 
@@ -52,15 +54,7 @@ class RawClient:
         await self._socket.send(json.dumps({"id": operation_id, "type": kind}))
 
     async def wait_for(self, condition: Any, timeout: float = 15.0, what: str = "") -> None:
-        async def until() -> None:
-            while not condition():
-                self._changed.clear()
-                await self._changed.wait()
-
-        try:
-            await asyncio.wait_for(until(), timeout)
-        except TimeoutError:
-            raise AssertionError(f"timed out waiting for {what or condition}") from None
+        await wait_on(self._changed, condition, timeout, what)
 
     def data(self, operation_id: str) -> list[Any]:
         return [json.loads(f)["payload"] for f in self.frames[operation_id]]

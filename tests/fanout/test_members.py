@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import weakref
 
 from arena.api.fanout.groups import Group, Member
@@ -123,4 +122,3 @@ async def test_the_last_member_leaving_ends_the_group_and_nothing_is_left_behind
         gc.collect()
         left = [o for o in gc.get_objects() if isinstance(o, (Group, Member))]
         assert left == [], f"{len(left)} groups or members are still alive"
-        assert json.dumps(hub.describe()) == json.dumps({"groups": 0, "members": 0})

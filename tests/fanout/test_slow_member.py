@@ -9,7 +9,6 @@ import json
 import re
 import time
 
-import pytest
 import websockets
 
 from tests.e2e.helpers import ArenaServer, wait_until
@@ -52,22 +51,8 @@ class SteadyMember:
         return start
 
 
-@pytest.fixture
-def server(tmp_path):
-    proc = ArenaServer(
-        db=tmp_path / "a.db",
-        args=("--tick-interval", "0.02"),
-        env={
-            "ARENA_SUBSCRIBER_QUEUE": "64",
-            "ARENA_SOCKET_SEND_BUFFER": "8192",
-            "ARENA_MAX_SUBSCRIPTIONS_PER_CONNECTION": "50",
-        },
-    ).start()
-    yield proc
-    assert proc.stop() == 0
-
-
-async def test_a_stalled_member_is_closed_and_its_group_keeps_its_pace(server):
+async def test_a_stalled_member_is_closed_and_its_group_keeps_its_pace(fast_server):
+    server = fast_server
     steady = SteadyMember(server.ws_url)
     reader = asyncio.create_task(steady.run())
     try:

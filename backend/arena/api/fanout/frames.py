@@ -4,12 +4,9 @@ member in its protocol's envelope, byte for byte what Strawberry's handlers woul
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from strawberry.types.execution import ExecutionResult
-
-Encode = Callable[[object], str]
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"

@@ -255,7 +255,6 @@ class Group:
                 to_wake = []
                 await asyncio.sleep(0)
         waker.hold(to_wake)
-        self.hub.frames_sent += offered
 
     def _overflowed(self) -> None:
         self.hub.forget(self)  # no one joins a group that can no longer keep up
@@ -299,7 +298,6 @@ class FanoutHub:
         self.yield_every = yield_every
         self.waker = Waker(wake_batch)
         self.groups: dict[GroupKey, Group] = {}
-        self.frames_sent = 0
 
     def join(self, member: Member, key: GroupKey, topic: str) -> None:
         """Add `member` to the group of `key` (made now if there is none). Synchronous, so the caller's
@@ -324,6 +322,3 @@ class FanoutHub:
 
     def member_count(self) -> int:
         return sum(len(g.members) for g in self.groups.values())
-
-    def describe(self) -> dict[str, Any]:
-        return {"groups": len(self.groups), "members": self.member_count()}
