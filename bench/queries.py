@@ -9,7 +9,10 @@ and /_bench/raw/trades: Starlette JSONResponse endpoints that read the same data
 the same reader, store calls and converters as the resolvers and return exactly GraphQL's `data`
 (checked before measuring). The nested query (finished competitions → leaderboard → agent → its
 last 3 trades) has a second kind of baseline, /_bench/sqlite3/nested: the same rows read with
-plain `sqlite3` and shaped by hand (bench/sqlite_baseline.py). Runs alternate GraphQL/raw in ABBA
+plain `sqlite3` and shaped by hand (bench/sqlite_baseline.py); trades(first: 50) and the
+leaderboard have one too. `trades` reads stored rows only, so the server answers it from its
+query cache between commits (api/query_cache.py); a second server on the same database with
+ARENA_QUERY_CACHE=0 measures it executed for every request. Runs alternate GraphQL/raw in ABBA
 order; the best run counts.
 """
 
@@ -43,6 +46,8 @@ QUERIES = {
     "trades(first: 50) (vs sqlite3)": (payloads.TRADES_QUERY, "/_bench/sqlite3/trades"),
     "nested (vs sqlite3)": (payloads.NESTED_QUERY, "/_bench/sqlite3/nested"),
 }
+# The same stored-only query on a second server with the query cache off: every request executes.
+UNCACHED = {"trades(first: 50) (vs sqlite3, cache off)": (payloads.TRADES_QUERY, "/_bench/sqlite3/trades")}
 # The live leaderboard is served from memory, a round ahead of what sqlite3 can read: same shape only.
 SHAPE_ONLY = {"leaderboard (vs sqlite3)"}
 
@@ -125,6 +130,41 @@ def _shape(value: Any) -> Any:
     return None
 
 
+def _measure(
+    server: Any,
+    queries: dict[str, tuple[str, str]],
+    folder: Path,
+    *,
+    rows: list[dict[str, Any]],
+    checks: dict[str, str],
+    seconds: int,
+    connections: int,
+    repeat: int,
+) -> None:
+    for name, (q, raw_path) in queries.items():
+        checks[name] = check_same_data(server.url, q, raw_path, shape_only=name in SHAPE_ONLY)
+    for name, (query, raw_path) in queries.items():
+        body = json.dumps({"query": query})
+        runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
+        paths = {"graphql": "/graphql", "raw": raw_path}
+        for i in range(repeat):
+            for mode in MODES if i % 2 == 0 else MODES[::-1]:
+                print(f"queries: {name} {mode} run {i + 1}/{repeat} ...", file=sys.stderr, flush=True)
+                runs[mode].append(wrk(f"{server.url}{paths[mode]}", body, seconds, connections, folder, server.pid))
+        best = {mode: max(r, key=lambda x: x["req_per_s"]) for mode, r in runs.items()}
+        for mode in MODES:
+            rows.append(
+                {
+                    "query": name,
+                    "mode": mode,
+                    **best[mode],
+                    "req_per_s_all": [r["req_per_s"] for r in runs[mode]],
+                    "ratio_to_raw": ratio(best[mode]["req_per_s"], best["raw"]["req_per_s"]),
+                    "same_data": checks[name],
+                }
+            )
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args("GraphQL queries vs raw JSONResponse, driven by wrk", argv, _extra)
     if shutil.which("wrk") is None:
@@ -158,34 +198,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ],
             timeout=600,
         )
+        checks: dict[str, str] = {}
+        measure = {"rows": rows, "checks": checks, "seconds": seconds, "connections": connections, "repeat": repeat}
         with bench_server(folder, "queries", tick_interval=0.1, demo=True) as server:
-            checks = {
-                name: check_same_data(server.url, q, raw_path, shape_only=name in SHAPE_ONLY)
-                for name, (q, raw_path) in QUERIES.items()
-            }
-            for name, (query, raw_path) in QUERIES.items():
-                body = json.dumps({"query": query})
-                runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in MODES}
-                paths = {"graphql": "/graphql", "raw": raw_path}
-                for i in range(repeat):
-                    for mode in MODES if i % 2 == 0 else MODES[::-1]:
-                        print(f"queries: {name} {mode} run {i + 1}/{repeat} ...", file=sys.stderr, flush=True)
-                        runs[mode].append(
-                            wrk(f"{server.url}{paths[mode]}", body, seconds, connections, folder, server.pid)
-                        )
-                best = {mode: max(r, key=lambda x: x["req_per_s"]) for mode, r in runs.items()}
-                for mode in MODES:
-                    rows.append(
-                        {
-                            "query": name,
-                            "mode": mode,
-                            **best[mode],
-                            "req_per_s_all": [r["req_per_s"] for r in runs[mode]],
-                            "ratio_to_raw": ratio(best[mode]["req_per_s"], best["raw"]["req_per_s"]),
-                            "same_data": checks[name],
-                        }
-                    )
+            _measure(server, QUERIES, folder, **measure)
             fills = http_json(f"{server.url}/graphql", {"query": "{ trades(first: 1) { totalCount } }"})
+        with bench_server(folder, "queries", tick_interval=0.1, demo=True, env={"ARENA_QUERY_CACHE": "0"}) as server:
+            _measure(server, UNCACHED, folder, **measure)
     print(
         table(
             ["query", "mode", "req/s", "vs raw", "p50 ms", "p99 ms", "server CPU %", "errors"],

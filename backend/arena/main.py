@@ -23,6 +23,7 @@ from arena.api.context import AppState
 from arena.api.fanout.groups import FanoutHub
 from arena.api.graphql_app import ArenaGraphQL
 from arena.api.limits import BodySizeLimit
+from arena.api.query_cache import StoredReadCache
 from arena.api.ratelimit import RateLimiter
 from arena.api.request_timer import RequestTimer
 from arena.api.schema import schema
@@ -90,6 +91,7 @@ def build_state(settings: Settings) -> AppState:
         operator=TokenCheck(settings.operator_token or generate_token()),
         metrics=metrics,
         order_limiter=RateLimiter(settings.bot_orders_per_second),
+        query_cache=StoredReadCache(db, metrics.query_cache) if settings.query_cache else None,
     )
     hub = state.fanout = FanoutHub(state, schema, enabled=settings.subscription_groups)
     metrics.subscription_groups.set_function(lambda: len(hub.groups))

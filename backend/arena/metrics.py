@@ -35,6 +35,12 @@ class Metrics:
         self.subscription_group_members = Gauge(
             "arena_subscription_group_members", "Subscriptions served as members of a group", registry=r
         )
+        self.query_cache = Counter(
+            "arena_query_cache",
+            "Queries of stored rows only, by outcome: hit, shared (waited for the same running query) or miss",
+            ["outcome"],
+            registry=r,
+        )
         self.fills_persisted = Counter("arena_fills_persisted", "Fills committed to the database", registry=r)
         started = time.monotonic()
         self.uptime = Gauge("arena_uptime_seconds", "Seconds since the server started", registry=r)

@@ -9,7 +9,9 @@ import gc
 import weakref
 
 from arena.api.fanout.groups import Group, Member
+from arena.app.prices import LatestPrices
 from arena.broker.topics import PRICES
+from arena.domain.market import Quote
 from tests.fanout.clients import LEGACY_WS, TRANSPORT_WS, RawClient
 from tests.in_process import TOKEN, serving, until
 
@@ -122,3 +124,38 @@ async def test_the_last_member_leaving_ends_the_group_and_nothing_is_left_behind
         gc.collect()
         left = [o for o in gc.get_objects() if isinstance(o, (Group, Member))]
         assert left == [], f"{len(left)} groups or members are still alive"
+
+
+class _FailingSnapshot(LatestPrices):
+    """The latest prices, whose snapshot read fails (a store or memory fault while joining)."""
+
+    def quotes(self, feed_id: str | None = None) -> list[Quote]:
+        raise RuntimeError("the snapshot could not be read")
+
+
+async def test_a_member_whose_snapshot_fails_ends_as_it_would_alone(tmp_path):
+    """Alone, an error raised while the snapshot is sent ends the stream (an error, then complete):
+    a member that already joined its group must end the same way, not follow the group."""
+    async with serving(tmp_path / "arena.db", tick_interval=0.01) as (address, state):
+        hub = state.fanout
+        assert hub is not None
+        async with RawClient(address, TRANSPORT_WS) as healthy, RawClient(address, TRANSPORT_WS) as failing:
+            await healthy.subscribe("ok", PRICES_DOC)
+            await healthy.wait_for(lambda: len(healthy.frames["ok"]) >= 3, what="the group's frames")
+            working = state.runner.prices
+            state.runner.prices = _FailingSnapshot()
+            state.runner.prices.feed_id = working.feed_id
+            try:
+                for grouped in (True, False):
+                    hub.enabled = grouped
+                    await failing.subscribe(f"f{grouped}", PRICES_DOC)
+                    await failing.wait_for(lambda g=grouped: f"f{g}" in failing.completed, what="the failed one to end")
+            finally:
+                state.runner.prices = working
+                hub.enabled = True
+            grouped_frames, alone_frames = failing.data("fTrue"), failing.data("fFalse")
+            assert [p["errors"][0]["extensions"]["code"] for p in grouped_frames] == ["INTERNAL"]  # one, masked
+            assert grouped_frames == alone_frames
+            await until(lambda: hub.member_count() == 1, 10, "the failed member to leave its group")
+            seen = len(healthy.frames["ok"])
+            await healthy.wait_for(lambda: len(healthy.frames["ok"]) > seen + 3, what="the group to go on")

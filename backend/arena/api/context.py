@@ -32,6 +32,7 @@ from arena.store.tables import BotRow, CompetitionRow
 if TYPE_CHECKING:
     from arena.api.fanout.groups import FanoutHub
     from arena.api.fanout.phase import SubscriptionPhase
+    from arena.api.query_cache import StoredReadCache
     from arena.app.readers import ArenaReader
     from arena.app.runner import ArenaRunner
     from arena.broker.pubsub import PubSub
@@ -53,6 +54,7 @@ class AppState:
     metrics: Metrics
     order_limiter: RateLimiter
     fanout: FanoutHub | None = None  # subscription groups (made once the state exists: groups run in it)
+    query_cache: StoredReadCache | None = None  # None: every query executes
 
 
 @dataclass(slots=True)

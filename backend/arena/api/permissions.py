@@ -28,5 +28,8 @@ class CanRead(BasePermission):
     error_extensions = {"code": ErrorCode.UNAUTHENTICATED.value}  # noqa: RUF012 - Strawberry's own attribute
 
     async def has_permission(self, source: Any, info: Info[Context, Any], **kwargs: Any) -> bool:
-        ctx = info.context
-        return ctx.state.settings.public_queries or ctx.is_operator() or await ctx.bot() is not None
+        return await can_read(info.context)
+
+
+async def can_read(ctx: Context) -> bool:
+    return ctx.state.settings.public_queries or ctx.is_operator() or await ctx.bot() is not None

@@ -16,6 +16,7 @@ from arena.api.errors import ErrorCodes, log_error
 from arena.api.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from arena.api.mutations import Mutation
 from arena.api.queries import Query
+from arena.api.query_cache import CachedStoredReads
 from arena.api.subscriptions import Subscription
 from arena.api.types.agents import Agent
 from arena.api.types.competitions import Competition
@@ -41,6 +42,7 @@ def build_schema() -> strawberry.Schema:
         types=[Agent, Trade, Competition],
         extensions=[
             ErrorCodes,
+            CachedStoredReads,
             ParserCache,
             ValidationCache,
             lambda: AddValidationRules(GUARD_RULES),

@@ -63,6 +63,7 @@ async def open_feed(info: Info[Context, None], topic: str) -> AsyncIterator[Feed
     elif isinstance(phase, Joining):
         phase.join(topic)
         yield Feed(snapshot=True, events=_NoEvents())
+        phase.snapshot_sent()  # not reached when the snapshot raised: alone, that error ends the stream
     else:
         pubsub = info.context.state.pubsub
         subscriber = pubsub.attach(topic, on_overflow=_slow_closer(info.context.request))

@@ -94,12 +94,14 @@ class _Grouping:
             self.protocol, operation_id, hub.state.settings.subscriber_queue, lambda: close_slow_websocket(websocket)
         )
         context: Context = self.context
-        return member, context.in_phase(Joining(lambda topic: hub.join(member, key, topic)))
+        joining = Joining(join=lambda topic: hub.join(member, key, topic), snapshot_sent=member.snapshot_sent)
+        return member, context.in_phase(joining)
 
     async def _follow_group(self, member: Member) -> bool:
         """After the member's snapshot: its group's frames until the group ends (True) or the member
-        overflowed and its socket is being closed (False)."""
-        if member.joined:
+        overflowed and its socket is being closed (False). A member whose snapshot ended in an error
+        follows nothing: alone, the error ends its stream."""
+        if member.joined and member.snapshot_complete:
             try:
                 await member.send_all(self.websocket.ws.send_text)
             except (WebSocketDisconnect, RuntimeError, OSError):  # the socket closed under it: nothing to send to

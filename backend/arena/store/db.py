@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from arena.store import migrate
@@ -60,7 +61,23 @@ class Database:
             options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty db
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         event.listen(self.engine.sync_engine, "connect", _set_pragmas)
-        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._generation = 0
+        # a session class of this database's own, so its commit hook counts only its commits
+        sync_session = type("ArenaSession", (Session,), {})
+        event.listen(sync_session, "after_commit", self._committed)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, sync_session_class=sync_session, expire_on_commit=False
+        )
+
+    @property
+    def generation(self) -> int:
+        """How many session commits this process has made here: a read taken at generation g is
+        current while the generation is still g (every write goes through a session)."""
+        return self._generation
+
+    def _committed(self, _session: Any) -> None:
+        # after_commit runs once the driver's commit returned: a read begun later sees the change
+        self._generation += 1
 
     @classmethod
     def open(cls, path_or_url: str | Path, *, echo: bool = False) -> Database:

@@ -60,6 +60,7 @@ class Member:
         "group",
         "joined_after",
         "overflowed",
+        "snapshot_complete",
     )
 
     def __init__(self, protocol: str, operation_id: str, limit: int, close_slow: Callable[[], None]) -> None:
@@ -68,6 +69,7 @@ class Member:
         self.group: Group | None = None
         self.closed = False  # the group ended (or the member overflowed): nothing more is offered
         self.overflowed = False
+        self.snapshot_complete = False
         self._buffer: deque[tuple[int, str]] = deque()  # (event seq, frame)
         self._events = 0  # distinct events in the buffer
         self._last_seq = -1
@@ -79,6 +81,9 @@ class Member:
     @property
     def joined(self) -> bool:
         return self.group is not None
+
+    def snapshot_sent(self) -> None:
+        self.snapshot_complete = True
 
     def offer(self, seq: int, frame: str) -> bool:
         """Buffer a frame of event `seq`; True when the writer must be woken for it (see `wake`)."""

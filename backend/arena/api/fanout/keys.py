@@ -8,12 +8,12 @@ variables."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import FieldNode, GraphQLError, OperationType, parse
 
+from arena.api.documents import chosen_operation, variables_text
 from arena.api.limits import MAX_TOKENS
 
 GROUPABLE_FIELDS = frozenset({"prices", "trades", "leaderboard", "arenaEvents", "decisions"})
@@ -24,13 +24,8 @@ GroupKey = tuple[str, str | None, str]
 def group_key(query: Any, operation_name: Any, variables: Any) -> GroupKey | None:
     if not isinstance(query, str) or not (operation_name is None or isinstance(operation_name, str)):
         return None
-    if variables is not None and not isinstance(variables, dict):
-        return None
-    if not _groupable(query, operation_name):
-        return None
-    try:
-        values = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
-    except (TypeError, ValueError):
+    values = variables_text(variables)
+    if values is None or not _groupable(query, operation_name):
         return None
     return query, operation_name, values
 
@@ -41,14 +36,8 @@ def _groupable(query: str, operation_name: str | None) -> bool:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError:
         return False  # the member's own run reports it, as it would alone
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [
-        o for o in operations if operation_name is None or (o.name is not None and o.name.value == operation_name)
-    ]
-    if len(chosen) != 1 or (operation_name is None and len(operations) != 1):
-        return False
-    operation = chosen[0]
-    if operation.operation is not OperationType.SUBSCRIPTION or operation.directives:
+    operation = chosen_operation(document, operation_name)
+    if operation is None or operation.operation is not OperationType.SUBSCRIPTION or operation.directives:
         return False
     selections = operation.selection_set.selections
     if len(selections) != 1 or not isinstance(selections[0], FieldNode):

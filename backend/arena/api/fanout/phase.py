@@ -29,6 +29,7 @@ class Events(Protocol):
 @dataclass(frozen=True, slots=True)
 class Joining:
     join: Callable[[str], None]  # called with the topic, in the same step the snapshot is taken
+    snapshot_sent: Callable[[], None]  # called once the resolver sent its whole snapshot without raising
 
 
 @dataclass(frozen=True, slots=True)
