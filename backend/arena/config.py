@@ -40,6 +40,8 @@ class Settings:
     tune_gc: bool = True  # freeze the startup heap and make full collections rare (main.py; off for in-process tests)
     subscription_groups: bool = True  # same document + variables: one execution per event for all (api.fanout)
     query_cache: bool = True  # results of stored-only queries kept until the next commit (api.query_cache)
+    alerts_allow_private: bool = False  # alert targets on loopback/private addresses (tests, a LAN receiver)
+    alerts_retry_base: float = 1.0  # seconds before an alert delivery's first retry (doubling, up to 5 min)
     bot_orders_per_second: float = 5.0  # per bot, bursts up to the same number
     frontend_dir: str = str(Path(__file__).resolve().parents[2] / "frontend")
     extra: dict[str, Any] = field(default_factory=dict)

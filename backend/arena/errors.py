@@ -26,6 +26,8 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "INVALID_INPUT"
     FEED_ERROR = "FEED_ERROR"
     NOT_FOUND = "NOT_FOUND"
+    INVALID_URL = "INVALID_URL"  # an alert channel that is not a URL we can send to
+    PRIVATE_TARGET = "PRIVATE_TARGET"  # an alert target on a loopback or private address (ARENA_ALERTS_ALLOW_PRIVATE)
     BAD_REQUEST = "BAD_REQUEST"  # GraphQL syntax or validation, malformed HTTP or websocket messages
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     USE_HTTP = "USE_HTTP"  # a query or mutation over the legacy graphql-ws protocol: it streams subscriptions only

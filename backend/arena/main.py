@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import math
@@ -18,6 +19,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from arena.agents.spec import default_agents
+from arena.alerts.service import AlertOptions, AlertService
 from arena.api.auth import TokenCheck, generate_token
 from arena.api.context import AppState
 from arena.api.fanout.groups import FanoutHub
@@ -29,7 +31,7 @@ from arena.api.request_timer import RequestTimer
 from arena.api.schema import schema
 from arena.app.auto_feed import market_feed
 from arena.app.bot_orders import BotOrders
-from arena.app.health import health_report
+from arena.app.health import SILENT, health_report
 from arena.app.readers import ArenaReader
 from arena.app.runner import ArenaRunner
 from arena.app.wiring import event_pipeline, prepare_database
@@ -68,7 +70,8 @@ def build_state(settings: Settings) -> AppState:
     pubsub = PubSub(queue_size=settings.subscriber_queue)
     metrics.count_published(lambda: pubsub.published_total)
     db = Database.open(settings.db)
-    outbox = event_pipeline(Recorder(db), metrics=metrics, publisher=Publisher(pubsub))
+    recorder = Recorder(db)
+    outbox = event_pipeline(recorder, metrics=metrics, publisher=Publisher(pubsub))
     spec = FeedSpec.parse(settings.feed, seed=settings.seed)
     market = (
         None if spec.mode is FeedMode.AUTO else build_feed(spec, settings.symbols, live=live_options(settings, metrics))
@@ -93,12 +96,37 @@ def build_state(settings: Settings) -> AppState:
         order_limiter=RateLimiter(settings.bot_orders_per_second),
         query_cache=StoredReadCache(db, metrics.query_cache) if settings.query_cache else None,
     )
+    alert_service = AlertService(
+        db,
+        pubsub,
+        metrics,
+        options=AlertOptions(
+            allow_private=settings.alerts_allow_private, retry_base_seconds=settings.alerts_retry_base
+        ),
+        known_symbols=lambda: _known_symbols(runner, settings),
+        feed_health=lambda: _feed_health(runner),
+    )
+    state.alerts = recorder.annex = alert_service
     hub = state.fanout = FanoutHub(state, schema, enabled=settings.subscription_groups)
     metrics.subscription_groups.set_function(lambda: len(hub.groups))
     metrics.subscription_group_members.set_function(hub.member_count)
     # a group listens once for all its members: count the members, not the group's own listener
     metrics.subscriptions.set_function(lambda: pubsub.subscriber_count() - len(hub.groups) + hub.member_count())
     return state
+
+
+def _known_symbols(runner: ArenaRunner, settings: Settings) -> set[str]:
+    info = runner.feed_info
+    return {*settings.symbols, *(info.symbols if info else ()), *(q.symbol for q in runner.prices.quotes())}
+
+
+def _feed_health(runner: ArenaRunner) -> tuple[bool, str] | None:
+    """(stale, what) for a live market feed; None for the others (a simulation is never stale)."""
+    market = runner.sources.market
+    if market is None or not isinstance(market.feed, LiveFeed):
+        return None
+    status = market.feed.status
+    return status in SILENT, f"{market.info.description}: {status.value}"
 
 
 def _quote_age(runner: ArenaRunner) -> float:
@@ -120,6 +148,10 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await prepare_database(state.db)
+        alerts = None
+        if state.alerts is not None:
+            await state.alerts.load()
+            alerts = asyncio.create_task(state.alerts.run(), name="arena-alerts")
         if state.runner.sources.market is None:
             spec = FeedSpec.parse(settings.feed, seed=settings.seed)
             options = live_options(settings, state.metrics)
@@ -144,6 +176,10 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
         finally:
             state.runner.request_shutdown()  # finishes the current round and flushes it
             await task
+            if alerts is not None:
+                alerts.cancel()  # what is still pending stays in the outbox: the next start delivers it
+                with contextlib.suppress(asyncio.CancelledError):
+                    await alerts
             state.pubsub.close_all()
             await state.db.close()
 

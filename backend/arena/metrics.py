@@ -41,6 +41,16 @@ class Metrics:
             ["outcome"],
             registry=r,
         )
+        self.alerts_fired = Counter("arena_alerts_fired", "Alerts fired, by rule kind", ["kind"], registry=r)
+        self.alert_deliveries = Counter(
+            "arena_alert_deliveries",
+            "Alert delivery attempts, by channel and outcome (delivered, retry, failed)",
+            ["channel", "outcome"],
+            registry=r,
+        )
+        self.alert_outbox_pending = Gauge(
+            "arena_alert_outbox_pending", "Alert deliveries waiting in the outbox", registry=r
+        )
         self.fills_persisted = Counter("arena_fills_persisted", "Fills committed to the database", registry=r)
         started = time.monotonic()
         self.uptime = Gauge("arena_uptime_seconds", "Seconds since the server started", registry=r)

@@ -30,6 +30,7 @@ from arena.store.bots import bot_for_token
 from arena.store.tables import BotRow, CompetitionRow
 
 if TYPE_CHECKING:
+    from arena.alerts.service import AlertService
     from arena.api.fanout.groups import FanoutHub
     from arena.api.fanout.phase import SubscriptionPhase
     from arena.api.query_cache import StoredReadCache
@@ -55,6 +56,7 @@ class AppState:
     order_limiter: RateLimiter
     fanout: FanoutHub | None = None  # subscription groups (made once the state exists: groups run in it)
     query_cache: StoredReadCache | None = None  # None: every query executes
+    alerts: AlertService | None = None  # alert rules and their delivery (made once the state exists)
 
 
 @dataclass(slots=True)

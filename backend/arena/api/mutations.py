@@ -9,6 +9,7 @@ from dataclasses import replace
 import strawberry
 from strawberry.types import Info
 
+from arena.api import alerts as alert_api
 from arena.api import bots as bot_api
 from arena.api.context import Context
 from arena.api.inputs import StartCompetitionInput, build_config
@@ -56,6 +57,19 @@ class Mutation:
         description="Register an external bot (operator); its token is shown once.",
     )
     revoke_bot = strawberry.mutation(resolver=bot_api.revoke_bot, permission_classes=[IsOperator])
+    create_alert = strawberry.mutation(
+        resolver=alert_api.create_alert,
+        permission_classes=[IsOperator],
+        description="Create an alert rule (operator); its webhook secret is shown once, here.",
+    )
+    update_alert = strawberry.mutation(
+        resolver=alert_api.update_alert, permission_classes=[IsOperator], description="Change an alert rule."
+    )
+    delete_alert = strawberry.mutation(
+        resolver=alert_api.delete_alert,
+        permission_classes=[IsOperator],
+        description="Delete an alert rule; its pending deliveries are given up, its history stays.",
+    )
     place_order = strawberry.mutation(
         resolver=bot_api.place_order,
         description="A bot's market order (bot token). It executes at the start of the next round at that "

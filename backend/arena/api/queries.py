@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from arena.agents.registry import describe_strategies
+from arena.api import alerts as alert_api
 from arena.api import bots as bot_api
 from arena.api.arguments import aware, page_size
 from arena.api.context import Context
@@ -211,6 +212,11 @@ class Query:
         return sorted(names)
 
     me = strawberry.field(resolver=bot_api.me, description="The calling bot's account (bot token).")
+    alerts = strawberry.field(resolver=alert_api.alerts, description="Alert rules (operator).")
+    alert_deliveries = strawberry.field(
+        resolver=alert_api.alert_deliveries,
+        description="A rule's deliveries, newest first: attempts, status codes, errors, delivered-at (operator).",
+    )
 
     @strawberry.field(permission_classes=[CanRead], description="Registered bots (operator).")
     async def bots(self, info: Info[Context, None]) -> list[Bot]:

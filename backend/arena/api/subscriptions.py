@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import strawberry
 from strawberry.types import Info
 
+from arena.api import alerts as alert_api
 from arena.api import bots as bot_api
 from arena.api.context import Context
 from arena.api.fanout.phase import Live
@@ -54,6 +55,9 @@ async def _check_access(info: Info[Context, None]) -> None:
 class Subscription:
     my_fills = strawberry.subscription(
         resolver=bot_api.my_fills, description="The calling bot's own fills (bot token)."
+    )
+    alerts = strawberry.subscription(
+        resolver=alert_api.alert_events, description="Alerts as they fire, once stored (operator)."
     )
 
     @strawberry.subscription(

@@ -5,3 +5,4 @@ TRADES = "trades"  # OrderFilled
 LEADERBOARD = "leaderboard"  # CompetitionCreated, RoundCompleted, CompetitionFinished: events with standings
 EVENTS = "events"  # StateChanged, RoundCompleted, CompetitionFinished, OrderRejected
 DECISIONS = "decisions"  # DecisionRecorded
+ALERTS = "alerts"  # AlertFired: an alert, once it is stored

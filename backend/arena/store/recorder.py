@@ -29,7 +29,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Table, func, insert, literal, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -158,11 +158,23 @@ class _Plan:
             patch.started_at = at
 
 
+class Annex(Protocol):
+    """Rows derived from a batch that must be stored in the batch's own transaction (fired alerts):
+    `prepare` before it (no side effects), `write` in it, `committed` once it is stored."""
+
+    def prepare(self, events: Sequence[Event]) -> Any: ...
+
+    async def write(self, session: AsyncSession, prepared: Any) -> None: ...
+
+    def committed(self, prepared: Any) -> None: ...
+
+
 class Recorder:
     """Writes event batches to the database, one transaction per batch."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, annex: Annex | None = None) -> None:
         self._db = db
+        self.annex = annex
         self._lock = asyncio.Lock()  # one writer per process; SQLite serializes writers anyway
         self._fills_persisted = 0
 
@@ -179,13 +191,19 @@ class Recorder:
         for event in events:
             plan.add(event)
         started = time.perf_counter()
+        annex = self.annex
         async with self._lock:
+            prepared = annex.prepare(events) if annex is not None else None
             try:
                 async with self._db.session() as session, session.begin():
                     await _write(session, plan)
+                    if annex is not None:
+                        await annex.write(session, prepared)
             except Exception:
                 logger.debug("failed to record a batch of %d events; nothing of it was stored", len(events))
                 raise
+            if annex is not None:
+                annex.committed(prepared)
         self._fills_persisted += len(plan.fills)
         logger.debug(
             "recorded %d events (%d fills, %d ticks) in %.1f ms",

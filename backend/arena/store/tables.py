@@ -187,3 +187,63 @@ class BotRow(SQLModel, table=True):
     token_hash: str = Field(index=True, unique=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AlertRuleRow(SQLModel, table=True):
+    """An operator's alert rule. `secret` signs its webhooks, so it is kept as it is (it must sign);
+    it is shown once, at creation, and never returned or logged after."""
+
+    __tablename__ = "alert_rule"
+
+    id: str = Field(primary_key=True)
+    kind: str
+    symbol: str | None = None
+    agent_id: str | None = None  # None: any agent (the agent kinds)
+    threshold: Decimal | None = Field(default=None, sa_type=DecimalText)
+    percent: float | None = None
+    window_seconds: int | None = None
+    min_notional: Decimal | None = Field(default=None, sa_type=DecimalText)
+    webhook_url: str | None = None
+    webhook_format: str = "GENERIC"
+    apprise_urls_json: str = "[]"
+    cooldown_seconds: int = 0
+    secret: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AlertFiredRow(SQLModel, table=True):
+    """An alert that fired, written in the same transaction as the events that fired it."""
+
+    __tablename__ = "alert_fired"
+    __table_args__ = (Index("ix_alert_fired_rule", "alert_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: str  # no foreign key: a deleted rule's history stays
+    kind: str
+    message: str
+    payload_json: str
+    at: datetime = Field(sa_type=UTCDateTime)  # the firing event's time
+
+
+class AlertDeliveryRow(SQLModel, table=True):
+    """The outbox: one row per fired alert and channel, drained by the sender (at least once)."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (
+        Index("ix_alert_delivery_pending", "status", "next_attempt_at"),
+        Index("ix_alert_delivery_rule", "alert_id", "id"),
+    )
+
+    id: str = Field(primary_key=True)  # the X-Arena-Delivery id: the same on every retry
+    fired_id: int = Field(foreign_key="alert_fired.id")
+    alert_id: str
+    channel: str  # WEBHOOK or APPRISE
+    target: str  # the URL it goes to, as the rule had it when the alert fired (never returned: it may hold a token)
+    status: str  # PENDING, DELIVERED or FAILED
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_status_code: int | None = None
+    last_error: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

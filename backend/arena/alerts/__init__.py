@@ -1,0 +1,1 @@
+"""Alerts: rules on prices, agents and competitions; delivery by webhook and Apprise."""
