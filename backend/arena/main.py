@@ -179,7 +179,10 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
             if alerts is not None:
                 alerts.cancel()  # what is still pending stays in the outbox: the next start delivers it
                 with contextlib.suppress(asyncio.CancelledError):
-                    await alerts
+                    try:
+                        await alerts
+                    except Exception:  # its failure must not keep the store open or the streams running
+                        logger.exception("the alerts task had stopped")
             state.pubsub.close_all()
             await state.db.close()
 

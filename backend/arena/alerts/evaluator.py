@@ -127,8 +127,12 @@ class _Run:
 
     def _fire(self, rule: AlertRule, state: RuleState, at: datetime, message: str, payload: dict[str, Any]) -> None:
         last = state.last_fired_at
-        if last is not None and rule.cooldown_seconds and at - last < timedelta(seconds=rule.cooldown_seconds):
-            return
+        if (
+            last is not None
+            and rule.cooldown_seconds
+            and timedelta(0) <= at - last < timedelta(seconds=rule.cooldown_seconds)
+        ):
+            return  # (feed time that went back — another feed, a replay again — ends the cooldown)
         state.last_fired_at = at
         self.fired.append(FiredAlert(rule, message, payload, at))
 

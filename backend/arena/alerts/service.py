@@ -186,21 +186,27 @@ class AlertService:
     async def _watch_feed(self) -> None:
         while True:
             await asyncio.sleep(FEED_CHECK_SECONDS)
-            health = self._feed_health()
-            if health is None:
-                continue
-            evaluation = self.evaluator.evaluate_feed(health[0], health[1], _now())
-            if not evaluation.fired:
-                self.evaluator.adopt(evaluation)
-                continue
-            prepared = _Prepared(evaluation, [self._new_alert(f) for f in evaluation.fired])
             try:
-                async with self._db.session() as session, session.begin():
-                    await self.write(session, prepared)
-            except Exception as error:  # the store is down: the feed is checked again next time
-                logger.warning("could not store a feed alert: %s", type(error).__name__)
-                continue
-            self.committed(prepared)
+                await self._check_feed()
+            except Exception:
+                logger.exception("the feed alert check failed; it runs again in a second")
+
+    async def _check_feed(self) -> None:
+        health = self._feed_health()
+        if health is None:
+            return
+        evaluation = self.evaluator.evaluate_feed(health[0], health[1], _now())
+        if not evaluation.fired:
+            self.evaluator.adopt(evaluation)
+            return
+        prepared = _Prepared(evaluation, [self._new_alert(f) for f in evaluation.fired])
+        try:
+            async with self._db.session() as session, session.begin():
+                await self.write(session, prepared)
+        except Exception as error:  # the store is down: the feed is checked again next time
+            logger.warning("could not store a feed alert: %s", type(error).__name__)
+            return
+        self.committed(prepared)
 
     async def _send_loop(self, client: httpx.AsyncClient) -> None:
         await self._wake.wait()  # nothing to read from the outbox until something is in it
@@ -230,7 +236,11 @@ class AlertService:
         if rule is None:
             outcome = DeliveryOutcome(delivered=False, status_code=None, error="the rule was deleted", retryable=False)
         else:
-            outcome = await self._attempt(client, rule, delivery, fired)
+            try:
+                outcome = await self._attempt(client, rule, delivery, fired)
+            except Exception as error:  # counted as an attempt, so one bad row never blocks the outbox
+                logger.exception("alert delivery %s failed unexpectedly", delivery.id)
+                outcome = DeliveryOutcome(False, None, type(error).__name__, retryable=True)
         now = _now()
         delivery.attempts += 1
         delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error

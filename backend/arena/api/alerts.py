@@ -65,7 +65,9 @@ def _values(given: Any, *, partial: bool) -> dict[str, Any]:
         if name == "agent_id" and value is not None:
             value = str(value)
         elif name == "apprise_urls":
-            value = tuple(value or ())
+            value = tuple(url.strip() for url in value or ())
+        elif name == "webhook_url" and isinstance(value, str):
+            value = value.strip() or None
         elif name == "webhook_format":
             value = WebhookFormat(value.value if hasattr(value, "value") else value or WebhookFormat.GENERIC)
         elif name == "cooldown_seconds" and value is None:

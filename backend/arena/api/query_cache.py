@@ -121,7 +121,7 @@ class CachedStoredReads(SchemaExtension):
             return
         found = cache.cached(key)
         if found is None and (running := cache.running(key)) is not None:
-            found = await running
+            found = await asyncio.shield(running)  # a waiter cancelled must not cancel the others
             if found is not None:
                 cache.count("shared")
         elif found is not None:

@@ -193,17 +193,20 @@ class Recorder:
         started = time.perf_counter()
         annex = self.annex
         async with self._lock:
-            prepared = annex.prepare(events) if annex is not None else None
+            prepared = _prepare(annex, events)
             try:
                 async with self._db.session() as session, session.begin():
                     await _write(session, plan)
-                    if annex is not None:
+                    if annex is not None and prepared is not None:
                         await annex.write(session, prepared)
             except Exception:
                 logger.debug("failed to record a batch of %d events; nothing of it was stored", len(events))
                 raise
-            if annex is not None:
-                annex.committed(prepared)
+            if annex is not None and prepared is not None:
+                try:
+                    annex.committed(prepared)
+                except Exception:  # the batch is stored: never make it look unstored (it would be written twice)
+                    logger.exception("the recorder's annex failed after a batch was stored")
         self._fills_persisted += len(plan.fills)
         logger.debug(
             "recorded %d events (%d fills, %d ticks) in %.1f ms",
@@ -212,6 +215,18 @@ class Recorder:
             len(plan.ticks),
             (time.perf_counter() - started) * 1000,
         )
+
+
+def _prepare(annex: Annex | None, events: Sequence[Event]) -> Any:
+    """The annex's rows for a batch; None (the batch is stored without them) if it fails: a bug
+    there must not stop the record."""
+    if annex is None:
+        return None
+    try:
+        return annex.prepare(events)
+    except Exception:
+        logger.exception("the recorder's annex failed on a batch; the batch is stored without it")
+        return None
 
 
 async def _write(session: AsyncSession, plan: _Plan) -> None:

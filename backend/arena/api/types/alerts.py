@@ -19,11 +19,12 @@ WebhookFormatEnum = strawberry.enum(WebhookFormat, name="WebhookFormat")
 
 
 def redacted(url: str) -> str:
-    """scheme://host/… — enough to tell targets apart, nothing of a token in a path or query."""
+    """scheme://host/… for URLs of a host of the user's (nothing of a path, query or port, which may
+    hold tokens), scheme://… for the other Apprise services."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}/…" if parts.scheme else "…"
+    if parts.scheme not in ("http", "https", "json", "jsons", "form", "forms", "xml", "xmls"):
+        return f"{parts.scheme}://…" if parts.scheme else "…"  # other Apprise URLs carry tokens in the host part
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
 
 
 @strawberry.type
