@@ -44,7 +44,7 @@ class Metrics:
         self.alerts_fired = Counter("arena_alerts_fired", "Alerts fired, by rule kind", ["kind"], registry=r)
         self.alert_deliveries = Counter(
             "arena_alert_deliveries",
-            "Alert delivery attempts, by channel and outcome (delivered, retry, failed)",
+            "Alert delivery attempts, by channel and outcome (delivered, retry, failed, given_up)",
             ["channel", "outcome"],
             registry=r,
         )

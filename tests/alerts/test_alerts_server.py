@@ -168,3 +168,85 @@ async def test_bad_rules_are_refused_with_codes_and_nothing_is_stored(tmp_path: 
             assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
             assert (await _graphql(http, "{ alerts { id } }"))["alerts"] == []
         assert receiver.requests == []
+
+
+UPDATE = """mutation($id: ID!, $input: UpdateAlertInput!) {
+  updateAlert(id: $id, input: $input) { alert { id webhookTarget } userErrors { field code message } }
+}"""
+
+
+async def test_a_changed_webhook_gives_up_what_was_pending_for_the_old_one(tmp_path: Path) -> None:
+    with WebhookReceiver() as old, WebhookReceiver() as new:
+        old.down()
+        async with (
+            serving(tmp_path / "arena.db", demo=True, **SERVER) as (address, _state),
+            httpx.AsyncClient(base_url=f"http://{address}") as http,
+        ):
+            alert_id = (await _create(http, **_one_trade_rule(old)))["alert"]["id"]
+
+            async def attempted() -> dict[str, Any] | None:
+                found = await _deliveries(http, alert_id)
+                return found[0] if found and found[0]["attempts"] >= 1 else None
+
+            pending = await until(attempted, 15, "a failed attempt to the old target")
+            assert pending["status"] == "PENDING"
+            changed = (await _graphql(http, UPDATE, id=alert_id, input={"webhookUrl": new.url()}))["updateAlert"]
+            assert changed["userErrors"] == [] and changed["alert"]["webhookTarget"] == "http://127.0.0.1/…"
+
+            async def given_up() -> dict[str, Any] | None:
+                found = {d["id"]: d for d in await _deliveries(http, alert_id)}
+                return found[pending["id"]] if found[pending["id"]]["status"] == "FAILED" else None
+
+            failed = await until(given_up, 10, "the old target's delivery to be given up")
+            assert failed["lastError"] == "the rule's target changed" and failed["deliveredAt"] is None
+            old.up()
+            metrics = await until(
+                lambda: _outbox_empty(http), 10, "the outbox to be empty once the old delivery is given up"
+            )
+            assert "arena_alert_outbox_pending 0.0" in metrics
+            assert all(d["status"] != "PENDING" for d in await _deliveries(http, alert_id))
+        assert old.requests == [] and new.requests == []  # the week's cooldown: nothing fired for the new one
+
+
+async def _outbox_empty(http: httpx.AsyncClient) -> str | None:
+    metrics = (await http.get("/metrics")).text
+    return metrics if "arena_alert_outbox_pending 0.0" in metrics else None
+
+
+FIRED = """query($id: ID, $first: Int, $after: String) { firedAlerts(alertId: $id, first: $first, after: $after) {
+  edges { cursor node { id alertId kind message at payload } } pageInfo { hasNextPage hasPreviousPage endCursor } } }"""
+
+
+async def test_fired_alerts_are_listed_newest_first_page_by_page(tmp_path: Path) -> None:
+    async with (
+        serving(tmp_path / "arena.db", demo=True, **SERVER) as (address, _state),
+        httpx.AsyncClient(base_url=f"http://{address}") as http,
+    ):
+        every_trade = (await _create(http, kind="AGENT_TRADE"))["alert"]["id"]
+        finished = (await _create(http, kind="COMPETITION_FINISHED"))["alert"]["id"]
+
+        async def fired(count: int) -> list[dict[str, Any]] | None:
+            edges = (await _graphql(http, FIRED, first=50))["firedAlerts"]["edges"]
+            return [e["node"] for e in edges] if len(edges) >= count else None
+
+        await until(lambda: fired(5), 15, "five fired alerts")
+        first = (await _graphql(http, FIRED, id=every_trade, first=2))["firedAlerts"]
+        assert first["pageInfo"]["hasNextPage"] and not first["pageInfo"]["hasPreviousPage"]
+        second = (await _graphql(http, FIRED, id=every_trade, first=2, after=first["pageInfo"]["endCursor"]))[
+            "firedAlerts"
+        ]
+        assert second["pageInfo"]["hasPreviousPage"]
+        nodes = [e["node"] for e in first["edges"] + second["edges"]]
+        ids = [int(n["id"]) for n in nodes]
+        assert len(nodes) == 4 and ids == sorted(ids, reverse=True) and len(set(ids)) == 4
+        for node in nodes:
+            assert node["alertId"] == every_trade and node["kind"] == "AGENT_TRADE"
+            assert node["payload"]["agentId"] and node["message"]
+        none_yet = (await _graphql(http, FIRED, id=finished))["firedAlerts"]
+        assert none_yet["edges"] == [] and not none_yet["pageInfo"]["hasNextPage"]
+        anonymous = (await http.post("/graphql", json={"query": FIRED, "variables": {}})).json()
+        assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        bad = (
+            await http.post("/graphql", json={"query": FIRED, "variables": {"after": "nope"}}, headers=OPERATOR)
+        ).json()
+        assert bad["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

@@ -133,3 +133,26 @@ def test_competition_finished_and_the_feed_rule():
     assert again.fired == []  # once per stale spell
     evaluator.adopt(evaluator.evaluate_feed(False, "coinbase: LIVE", T0))
     assert len(evaluator.evaluate_feed(True, "coinbase: STALE", T0).fired) == 1
+
+
+def test_a_changed_channel_keeps_the_state_and_a_changed_condition_arms_anew():
+    rule = AlertRule("c", AlertKind.PRICE_ABOVE, symbol="BTC-USD", threshold=Decimal(100))
+    evaluator = AlertEvaluator([rule])
+    assert run(evaluator, quotes("99", "101")) == ["BTC-USD crossed above 100: 101"]
+    evaluator.put(rule.with_changes({"webhook_url": "https://example.com/hook", "cooldown_seconds": 60}))
+    assert run(evaluator, quotes("102", start=2)) == []  # still above: a new URL does not fire it again
+    evaluator.put(rule.with_changes({"threshold": Decimal(101)}))
+    assert run(evaluator, quotes("100", "103", start=3)) == ["BTC-USD crossed above 101: 103"]
+
+
+def test_an_evaluation_of_a_rule_whose_channel_changed_meanwhile_is_still_adopted():
+    rule = AlertRule("d", AlertKind.PRICE_ABOVE, symbol="BTC-USD", threshold=Decimal(100))
+    evaluator = AlertEvaluator([rule])
+    evaluation = evaluator.evaluate(quotes("99", "101"))
+    evaluator.put(rule.with_changes({"webhook_url": "https://example.com/hook"}))
+    evaluator.adopt(evaluation)
+    assert run(evaluator, quotes("102", start=2)) == []
+    rearmed = evaluator.evaluate(quotes("99", "101", start=3))
+    evaluator.put(rule.with_changes({"threshold": Decimal(50)}))
+    evaluator.adopt(rearmed)  # its state is of the old condition: dropped
+    assert run(evaluator, quotes("40", "60", start=5)) == ["BTC-USD crossed above 50: 60"]

@@ -73,9 +73,12 @@ class AlertEvaluator:
         return list(self._rules.values())
 
     def put(self, rule: AlertRule) -> None:
-        """A new or changed rule, with a fresh state (a changed condition arms anew)."""
+        """A new or changed rule. A changed condition arms anew; a change of channels or cooldown
+        keeps the state, so fixing a webhook URL does not fire again what already fired."""
+        previous = self._rules.get(rule.id)
         self._rules[rule.id] = rule
-        self._states[rule.id] = RuleState()
+        if previous is None or previous.condition != rule.condition or rule.id not in self._states:
+            self._states[rule.id] = RuleState()
 
     def remove(self, rule_id: str) -> None:
         self._rules.pop(rule_id, None)
@@ -83,7 +86,8 @@ class AlertEvaluator:
 
     def adopt(self, evaluation: Evaluation) -> None:
         for rule_id, (rule, state) in evaluation.states.items():
-            if self._rules.get(rule_id) is rule:  # not changed or deleted meanwhile
+            current = self._rules.get(rule_id)
+            if current is not None and current.condition == rule.condition:  # not deleted nor re-armed meanwhile
                 self._states[rule_id] = state
 
     def evaluate(self, events: Sequence[Event]) -> Evaluation:

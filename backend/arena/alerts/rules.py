@@ -85,6 +85,19 @@ class AlertRule:
     def with_changes(self, changes: dict[str, Any]) -> AlertRule:
         return replace(self, **changes)
 
+    @property
+    def condition(self) -> tuple[object, ...]:
+        """What decides when it fires; channels and cooldown are not part of it."""
+        return (
+            self.kind,
+            self.symbol,
+            self.agent_id,
+            self.threshold,
+            self.percent,
+            self.window_seconds,
+            self.min_notional,
+        )
+
     def to_row(self) -> AlertRuleRow:
         assert self.created_at is not None and self.updated_at is not None
         return AlertRuleRow(

@@ -124,8 +124,10 @@ class AlertService:
             current = self.rule(rule_id)
             rule = current.with_changes({**changes, "updated_at": _now()})
             await self._check(rule)
-            await store.save_rule(self._db, rule.to_row())
+            targets = [url for _, url in _targets(rule)]
+            await store.save_rule(self._db, rule.to_row(), targets=targets)
             self.evaluator.put(rule)
+        await self._count_pending()
         logger.info("alert %s updated", rule_id)
         return rule
 
@@ -235,6 +237,9 @@ class AlertService:
             rule = None
         if rule is None:
             outcome = DeliveryOutcome(delivered=False, status_code=None, error="the rule was deleted", retryable=False)
+        elif delivery.target not in {url for _, url in _targets(rule)}:
+            # fired by a batch prepared before the rule's target changed, stored after it
+            outcome = DeliveryOutcome(False, None, "the rule's target changed", retryable=False)
         else:
             try:
                 outcome = await self._attempt(client, rule, delivery, fired)
@@ -251,7 +256,8 @@ class AlertService:
             delivery.next_attempt_at, result = now + timedelta(seconds=wait), "retry"
         else:
             delivery.status, result = store.FAILED, "failed"
-        await store.save_delivery(self._db, delivery)
+        if not await store.save_delivery(self._db, delivery):
+            result = "given_up"  # the rule was deleted or changed during the attempt: that stands
         if self._metrics is not None:
             self._metrics.alert_deliveries.labels(delivery.channel, result).inc()
         logger.info(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -10,11 +11,13 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from arena.alerts.rules import AlertKind
 from arena.alerts.service import AlertFired, AlertService
 from arena.alerts.webhooks import WebhookFormat
 from arena.api.arguments import page_size
 from arena.api.context import Context
-from arena.api.ids import from_global_id, to_global_id
+from arena.api.ids import decode_cursor, encode_cursor, from_global_id, to_global_id
+from arena.api.pages import page_info
 from arena.api.streams import open_feed
 from arena.api.types.alerts import (
     Alert,
@@ -25,11 +28,14 @@ from arena.api.types.alerts import (
     CreateAlertInput,
     CreateAlertPayload,
     DeleteAlertPayload,
+    FiredAlert,
+    FiredAlertConnection,
+    FiredAlertEdge,
     UpdateAlertInput,
     UpdateAlertPayload,
     redacted,
 )
-from arena.api.types.common import PageInfo, UserError
+from arena.api.types.common import UserError
 from arena.broker.topics import ALERTS
 from arena.errors import ArenaError, ErrorCode
 from arena.store import alerts as alert_store
@@ -137,13 +143,32 @@ async def alert_deliveries(
         )
         for d, f in rows[:limit]
     ]
-    page = PageInfo(
-        has_next_page=len(rows) > limit,
-        has_previous_page=after is not None,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
-    )
-    return AlertDeliveryConnection(edges=edges, page_info=page)
+    return AlertDeliveryConnection(edges=edges, page_info=page_info(edges, len(rows) > limit, after is not None))
+
+
+async def fired_alerts(
+    info: Info[Context, None], alert_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None
+) -> FiredAlertConnection:
+    _service(info)
+    limit = page_size(first, "first", 20)
+    before = decode_cursor(after) if after else None
+    rule = str(alert_id) if alert_id is not None else None
+    rows = await alert_store.list_fired(info.context.state.db, rule, before_id=before, limit=limit + 1)
+    edges = [
+        FiredAlertEdge(
+            cursor=encode_cursor(f.id or 0),
+            node=FiredAlert(
+                id=strawberry.ID(str(f.id)),
+                alert_id=strawberry.ID(f.alert_id),
+                kind=AlertKind(f.kind),
+                message=f.message,
+                at=f.at,
+                payload=JSON(json.loads(f.payload_json)),
+            ),
+        )
+        for f in rows[:limit]
+    ]
+    return FiredAlertConnection(edges=edges, page_info=page_info(edges, len(rows) > limit, after is not None))
 
 
 async def alert_events(info: Info[Context, None]) -> AsyncGenerator[AlertEvent, None]:

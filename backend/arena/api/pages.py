@@ -18,7 +18,7 @@ from arena.store.decisions import decision_of
 from arena.store.tables import FillRow
 
 
-def _page_info(edges: list[Any], has_next: bool, has_previous: bool) -> PageInfo:
+def page_info(edges: list[Any], has_next: bool, has_previous: bool) -> PageInfo:
     return PageInfo(
         has_next_page=has_next,
         has_previous_page=has_previous,
@@ -59,7 +59,7 @@ async def trade_page(
     return TradeConnection(
         edges=edges,
         count=lambda: fills.count_fills(db, **filters),
-        page_info=_page_info(edges, has_next, has_previous),
+        page_info=page_info(edges, has_next, has_previous),
     )
 
 
@@ -80,7 +80,7 @@ async def decision_page(
     return DecisionConnection(
         edges=edges,
         count=lambda: decisions.count_decisions(db, **filters),
-        page_info=_page_info(edges, len(rows) > limit, after is not None),
+        page_info=page_info(edges, len(rows) > limit, after is not None),
     )
 
 
@@ -103,5 +103,5 @@ async def newest_trades_page(ctx: Context, agent_id: str, first: int | None) -> 
     return TradeConnection(
         edges=edges,
         count=lambda: ctx.loader("trade-counts", load_counts).load(agent_id),
-        page_info=_page_info(edges, len(rows) > limit, False),
+        page_info=page_info(edges, len(rows) > limit, False),
     )

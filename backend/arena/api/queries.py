@@ -217,6 +217,10 @@ class Query:
         resolver=alert_api.alert_deliveries,
         description="A rule's deliveries, newest first: attempts, status codes, errors, delivered-at (operator).",
     )
+    fired_alerts = strawberry.field(
+        resolver=alert_api.fired_alerts,
+        description="Alerts that fired, newest first, of one rule or of all (operator).",
+    )
 
     @strawberry.field(permission_classes=[CanRead], description="Registered bots (operator).")
     async def bots(self, info: Info[Context, None]) -> list[Bot]:

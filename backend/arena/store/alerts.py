@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -33,9 +33,13 @@ class NewAlert:
     targets: tuple[tuple[str, str], ...]
 
 
-async def save_rule(db: Database, row: AlertRuleRow) -> None:
+async def save_rule(db: Database, row: AlertRuleRow, targets: Sequence[str] | None = None) -> None:
+    """Stores the rule; with `targets` (its URLs now), pending deliveries to any other URL are
+    given up: a changed webhook must not still receive what fired for the old one."""
     async with db.session() as session, session.begin():
         await session.merge(row)
+        if targets is not None:
+            await _give_up_pending(session, row.id, "the rule's target changed", keep=targets)
 
 
 async def delete_rule(db: Database, rule_id: str) -> bool:
@@ -45,13 +49,15 @@ async def delete_rule(db: Database, rule_id: str) -> bool:
         if row is None:
             return False
         await session.delete(row)
-        pending = await session.exec(
-            select(AlertDeliveryRow).where(AlertDeliveryRow.alert_id == rule_id, AlertDeliveryRow.status == PENDING)
-        )
-        for delivery in pending.all():
-            delivery.status, delivery.last_error = FAILED, "the rule was deleted"
-            session.add(delivery)
+        await _give_up_pending(session, rule_id, "the rule was deleted")
     return True
+
+
+async def _give_up_pending(session: AsyncSession, rule_id: str, reason: str, keep: Sequence[str] = ()) -> None:
+    filters = [col(AlertDeliveryRow.alert_id) == rule_id, col(AlertDeliveryRow.status) == PENDING]
+    if keep:
+        filters.append(col(AlertDeliveryRow.target).not_in(keep))
+    await session.exec(update(AlertDeliveryRow).where(*filters).values(status=FAILED, last_error=reason))
 
 
 async def list_rules(db: Database) -> list[AlertRuleRow]:
@@ -123,9 +129,21 @@ async def pending_count(db: Database) -> int:
         return int((await session.exec(query)).one())
 
 
-async def save_delivery(db: Database, row: AlertDeliveryRow) -> None:
+async def save_delivery(db: Database, row: AlertDeliveryRow) -> bool:
+    """Stores an attempt's outcome if the delivery is still pending (a rule deleted or changed
+    meanwhile gave it up: that stays); False when it was not."""
+    values = {
+        "status": row.status,
+        "attempts": row.attempts,
+        "next_attempt_at": row.next_attempt_at,
+        "last_status_code": row.last_status_code,
+        "last_error": row.last_error,
+        "delivered_at": row.delivered_at,
+    }
+    query = update(AlertDeliveryRow).where(col(AlertDeliveryRow.id) == row.id, col(AlertDeliveryRow.status) == PENDING)
     async with db.session() as session, session.begin():
-        await session.merge(row)
+        result = await session.exec(query.values(**values))
+    return bool(result.rowcount)
 
 
 async def list_deliveries(
@@ -145,6 +163,21 @@ async def list_deliveries(
     )
     async with db.session() as session:
         return [(d, f) for d, f in (await session.exec(query)).all()]
+
+
+async def list_fired(
+    db: Database, alert_id: str | None = None, *, before_id: int | None = None, limit: int = 20
+) -> list[AlertFiredRow]:
+    """Fired alerts, newest first, keyset-paginated on their id; of one rule or of all."""
+    check_limit(limit)
+    filters: list[ColumnElement[bool]] = []
+    if alert_id is not None:
+        filters.append(col(AlertFiredRow.alert_id) == alert_id)
+    if before_id is not None:
+        filters.append(col(AlertFiredRow.id) < before_id)
+    query = select(AlertFiredRow).where(*filters).order_by(col(AlertFiredRow.id).desc()).limit(limit)
+    async with db.session() as session:
+        return list((await session.exec(query)).all())
 
 
 async def fired_count(db: Database, alert_id: str | None = None) -> int:

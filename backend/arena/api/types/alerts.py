@@ -151,3 +151,25 @@ class AlertDeliveryEdge:
 class AlertDeliveryConnection:
     edges: list[AlertDeliveryEdge]
     page_info: PageInfo
+
+
+@strawberry.type(description="An alert that fired, as stored; it stays when its rule is deleted.")
+class FiredAlert:
+    id: strawberry.ID
+    alert_id: strawberry.ID
+    kind: AlertKindEnum
+    message: str
+    at: datetime = strawberry.field(description="When the event that fired it happened (feed time).")
+    payload: JSON
+
+
+@strawberry.type
+class FiredAlertEdge:
+    cursor: str
+    node: FiredAlert
+
+
+@strawberry.type
+class FiredAlertConnection:
+    edges: list[FiredAlertEdge]
+    page_info: PageInfo
