@@ -92,4 +92,30 @@ export class Api {
   async command(name) {
     return (await this.request(COMMAND_DOCS[name]))[COMMAND_FIELDS[name]].userErrors;
   }
+
+  // --- alerts (operator only) ---
+
+  async alerts() {
+    return (await this.request(doc.ALERTS)).alerts;
+  }
+
+  /** -> fired alerts, newest first */
+  async firedAlerts(first = 20) {
+    return (await this.request(doc.FIRED_ALERTS, { first })).firedAlerts.edges.map((e) => e.node);
+  }
+
+  /** -> a rule's deliveries, newest first */
+  async alertDeliveries(alertId, first = 5) {
+    return (await this.request(doc.ALERT_DELIVERIES, { alertId, first })).alertDeliveries.edges.map((e) => e.node);
+  }
+
+  /** -> { alert, secret, userErrors } (the secret is shown only now) */
+  async createAlert(input) {
+    return (await this.request(doc.CREATE_ALERT, { input })).createAlert;
+  }
+
+  /** -> userErrors */
+  async deleteAlert(id) {
+    return (await this.request(doc.DELETE_ALERT, { id })).deleteAlert.userErrors;
+  }
 }

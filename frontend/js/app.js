@@ -1,6 +1,7 @@
 // Wiring: build the views, connect them to the API, route between Live and History.
 
 import { AgentView } from "./agent-view.js";
+import { AlertsPanel } from "./alerts.js";
 import { Api } from "./api.js";
 import { Controls } from "./controls.js";
 import { byId } from "./dom.js";
@@ -16,9 +17,11 @@ import { PriceChartPanel } from "./price-chart.js";
 import { PriceSeries } from "./price-series.js";
 import { PriceCards } from "./prices.js";
 import { StartForm } from "./start-form.js";
+import { Toasts } from "./toasts.js";
 import { adoptTokenFromUrl, saveToken } from "./token.js";
 import { TradeFeed } from "./trades.js";
 import { SubscriptionClient, defaultSocketUrl } from "./ws-client.js";
+import { SUB_ALERTS } from "./documents.js";
 
 let token = adoptTokenFromUrl();
 const api = new Api(() => token);
@@ -38,7 +41,11 @@ const chart = new PriceChartPanel({
   canvas: byId("price-chart"), symbolLabel: byId("chart-symbol"), series,
   kindButtons: [...document.querySelectorAll("[data-chart-kind]")], windowSelect: byId("chart-window"),
 });
-const cards = new PriceCards(byId("price-cards"), { onSelect: (symbol) => chart.setSymbol(symbol) });
+const alerts = new AlertsPanel(byId("alerts"), { api, log, toasts: new Toasts(byId("toasts")), hasToken: () => Boolean(token) });
+const cards = new PriceCards(byId("price-cards"), {
+  onSelect: (symbol) => chart.setSymbol(symbol),
+  onAlert: (symbol, price) => alerts.prefill(symbol, price),
+});
 
 const equity = new EquityCurves({
   canvas: byId("equity-chart"), legend: byId("equity-legend"),
@@ -63,6 +70,7 @@ const controls = new Controls(controlsRoot, {
     saveToken(value);
     log.info(value ? "operator token saved in this browser" : "operator token cleared");
     client.restart("token changed"); // the websocket sends the token in connection_init
+    alerts.reload();
   },
   onCommand: async (name) => {
     const errors = await api.command(name);
@@ -81,7 +89,11 @@ const startForm = new StartForm(controlsRoot, {
   },
 });
 
-live = new LiveView({ client, api, header, cards, chart, series, equity, leaderboard, trades, modelChat, agentView, controls, startForm, log });
+live = new LiveView({ client, api, header, cards, chart, series, equity, leaderboard, trades, modelChat, agentView, controls, startForm, alerts, log });
+
+// Alerts: re-read after every (re)connection, then streamed; refused without the operator token.
+client.on("connected", () => alerts.reload());
+client.subscribe(SUB_ALERTS, {}, { next: (data) => data && alerts.onFired(data.alerts), error: (errors) => alerts.refused(errors) });
 
 const history = new HistoryView({
   listContainer: byId("history-list"), detail: byId("history-detail"), refreshButton: byId("history-refresh"),

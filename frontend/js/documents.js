@@ -123,3 +123,33 @@ export const SUB_EVENTS = `
 subscription Events {
   arenaEvents { kind competitionId round at status previousStatus message agentId code winnerId }
 }`;
+
+// --- alerts (operator only) ---
+
+const ALERT_FIELDS = `
+  id kind symbol agentId threshold percent windowSeconds minNotional
+  webhookTarget webhookFormat appriseTargets cooldownSeconds createdAt`;
+
+const DELIVERY_FIELDS = `id channel target status attempts lastStatusCode lastError createdAt nextAttemptAt deliveredAt firedAt`;
+
+export const ALERTS = `query Alerts { alerts { ${ALERT_FIELDS} } }`;
+
+export const FIRED_ALERTS = `
+query FiredAlerts($first: Int) {
+  firedAlerts(first: $first) { edges { node { id alertId kind message at payload } } }
+}`;
+
+export const ALERT_DELIVERIES = `
+query AlertDeliveries($alertId: ID!, $first: Int) {
+  alertDeliveries(alertId: $alertId, first: $first) { edges { node { ${DELIVERY_FIELDS} } } }
+}`;
+
+export const CREATE_ALERT = `
+mutation CreateAlert($input: CreateAlertInput!) {
+  createAlert(input: $input) { alert { ${ALERT_FIELDS} } secret userErrors { field message code } }
+}`;
+
+export const DELETE_ALERT = `
+mutation DeleteAlert($id: ID!) { deleteAlert(id: $id) { userErrors { field message code } } }`;
+
+export const SUB_ALERTS = `subscription Alerts { alerts { id alert { id kind } message at payload } }`;

@@ -20,7 +20,7 @@ export class LiveView {
   #agentNames = new Map();
 
   constructor(parts) {
-    Object.assign(this, parts); // client, api, header, cards, chart, series, equity, leaderboard, trades, modelChat, agentView, controls, startForm, log
+    Object.assign(this, parts); // client, api, header, cards, chart, series, equity, leaderboard, trades, modelChat, agentView, controls, startForm, alerts, log
   }
 
   start() {
@@ -117,6 +117,7 @@ export class LiveView {
     }
     this.#feedKey = feedKey;
     this.cards.setSymbols(arena.symbols);
+    this.alerts.setSymbols(arena.symbols);
     const competition = arena.competition;
     if (competition?.id !== this.#competition?.id) this.#switchTo(competition);
     else if (competition) this.#competition = competition;
@@ -226,6 +227,7 @@ export class LiveView {
       this.#agentNames = new Map(entries.map((e) => [e.agent.id, e.agent.name]));
       const agents = entries.map((e) => ({ id: e.agent.id, name: e.agent.name, strategy: e.agent.strategy })).sort((a, b) => a.name.localeCompare(b.name));
       this.trades.setAgents(agents);
+      this.alerts.setAgents(agents);
       this.modelChat.setAgents(agents.filter((a) => a.strategy === MODEL_STRATEGY));
     }
     this.leaderboard.update(entries);

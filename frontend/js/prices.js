@@ -1,4 +1,5 @@
-// A card per symbol: last price, change %, a sparkline; click one to chart it.
+// A card per symbol: last price, change %, a sparkline; click one to chart it, or its bell to
+// set a price alert at the current price.
 
 import { el, flash, setText } from "./dom.js";
 import { formatPercent, formatPrice } from "./format.js";
@@ -10,9 +11,10 @@ export class PriceCards {
   #cards = new Map(); // symbol -> { root, price, change, spark }
   #selected = null;
 
-  constructor(container, { onSelect }) {
+  constructor(container, { onSelect, onAlert = null }) {
     this.container = container;
     this.onSelect = onSelect;
+    this.onAlert = onAlert;
   }
 
   /** Show exactly these symbols, in this order. */
@@ -64,6 +66,12 @@ export class PriceCards {
       "aria-label": `Chart ${symbol}`, onclick: () => this.select(symbol),
     }, el("span", { class: "symbol" }, symbol), price, change, spark);
     const root = el("div", { class: "price-card", role: "listitem", dataset: { symbol } }, button);
+    if (this.onAlert) {
+      root.append(el("button", {
+        type: "button", class: "card-alert", title: `Price alert on ${symbol}`, "aria-label": `Price alert on ${symbol}`,
+        onclick: () => this.onAlert(symbol, root.dataset.price ?? ""),
+      }, el("span", { class: "bell", "aria-hidden": "true" })));
+    }
     const card = { root, button, price, change, spark, last: undefined };
     this.#cards.set(symbol, card);
     return card;

@@ -191,6 +191,40 @@ class Dashboard:
         """That agent's decisions as shown, newest first."""
         return self.model_chat(agent_name).locator("li.decision")
 
+    # --- alerts --------------------------------------------------------------------------
+
+    @property
+    def alert_form(self):
+        return self.page.locator("form.alert-form")
+
+    def alert_rules(self):
+        return self.page.locator("#alert-rules li.alert-rule")
+
+    def alert_rule(self, text: str):
+        return self.page.locator("#alert-rules li.alert-rule", has_text=text)
+
+    def fired_alerts(self):
+        return self.page.locator("#fired-alerts li.fired-alert")
+
+    def toasts(self):
+        return self.page.locator("#toasts .toast")
+
+    def price_alert(self, symbol: str) -> None:
+        """The bell on a price card: the alert form, prefilled with that symbol at its price."""
+        self.page.get_by_role("button", name=f"Price alert on {symbol}").click()
+
+    def create_alert(self, kind: str, fields: dict[str, str] | None = None) -> None:
+        """Fill the alert form (`kind` and `fields` by their labels) and submit it."""
+        form = self.alert_form
+        form.get_by_label("Kind", exact=True).select_option(label=kind)
+        for label, value in (fields or {}).items():
+            control = form.get_by_label(label, exact=True)
+            if control.evaluate("c => c.tagName") == "SELECT":
+                control.select_option(label=value)
+            else:
+                control.fill(value)
+        form.get_by_role("button", name="Create alert").click()
+
     def command(self, name: str) -> None:
         self.page.get_by_role("button", name=name, exact=True).click()
 
