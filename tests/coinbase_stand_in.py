@@ -177,7 +177,8 @@ class CoinbaseStandIn:
             step = 0
             beats = 0
             last_beat = 0.0
-            while True:
+            # the reader ends when the client goes: a paused handler sends nothing that would notice
+            while not reading.done():
                 with self._changed:
                     dropped = self._generation != generation
                 if dropped:
