@@ -21,6 +21,7 @@ const WHOLE = /^\d+$/;
 export class AlertForm {
   #fields = new Map(); // API field name -> { control, error, wrapper }
   #enabled = false;
+  #submitting = false;
 
   constructor({ onSubmit }) {
     this.onSubmit = onSubmit;
@@ -46,7 +47,7 @@ export class AlertForm {
       el("div", { class: "row" },
         this.#field("webhookFormat", "Webhook format", this.format),
         this.#field("cooldownSeconds", "Cooldown (s)", el("input", { type: "number", min: "0", step: "1", inputmode: "numeric", value: "0" }))),
-      this.#field("appriseUrls", "Apprise URLs", el("textarea", { rows: "2", autocomplete: "off", spellcheck: "false", placeholder: "slack://…, tgram://…, mailto://… one per line (optional)" })),
+      this.#field("appriseUrls", "Apprise URLs", el("textarea", { rows: "2", autocomplete: "off", spellcheck: "false", placeholder: "slack://… tgram://… mailto://… one per line (optional)" })),
       el("div", { class: "submit-row" }, this.submitButton, this.status),
       this.secret);
     this.#kindChanged();
@@ -54,8 +55,9 @@ export class AlertForm {
 
   setEnabled(enabled, reason = "") {
     this.#enabled = enabled;
-    this.submitButton.disabled = !enabled;
-    if (reason || !enabled) setText(this.status, reason);
+    this.submitButton.disabled = !enabled || this.#submitting;
+    if (!this.#submitting) setText(this.status, reason);
+    if (!enabled) this.#hideSecret(); // the one-time secret goes with the token
   }
 
   /** The market's symbols, keeping the chosen one when it is still there. */
@@ -161,7 +163,7 @@ export class AlertForm {
       input.webhookUrl = value("webhookUrl");
       input.webhookFormat = this.format.value;
     }
-    const apprise = value("appriseUrls").split(/[\s,]+/).filter(Boolean);
+    const apprise = value("appriseUrls").split(/\s+/).filter(Boolean); // not on commas: mailto://…?to=a@x,b@y
     if (apprise.length) input.appriseUrls = apprise;
     need("cooldownSeconds", WHOLE.test(value("cooldownSeconds") || "0"), "whole seconds, 0 or more");
     input.cooldownSeconds = Number(value("cooldownSeconds") || "0");
@@ -178,7 +180,8 @@ export class AlertForm {
     const input = this.#input();
     if (!input) return;
     this.showErrors([]);
-    this.secret.hidden = true;
+    this.#hideSecret();
+    this.#submitting = true;
     this.submitButton.disabled = true;
     setText(this.status, "Creating…");
     try {
@@ -187,11 +190,12 @@ export class AlertForm {
       if (!userErrors.length) {
         setText(this.status, "Created.");
         this.#clear();
-        if (alert.webhookTarget && secret) this.#showSecret(secret);
+        if (secret) this.#showSecret(secret, Boolean(alert.webhookTarget));
       }
     } catch (error) {
       this.showErrors([{ field: null, message: error.message, code: error.code ?? "ERROR" }]);
     } finally {
+      this.#submitting = false;
       this.submitButton.disabled = !this.#enabled;
     }
   }
@@ -202,7 +206,13 @@ export class AlertForm {
     this.#control("cooldownSeconds").value = "0";
   }
 
-  #showSecret(secret) {
+  #hideSecret() {
+    this.secret.replaceChildren();
+    this.secret.hidden = true;
+  }
+
+  // Every rule has a secret: shown now even without a webhook, since one may be added later.
+  #showSecret(secret, hasWebhook) {
     const value = el("code", { class: "secret-value" }, secret);
     const copy = el("button", {
       type: "button", class: "ghost small",
@@ -215,9 +225,10 @@ export class AlertForm {
         }
       },
     }, "Copy");
-    const hide = el("button", { type: "button", class: "ghost small", onclick: () => this.secret.replaceChildren() || (this.secret.hidden = true) }, "Done");
+    const hide = el("button", { type: "button", class: "ghost small", onclick: () => this.#hideSecret() }, "Done");
+    const why = hasWebhook ? "The webhook's signing secret" : "The rule's signing secret (for a webhook added later)";
     this.secret.replaceChildren(
-      el("p", { class: "hint" }, "The webhook's signing secret, shown only now: keep it where the receiver verifies signatures."),
+      el("p", { class: "hint" }, `${why}, shown only now: keep it where the receiver verifies signatures.`),
       el("div", { class: "inline" }, value, copy, hide));
     this.secret.hidden = false;
   }

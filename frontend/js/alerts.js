@@ -17,7 +17,7 @@ export class AlertsPanel {
   #rules = new Map(); // id -> { rule, node, deliveries: { node, open, timer } }
   #fired = new Map(); // fired id -> node
   #agentNames = new Map();
-  #loading = null;
+  #generation = 0; // of reads: only the newest one's answer is shown (the token may have changed meanwhile)
 
   constructor(root, { api, log, toasts, hasToken }) {
     Object.assign(this, { api, log, toasts, hasToken });
@@ -43,6 +43,9 @@ export class AlertsPanel {
   setAgents(agents) {
     for (const a of agents) this.#agentNames.set(a.id, a.name);
     this.form.setAgents(agents);
+    for (const { rule, node } of this.#rules.values()) {
+      if (rule.agentId) setText(node.querySelector(".alert-condition"), describe(rule, this.#agentNames));
+    }
   }
 
   /** From a price card: a price alert on `symbol` at its current price. */
@@ -50,10 +53,9 @@ export class AlertsPanel {
     this.form.prefill(symbol, price);
   }
 
-  /** Re-read rules and fired alerts (on connect, on a token change); concurrent calls share one read. */
+  /** Re-read rules and fired alerts (on connect, on a token change); an older read still on its way is ignored. */
   reload() {
-    this.#loading ??= this.#load().finally(() => (this.#loading = null));
-    return this.#loading;
+    return this.#load(++this.#generation);
   }
 
   /** An AlertEvent from the subscription. */
@@ -71,7 +73,7 @@ export class AlertsPanel {
     if (this.hasToken()) setText(this.status, `Alerts: ${errors?.[0]?.message ?? "refused"}`);
   }
 
-  async #load() {
+  async #load(generation) {
     if (!this.hasToken()) {
       setText(this.status, "Alerts are for the operator: paste the operator token in Controls.");
       this.form.setEnabled(false, "Needs the operator token.");
@@ -81,11 +83,13 @@ export class AlertsPanel {
     }
     try {
       const [rules, fired] = await Promise.all([this.api.alerts(), this.api.firedAlerts(MAX_FIRED)]);
+      if (generation !== this.#generation) return;
       setText(this.status, "");
       this.form.setEnabled(true);
       this.#showRules(rules);
       this.#showFired(fired);
     } catch (error) {
+      if (generation !== this.#generation) return;
       setText(this.status, `Alerts: ${error.message}`);
       this.form.setEnabled(error.code !== "UNAUTHENTICATED" && error.code !== "FORBIDDEN", "");
     }
@@ -113,17 +117,18 @@ export class AlertsPanel {
   #addRule(rule) {
     if (this.#rules.has(rule.id)) return;
     this.rulesList.querySelector(".empty-note")?.remove();
-    const deliveries = { node: el("div", { class: "deliveries", id: `deliveries-${rule.id}`, hidden: true }), open: false, timer: 0 };
+    const deliveries = { node: el("div", { class: "deliveries", id: `deliveries-${rule.id}`, hidden: true }), open: false, timer: 0, request: 0 };
+    const conditionId = `alert-condition-${rule.id}`;
     const toggle = el("button", {
       type: "button", class: "ghost small", "aria-expanded": "false", "aria-controls": deliveries.node.id,
-      onclick: () => this.#toggleDeliveries(entry, toggle),
+      "aria-describedby": conditionId, onclick: () => this.#toggleDeliveries(entry, toggle),
     }, "Deliveries");
-    const remove = el("button", { type: "button", class: "danger small", onclick: () => this.#delete(entry, remove) }, "Delete");
+    const remove = el("button", { type: "button", class: "danger small", "aria-describedby": conditionId, onclick: () => this.#delete(entry, remove) }, "Delete");
     const channels = ["live", rule.webhookTarget && `webhook ${rule.webhookTarget}`, ...rule.appriseTargets.map((t) => `apprise ${t}`)].filter(Boolean);
     const node = el("li", { class: "alert-rule", dataset: { alert: rule.id, kind: rule.kind } },
       el("div", { class: "alert-rule-head" },
         el("span", { class: "badge alert-kind" }, KIND_LABELS[rule.kind] ?? rule.kind),
-        el("strong", { class: "alert-condition" }, describe(rule, this.#agentNames)),
+        el("strong", { class: "alert-condition", id: conditionId }, describe(rule, this.#agentNames)),
         el("span", { class: "alert-actions" }, toggle, remove)),
       el("p", { class: "hint alert-channels" }, channels.join(" · "), rule.cooldownSeconds ? ` · cooldown ${rule.cooldownSeconds} s` : ""),
       deliveries.node);
@@ -147,8 +152,10 @@ export class AlertsPanel {
     try {
       const errors = await this.api.deleteAlert(entry.rule.id);
       if (errors.length && errors[0].code !== "NOT_FOUND") throw new Error(`${errors[0].message} (${errors[0].code})`);
-      clearTimeout(entry.deliveries.timer);
+      const current = this.#rules.get(entry.rule.id) ?? entry; // a reload meanwhile may have rebuilt the row
+      clearTimeout(current.deliveries.timer);
       this.#rules.delete(entry.rule.id);
+      current.node.remove();
       entry.node.remove();
       if (!this.#rules.size) this.#empty(this.rulesList, "No rules yet.");
       this.log.info(`alert deleted: ${describe(entry.rule, this.#agentNames)}`);
@@ -171,25 +178,34 @@ export class AlertsPanel {
   async #loadDeliveries(entry) {
     const { deliveries } = entry;
     clearTimeout(deliveries.timer);
+    const request = ++deliveries.request; // only the newest answer renders and polls on
     let rows;
     try {
       rows = await this.api.alertDeliveries(entry.rule.id, DELIVERIES_SHOWN);
     } catch (error) {
-      setChildren(deliveries.node, el("p", { class: "field-error" }, `deliveries: ${error.message}`));
+      if (request === deliveries.request) setChildren(deliveries.node, el("p", { class: "field-error" }, `deliveries: ${error.message}`));
       return;
     }
-    if (!deliveries.open || this.#rules.get(entry.rule.id) !== entry) return;
+    if (request !== deliveries.request || !deliveries.open || this.#rules.get(entry.rule.id) !== entry) return;
+    clearTimeout(deliveries.timer);
     setChildren(deliveries.node, rows.length ? deliveryTable(rows) : el("p", { class: "empty-note" }, entry.rule.webhookTarget || entry.rule.appriseTargets.length ? "No deliveries yet." : "Live only: no webhook or Apprise URL."));
     if (rows.some((d) => d.status === "PENDING")) deliveries.timer = setTimeout(() => this.#loadDeliveries(entry), PENDING_POLL_MS);
   }
 
   // --- fired ---------------------------------------------------------------------------
 
+  // The stored list, merged with what the stream brought while it was read (newer than its newest).
   #showFired(fired) {
+    const newest = fired.length ? Number(fired[0].id) : 0;
+    const streamed = [...this.firedList.querySelectorAll("li.fired-alert")].filter((node) => Number(node.dataset.fired) > newest);
     this.#fired.clear();
     setChildren(this.firedList);
-    if (!fired.length) this.#empty(this.firedList, "Nothing fired yet.");
+    for (const node of streamed) {
+      this.#fired.set(node.dataset.fired, node);
+      this.firedList.append(node);
+    }
     for (const f of fired) this.#addFired(f, { newest: false });
+    if (!this.#fired.size) this.#empty(this.firedList, "Nothing fired yet.");
   }
 
   #addFired(fired, { newest }) {

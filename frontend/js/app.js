@@ -93,6 +93,7 @@ live = new LiveView({ client, api, header, cards, chart, series, equity, leaderb
 
 // Alerts: re-read after every (re)connection, then streamed; refused without the operator token.
 client.on("connected", () => alerts.reload());
+client.on("resync", () => alerts.reload()); // the server ended a subscription: what fired meanwhile is re-read
 client.subscribe(SUB_ALERTS, {}, { next: (data) => data && alerts.onFired(data.alerts), error: (errors) => alerts.refused(errors) });
 
 const history = new HistoryView({

@@ -11,7 +11,7 @@ export class Toasts {
 
   show(title, message, { kind = "info" } = {}) {
     const close = el("button", { type: "button", class: "ghost small toast-close", "aria-label": "Dismiss" }, "×");
-    const toast = el("div", { class: "toast", role: "status", dataset: { kind } },
+    const toast = el("div", { class: "toast", dataset: { kind } }, // the container is the live region
       el("strong", { class: "toast-title" }, title), el("span", { class: "toast-message" }, message), close);
     const remove = () => toast.remove();
     close.addEventListener("click", remove);

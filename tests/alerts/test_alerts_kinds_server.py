@@ -195,7 +195,9 @@ async def test_price_rules_fire_on_the_seeded_crossings_and_far_ones_never(tmp_p
             "feedId": feed_id,
         }
         await stream.wait_for(lambda: len(stream.frames["a"]) >= 3, 10, "the three alerts on the subscription")
-        streamed = {e["alert"]["id"]: e["id"] for e in _events(stream)}
+        events = _events(stream)
+        assert len(events) == 3, events
+        streamed = {e["alert"]["id"]: e["id"] for e in events}
         assert streamed.keys() == {near_above, near_below, finished}
         assert (streamed[near_above], streamed[near_below]) == (fired_above["id"], fired_below["id"])
 

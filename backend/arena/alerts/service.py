@@ -73,6 +73,10 @@ def _targets(rule: AlertRule) -> tuple[tuple[str, str], ...]:
     return webhook + tuple((store.APPRISE, url) for url in rule.apprise_urls)
 
 
+def _target_urls(rule: AlertRule) -> list[str]:
+    return [url for _, url in _targets(rule)]
+
+
 class AlertService:
     def __init__(
         self,
@@ -124,8 +128,7 @@ class AlertService:
             current = self.rule(rule_id)
             rule = current.with_changes({**changes, "updated_at": _now()})
             await self._check(rule)
-            targets = [url for _, url in _targets(rule)]
-            await store.save_rule(self._db, rule.to_row(), targets=targets)
+            await store.save_rule(self._db, rule.to_row(), targets=_target_urls(rule))
             self.evaluator.put(rule)
         await self._count_pending()
         logger.info("alert %s updated", rule_id)
@@ -237,7 +240,7 @@ class AlertService:
             rule = None
         if rule is None:
             outcome = DeliveryOutcome(delivered=False, status_code=None, error="the rule was deleted", retryable=False)
-        elif delivery.target not in {url for _, url in _targets(rule)}:
+        elif delivery.target not in _target_urls(rule):
             # fired by a batch prepared before the rule's target changed, stored after it
             outcome = DeliveryOutcome(False, None, "the rule's target changed", retryable=False)
         else:

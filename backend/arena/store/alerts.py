@@ -130,8 +130,9 @@ async def pending_count(db: Database) -> int:
 
 
 async def save_delivery(db: Database, row: AlertDeliveryRow) -> bool:
-    """Stores an attempt's outcome if the delivery is still pending (a rule deleted or changed
-    meanwhile gave it up: that stays); False when it was not."""
+    """Stores an attempt's outcome if the delivery is still pending; False when a rule deleted or
+    changed meanwhile gave it up (that stays) — unless the attempt got through: what was
+    delivered is logged as delivered, given up or not."""
     values = {
         "status": row.status,
         "attempts": row.attempts,
@@ -140,7 +141,10 @@ async def save_delivery(db: Database, row: AlertDeliveryRow) -> bool:
         "last_error": row.last_error,
         "delivered_at": row.delivered_at,
     }
-    query = update(AlertDeliveryRow).where(col(AlertDeliveryRow.id) == row.id, col(AlertDeliveryRow.status) == PENDING)
+    still_open = col(AlertDeliveryRow.status) == PENDING
+    if row.status == DELIVERED:
+        still_open = still_open | (col(AlertDeliveryRow.delivered_at).is_(None))
+    query = update(AlertDeliveryRow).where(col(AlertDeliveryRow.id) == row.id, still_open)
     async with db.session() as session, session.begin():
         result = await session.exec(query.values(**values))
     return bool(result.rowcount)
