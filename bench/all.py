@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import PYTHON, ROOT, parse_args, table, write_result
+from bench.fastforward import TARGET_VS_BACKTRADER
 
 BENCHMARKS = ("fastforward", "persist", "leak", "queries", "fanout")
 QUIET_CORES = 0.5
@@ -134,14 +135,44 @@ def summarize(folder: Path, smoke: bool) -> list[dict[str, Any]]:
                 )
     fastforward = _load(folder, "fastforward", smoke)
     if fastforward and not fastforward.get("skipped"):
-        arena = next(r for r in fastforward["rows"] if r["run"] == "arena")
+        rows.extend(_fastforward_targets(fastforward))
+    return rows
+
+
+def _fastforward_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    by_run = {r["run"]: r for r in result.get("rows", [])}
+    rows: list[dict[str, Any]] = []
+    arena = by_run.get("arena")
+    if arena:
+        bare = "-" if arena["ratio_to_bare"] is None else f"{arena['ratio_to_bare']:.3f}"
         rows.append(
             {
                 "target": "fast-forward (persistence on)",
                 "goal": ">= 100k bar-steps/s",
-                "measured": f"{arena['bar_steps_per_s']:,.0f} bar-steps/s ({arena['ratio_to_bare']:.3f} of the "
+                "measured": f"{arena['bar_steps_per_s']:,.0f} bar-steps/s ({bare} of the "
                 f"bare loop); {arena['fills_per_s']:,.0f} fills/s persisted",
                 "verdict": _verdict(arena["bar_steps_per_s"] >= 100_000),
+            }
+        )
+    versus = result.get("vs_backtrader") or {}
+    if versus.get("persist") is not None:
+        no_db = "" if versus.get("no_db") is None else f"; {versus['no_db']:.2f}x without the store"
+        rows.append(
+            {
+                "target": "fast-forward vs backtrader (persistence on)",
+                "goal": f">= {versus['target_persist']}x backtrader's bar-steps/s",
+                "measured": f"{versus['persist']:.2f}x ({by_run['backtrader']['bar_steps_per_s']:,.0f} "
+                f"bar-steps/s for backtrader){no_db}",
+                "verdict": _verdict(versus["persist"] >= versus["target_persist"]),
+            }
+        )
+    elif "backtrader" in result.get("skipped_runs", {}):
+        rows.append(
+            {
+                "target": "fast-forward vs backtrader (persistence on)",
+                "goal": f">= {TARGET_VS_BACKTRADER}x backtrader's bar-steps/s",
+                "measured": result["skipped_runs"]["backtrader"],
+                "verdict": _verdict(None),
             }
         )
     return rows
