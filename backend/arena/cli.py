@@ -1,4 +1,4 @@
-"""The `arena` command: serve, run, db, export-schema, export-prices."""
+"""The `arena` command: serve, run, sweep, db, export-schema, export-prices."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from arena.errors import ArenaError, ErrorCode
 from arena.feeds.live.exchanges import LiveOptions
 from arena.feeds.spec import FeedMode, FeedSpec, SpeedSpec
 from arena.store.errors import StoreError
+from arena.sweep.grid import MAX_COMBINATIONS as _SWEEP_LIMIT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -133,7 +134,41 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-db", action="store_true", help="do not persist")
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.set_defaults(handler=_run)
+    _sweep_parser(commands)
     return parser
+
+
+def _sweep_parser(commands: Any) -> None:
+    sweep = commands.add_parser(
+        "sweep", help="run one strategy over a grid of parameters, a headless competition per combination"
+    )
+    sweep.add_argument("--feed", default="sim", help="replay:PATH[,PATH...], sim or sim:SEED (default: sim)")
+    sweep.add_argument("--symbols", default=None, help="comma-separated symbols (sim) or one name per replay file")
+    sweep.add_argument("--agent", required=True, metavar="STRATEGY", help="the strategy to sweep, e.g. momentum")
+    sweep.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="a parameter's values (repeatable); an item may be a range START:STOP:STEP, STOP included: "
+        "--grid fast_window=5,10,20 --grid slow_window=30:90:30",
+    )
+    sweep.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="a parameter fixed for every run"
+    )
+    sweep.add_argument("--workers", type=int, default=None, help="runs at a time (default: one per core)")
+    sweep.add_argument("--rounds", type=int, default=None, help="rounds per run (default: all data, or 1000 on sim)")
+    sweep.add_argument("--cash", default="10000", help="starting cash")
+    sweep.add_argument("--fee-bps", default="10")
+    sweep.add_argument("--slippage-bps", default="5")
+    sweep.add_argument("--seed", type=int, default=42)
+    store = sweep.add_mutually_exclusive_group()
+    store.add_argument("--db", default=None, help="SQLite file (default: the server's database)")
+    store.add_argument("--no-db", action="store_true", help="store nothing: the results table only")
+    sweep.add_argument("--json", default=None, metavar="FILE", help="also write the ranked results as JSON")
+    sweep.add_argument("--yes", action="store_true", help=f"run grids of more than {_SWEEP_LIMIT} combinations")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.set_defaults(handler=_sweep)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -181,6 +216,68 @@ def _run(args: argparse.Namespace) -> int:
     if report.model_requests:
         print(f"{report.model_requests:,} model requests; the rounds waited {report.model_wait_s:.1f}s on models")
     return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm.contrib.logging import logging_redirect_tqdm  # type: ignore[import-untyped]
+
+    from arena.sweep.grid import parse_grid
+    from arena.sweep.plan import plan_sweep
+    from arena.sweep.report import table, write_json
+    from arena.sweep.runner import run_sweep
+    from arena.sweep.worker import RunResult
+
+    if args.workers is not None and args.workers < 1:
+        raise ArenaError(ErrorCode.INVALID_CONFIG, f"--workers must be 1 or more, got {args.workers}", "workers")
+    symbols = tuple(s.strip() for s in args.symbols.split(",")) if args.symbols else ()
+    feed = FeedSpec.parse(args.feed, seed=args.seed, symbols=symbols)
+    rounds = 1000 if feed.mode is FeedMode.SIM and args.rounds is None else args.rounds
+    grid = parse_grid(args.agent, args.grid, args.param, allow_many=args.yes)
+    base = CompetitionConfig(
+        symbols=symbols or CompetitionConfig().symbols,
+        feed=feed,
+        rounds=rounds,
+        starting_cash=_decimal(args.cash, "--cash"),
+        fee_bps=_decimal(args.fee_bps, "--fee-bps"),
+        slippage_bps=_decimal(args.slippage_bps, "--slippage-bps"),
+        seed=args.seed,
+    )
+    plan = plan_sweep(grid, base)
+    db_path = None if args.no_db else (args.db or get_settings().db)
+
+    bar = tqdm(total=plan.size, desc=f"sweep {grid.strategy}", unit="run", file=sys.stderr, disable=args.quiet)
+    with bar, logging_redirect_tqdm():  # log lines above the bar, not through it
+        best: float | None = None
+
+        def finished(result: RunResult) -> None:
+            nonlocal best
+            best = result.return_pct if best is None else max(best, result.return_pct)
+            bar.set_postfix_str(f"best {best:+.2f}%", refresh=False)
+            bar.update(1)
+
+        done = run_sweep(plan, db=db_path, workers=args.workers, on_result=finished)
+    print(f"{grid.strategy} on {plan.feed_description}, {plan.size} runs ranked by return:")
+    print(table(plan, done.results))
+    rounds_run = {r.rounds for r in done.results}
+    each = f"{rounds_run.pop():,}" if len(rounds_run) == 1 else "up to " + f"{max(rounds_run):,}"
+    where = f"; stored as {plan.size} competitions in {done.stored_in}" if done.stored_in else ""
+    workers = f"{done.workers} worker" + ("s" if done.workers > 1 else "")
+    print(f"\n{plan.size} runs x {each} rounds in {done.seconds:.2f}s on {workers}{where}")
+    if args.json:
+        write_json(Path(args.json), plan, done.results, stored=done.stored_in is not None)
+        print(f"results written to {args.json}")
+    return 0
+
+
+def _decimal(text: str, option: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        raise ArenaError(ErrorCode.INVALID_CONFIG, f"{option} must be a number, got {text!r}") from None
+    return value
 
 
 def _agent_specs(args: argparse.Namespace) -> tuple[AgentSpec, ...]:
