@@ -300,3 +300,49 @@ async def test_a_caller_cancelled_mid_flush_neither_loses_nor_repeats_the_batch(
     release.set()
     assert await outbox.flush() is True  # waits for the flush in progress, then finds nothing more
     assert stored == ["a", "b"] and seen == ["a", "b"]
+
+
+class GatedStore(FlakyStore):
+    """A store whose commit waits for `gate`: a batch being stored while play goes on."""
+
+    def __init__(self, fails: int = 0) -> None:
+        super().__init__(fails)
+        self.gate = asyncio.Event()
+        self.entered = asyncio.Event()
+
+    async def __call__(self, events) -> None:
+        self.entered.set()
+        await self.gate.wait()
+        await super().__call__(events)
+
+
+async def test_flush_behind_stores_while_play_goes_on_and_publishes_only_after_the_commit():
+    store = GatedStore()
+    listener = Listener(store)
+    outbox = EventOutbox(store, [listener])
+    outbox.add(["r1", "r2"])
+    await outbox.flush_behind()  # returns before the commit
+    await asyncio.wait_for(store.entered.wait(), 5)
+    assert outbox.storing and store.stored == [] and listener.seen == []
+    outbox.add(["r3"])  # a round played meanwhile: the next batch, not this one
+    store.gate.set()
+    await outbox.flush_behind()  # waits for the batch in flight first
+    assert store.attempts[0] == ["r1", "r2"]
+    assert await outbox.flush() is True
+    assert store.attempts == [["r1", "r2"], ["r3"]]
+    assert listener.seen == ["r1", "r2", "r3"] and listener.unstored == []
+    assert not outbox.storing
+
+
+async def test_a_batch_refused_behind_play_is_kept_ahead_of_later_rounds():
+    store = GatedStore(fails=1)
+    outbox = EventOutbox(store, [], backoff=Backoff(first=0.001))
+    outbox.add(["r1"])
+    await outbox.flush_behind()
+    await asyncio.wait_for(store.entered.wait(), 5)
+    outbox.add(["r2"])  # played while r1 was being stored
+    store.gate.set()
+    await asyncio.wait_for(store.refused.wait(), 5)
+    await asyncio.wait_for(outbox.flush_behind(), 5)  # waits for the refused batch, then stores what is kept
+    assert await outbox.flush_until_stored(asyncio.Event()) is True
+    assert store.attempts[0] == ["r1"] and store.stored == ["r1", "r2"] and outbox.healthy

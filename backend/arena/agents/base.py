@@ -13,9 +13,11 @@ from arena.domain.market import Quote
 from arena.domain.orders import Fill, OrderIntent
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AccountView:
-    """A read-only look at the agent's own account, marked to the latest prices."""
+    """A read-only look at the agent's own account, marked to the latest prices: a fresh one
+    each round, so a strategy that wrote to it would change nothing but its own copy (it is not
+    `frozen`: one is built per agent per round, and a frozen dataclass's fields cost a call each)."""
 
     cash: Decimal
     equity: Decimal

@@ -51,6 +51,8 @@ class OrderPlan:
         return max(ZERO, quantize_down(self._account.cash * (1 - CASH_RESERVE)))
 
     def orders(self) -> list[OrderIntent]:
+        if not self._sells and not self._buys:  # most rounds: no signal, no orders, no Decimal work
+            return []
         sells = [OrderIntent(symbol, Side.SELL, quantity=quantity) for symbol, quantity in sorted(self._sells.items())]
         return sells + self._affordable_buys()
 

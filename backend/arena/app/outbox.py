@@ -80,6 +80,7 @@ class EventOutbox:
         self._last_flush = monotonic()
         self._lock = asyncio.Lock()
         self._flushing: set[asyncio.Task[bool]] = set()
+        self._behind: asyncio.Task[bool] | None = None
         self._failure: StoreFailure | None = None
 
     # --- filling -------------------------------------------------------------------
@@ -124,10 +125,27 @@ class EventOutbox:
         The work runs in a task of its own: a caller that is cancelled (a client that went away,
         a shutdown timeout) stops waiting for it, but never stops it half-way, so a batch is
         neither lost nor stored twice."""
+        return await asyncio.shield(self._start_flush())
+
+    async def flush_behind(self) -> None:
+        """Start storing what is waiting and return without waiting for the commit, so that the
+        next rounds are computed while the database writes (max speed). The batch before it is
+        waited for first: one batch in flight at most. Its sinks still run only after its commit;
+        a refusal shows in `failure` (and `healthy`), as with `flush`."""
+        if self._behind is not None and not self._behind.done():
+            await asyncio.shield(self._behind)
+        self._behind = self._start_flush()
+
+    @property
+    def storing(self) -> bool:
+        """A batch started by `flush_behind` is still being stored."""
+        return self._behind is not None and not self._behind.done()
+
+    def _start_flush(self) -> asyncio.Task[bool]:
         task = asyncio.ensure_future(self._flush())
         self._flushing.add(task)
         task.add_done_callback(self._flushing.discard)
-        return await asyncio.shield(task)
+        return task
 
     async def _flush(self) -> bool:
         async with self._lock:

@@ -35,6 +35,10 @@ from arena.feeds.spec import FeedMode, FeedSpec, SpeedMode, SpeedSpec
 
 logger = logging.getLogger(__name__)
 
+# At max speed, play yields to a batch being stored every this many rounds: often enough that the
+# database's thread always has its next statement, rarely enough that yielding costs little.
+STORE_TURN_ROUNDS = 8
+
 FeedBuilder = Callable[..., Feed]
 MIN_MODEL_TIMEOUT_S = 2.0
 
@@ -249,8 +253,15 @@ class ArenaRunner:
                     ended = self._play(source, batch)
                     if source.max_speed and self.models.busy and not ended:
                         await self.models.settle(self._stop_requested)  # a backtest waits for its models
-                    if ended or self.outbox.due(source.max_speed):  # an end is stored at once, like a command
+                    if ended:  # an end is stored at once, like a command
                         await self._record()
+                    elif self.outbox.due(source.max_speed):
+                        if source.max_speed:
+                            await self.outbox.flush_behind()  # the next rounds are computed while it commits
+                        else:
+                            await self._record()
+                    if self.outbox.storing and self.rounds_total % STORE_TURN_ROUNDS == 0:
+                        await asyncio.sleep(0)  # the batch being stored takes its next step
                     await self._check_duration()
                 except Exception as exc:  # keep the market going; /health reports the failure
                     logger.exception("round failed")

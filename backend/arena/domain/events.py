@@ -32,9 +32,13 @@ class AgentKind(StrEnum):
     BOT = "BOT"  # an external program that orders through the API
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AgentSnapshot:
     """One agent's standing after a round: the one shape of an agent's numbers.
+
+    Read-only by contract, not `frozen`: a frozen dataclass sets each field through
+    `object.__setattr__`, and building one per agent per round cost ~4 µs of a ~30 µs round at
+    max speed (a plain one: ~0.4 µs). Nothing assigns to a snapshot after it is built.
 
     The live leaderboard, the stored equity rows and the API's Agent all carry
     exactly these fields (`STANDING_FIELDS`), and every conversion between them goes

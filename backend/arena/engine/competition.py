@@ -37,7 +37,7 @@ from arena.domain.events import (
 )
 from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import Fill, OrderIntent, Rejection, Side
-from arena.domain.values import bps
+from arena.domain.values import ZERO, bps, quantize
 from arena.engine.config import CompetitionConfig
 from arena.engine.decisions import account_facts, orders_for
 from arena.engine.matching import Costs, execute
@@ -68,6 +68,7 @@ _TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset
 )
 ACTIVE_STATES = frozenset({RUNNING, PAUSED})
 _NO_OUTCOMES: list[tuple[object, Fill | Rejection]] = []  # shared and never filled: see take_outcomes
+ZERO_MONEY = quantize(ZERO)  # a flat account's unrealized PnL, as `Account.unrealized_pnl` gives it
 MODEL_FAILURES_BEFORE_REST = 3  # failed decisions in a row before a model agent rests
 
 
@@ -429,13 +430,8 @@ class Competition:
 
     def _view(self, entrant: Entrant) -> AccountView:
         account = entrant.account
-        return AccountView(
-            cash=account.cash,
-            equity=account.equity(self.prices),
-            starting_cash=account.starting_cash,
-            positions={s: p.quantity for s, p in account.positions.items()},
-            prices=self.prices,
-        )
+        positions = {s: p.quantity for s, p in account.positions.items()} if account.positions else {}
+        return AccountView(account.cash, account.equity(self.prices), account.starting_cash, positions, self.prices)
 
     # --- standings ---------------------------------------------------------------------
 
@@ -444,24 +440,25 @@ class Competition:
         account, tracker = entrant.account, entrant.tracker
         if equity is None:
             equity = account.equity(self.prices)
-        return AgentSnapshot(
-            agent_id=entrant.info.agent_id,
-            name=entrant.info.name,
-            strategy=entrant.info.strategy,
-            kind=entrant.info.kind,
-            status=entrant.status,
-            cash=account.cash,
-            equity=equity,
-            realized_pnl=account.realized_pnl,
-            unrealized_pnl=account.unrealized_pnl(self.prices),
-            return_pct=tracker.return_pct(equity),
-            trade_count=account.trade_count,
-            win_rate=tracker.win_rate,
-            scars=tracker.scars,
-            max_drawdown=tracker.max_drawdown,
-            sharpe=tracker.sharpe,
-            profit_factor=tracker.profit_factor,
-            rank=rank,
+        info = entrant.info
+        return AgentSnapshot(  # positional: in the field order (a round builds one per agent)
+            info.agent_id,
+            info.name,
+            info.strategy,
+            info.kind,
+            entrant.status,
+            account.cash,
+            equity,
+            account.realized_pnl,
+            account.unrealized_pnl(self.prices) if account.positions else ZERO_MONEY,
+            tracker.return_pct(equity),
+            account.trade_count,
+            tracker.win_rate,
+            tracker.scars,
+            tracker.max_drawdown,
+            tracker.sharpe,
+            tracker.profit_factor,
+            rank,
         )
 
     def leaderboard(self) -> tuple[AgentSnapshot, ...]:
