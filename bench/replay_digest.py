@@ -36,7 +36,9 @@ from bench.common import BTC_CSV
 STRATEGIES = ("momentum", "mean_reversion", "balanced", "buy_and_hold", "random")
 # wall-clock times (2023 on; the data is older): as reprs, as text, and as stored microseconds
 WALL_CLOCK = re.compile(
-    r"datetime\.datetime\(20(2[3-9]|[3-9]\d)[^)]*\)|'?20(2[3-9]|[3-9]\d)-\d\d-\d\d[ T][\d:.+]*'?|\b1[7-9]\d{14}\b"
+    r"datetime\.datetime\(20(2[3-9]|[3-9]\d)[^)]*\)"  # a repr
+    r"|'?20(2[3-9]|[3-9]\d)-\d\d-\d\d[ T][\d:.+]*'?"  # ISO text
+    r"|(?<![\d.])1[7-9]\d{14}\b"  # microseconds (not a float's digits)
 )
 
 

@@ -166,3 +166,41 @@ def test_a_strategy_that_raises_skips_its_turn_and_the_round_stays_whole():
     assert [e.fill.agent_id for e in events if isinstance(e, OrderFilled)] == ["c-1"]  # the other agent traded
     [(agent_id, error)] = competition.agent_failures
     assert agent_id == "c-0" and isinstance(error, ZeroDivisionError)
+
+
+def test_a_snapshot_built_positionally_has_each_number_in_its_own_field():
+    """`Competition.snapshot` passes the fields by position (it runs for every agent every round):
+    a field added to `AgentSnapshot` out of order must fail here, not shift the others silently."""
+    from dataclasses import fields
+
+    from arena.domain.events import AgentSnapshot
+
+    competition = Competition("c1", sim_config(rounds=50))
+    competition.transition(CompetitionStatus.RUNNING, T0)
+    for quotes in itertools.islice(SimulatedFeed(["BTC-USD", "ETH-USD"], seed=3).batches(), 50):
+        competition.play_round(quotes)
+    entrant = next(e for e in competition.entrants.values() if e.account.positions and e.account.trade_count)
+    snapshot = competition.snapshot(entrant, rank=2)
+    account, tracker, prices = entrant.account, entrant.tracker, competition.prices
+    expected = {
+        "agent_id": entrant.info.agent_id,
+        "name": entrant.info.name,
+        "strategy": entrant.info.strategy,
+        "kind": entrant.info.kind,
+        "status": entrant.status,
+        "cash": account.cash,
+        "equity": account.equity(prices),
+        "realized_pnl": account.realized_pnl,
+        "unrealized_pnl": account.unrealized_pnl(prices),
+        "return_pct": tracker.return_pct(account.equity(prices)),
+        "trade_count": account.trade_count,
+        "win_rate": tracker.win_rate,
+        "scars": tracker.scars,
+        "max_drawdown": tracker.max_drawdown,
+        "sharpe": tracker.sharpe,
+        "profit_factor": tracker.profit_factor,
+        "rank": 2,
+    }
+    assert [f.name for f in fields(AgentSnapshot)] == list(expected)
+    assert snapshot == AgentSnapshot(**expected)
+    assert snapshot.trade_count > 0 and snapshot.cash != snapshot.equity  # a telling case: it traded and holds

@@ -9,6 +9,7 @@ agent ids, random per run) are copied as they are.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +32,8 @@ from arena.store.tables import (
 # parents before the rows that point at them (the foreign keys are checked)
 _TABLES: tuple[Any, ...] = (CompetitionRow, EntrantRow, EquityRow, FillRow, PriceTickRow, RejectionRow, DecisionRow)
 _SOURCE = "run"
+
+logger = logging.getLogger(__name__)
 
 
 def _copy_statement(table: Table) -> str:
@@ -75,11 +78,15 @@ class Merger:
             try:
                 copied = sum(db.execute(statement).rowcount for statement in _STATEMENTS)
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # SQLite may have rolled back already (a full disk): keep its error
+                    db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"could not copy the run in {source.name} into the database: {exc}") from exc
         finally:
-            db.execute(f"DETACH DATABASE {_SOURCE}")
+            try:
+                db.execute(f"DETACH DATABASE {_SOURCE}")
+            except sqlite3.Error:
+                logger.warning("could not detach the run file %s", source.name)
         return copied

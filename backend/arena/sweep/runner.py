@@ -41,6 +41,9 @@ class SweepResult:
 
 
 def default_workers() -> int:
+    """The cores this process may run on (a container's limit, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
     return os.cpu_count() or 1
 
 
