@@ -3,6 +3,7 @@
 // Apprise URLs. The webhook's secret comes back once, on creation, and is shown here once.
 
 import { el, setText } from "./dom.js";
+import { formField } from "./form-field.js";
 
 export const KINDS = [
   { kind: "PRICE_ABOVE", label: "Price above", fields: ["symbol", "threshold"] },
@@ -113,14 +114,9 @@ export class AlertForm {
   }
 
   #field(name, label, control, hint = "") {
-    const id = `alert-${name}`;
-    const error = el("p", { class: "field-error", id: `${id}-error` });
-    const hintNode = hint ? el("p", { class: "hint", id: `${id}-hint` }, hint) : null;
-    Object.assign(control, { id, name });
-    control.setAttribute("aria-describedby", [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" "));
-    const wrapper = el("div", { class: "field", dataset: { field: name } }, el("label", { for: id }, label), control, hintNode, error);
-    this.#fields.set(name, { control, error, wrapper });
-    return wrapper;
+    const field = formField("alert", name, label, control, hint);
+    this.#fields.set(name, field);
+    return field.wrapper;
   }
 
   #kindChanged() {

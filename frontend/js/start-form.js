@@ -3,6 +3,7 @@
 // their fields and in a summary beside the form.
 
 import { el, setText } from "./dom.js";
+import { formField } from "./form-field.js";
 import { ModelAgentFields } from "./model-agent-fields.js";
 import { MODEL_STRATEGY } from "./model-chat.js";
 
@@ -117,13 +118,9 @@ export class StartForm {
   }
 
   #field(name, label, control, hint = "") {
-    const id = `start-${name}`;
-    const error = el("p", { class: "field-error", id: `${id}-error` });
-    const hintNode = hint ? el("p", { class: "hint", id: `${id}-hint` }, hint) : null;
-    Object.assign(control, { id, name });
-    control.setAttribute("aria-describedby", [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(" "));
-    this.#fields.set(name, { control, error });
-    return el("div", { class: "field", dataset: { field: name } }, el("label", { for: id }, label), control, hintNode, error);
+    const field = formField("start", name, label, control, hint);
+    this.#fields.set(name, field);
+    return field.wrapper;
   }
 
   #fieldset(name, legend, body) {
