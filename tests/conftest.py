@@ -1,13 +1,21 @@
 """Shared fixtures: where the recorded market data lives; a fast server with small buffers for the
-slow-subscriber tests."""
+slow-subscriber tests; a throwaway PostgreSQL server for the tests that run on it as well."""
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from arena.testing.postgres import PostgresServer
 from tests.e2e.helpers import ArenaServer
+
+# CI sets this: there a test that needs PostgreSQL or Redis must run, never skip
+REQUIRE_SERVERS = os.environ.get("ARENA_REQUIRE_SERVERS") == "1"
+_database_names = itertools.count(1)
 
 SHARED_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -35,3 +43,31 @@ def fast_server(tmp_path):
     ).start()
     yield proc
     assert proc.stop() == 0
+
+
+def missing_server(message: str) -> None:
+    """Skip with `message` where a server's binaries are missing, or fail where they must be there."""
+    if REQUIRE_SERVERS:
+        pytest.fail(f"{message} (ARENA_REQUIRE_SERVERS=1: it must run here)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session (a fresh database per test: `postgres_url`)."""
+    server = PostgresServer.find()
+    if server is None:
+        missing_server("PostgreSQL is not installed (apt-get install postgresql)")
+    assert server is not None
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new, empty database on the session's server, dropped after the test."""
+    name = f"t{os.getpid()}_{next(_database_names)}"
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)

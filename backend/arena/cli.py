@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from arena.agents.spec import MAIN_STRATEGIES, AgentSpec
-from arena.config import get_settings
+from arena.config import ROLES, get_settings
 from arena.domain.events import AgentSnapshot
 from arena.engine.config import CompetitionConfig
 from arena.errors import ArenaError, ErrorCode
@@ -49,7 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the GraphQL server, the market feed and the dashboard")
     serve.add_argument("--host", default=None, help="default 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default 8000")
-    serve.add_argument("--db", default=None, help="SQLite file or URL (default data/arena.db)")
+    serve.add_argument(
+        "--db",
+        default=None,
+        help="SQLite file, or sqlite+aiosqlite:// or postgresql+asyncpg:// URL (default data/arena.db)",
+    )
     serve.add_argument(
         "--feed",
         default=None,
@@ -60,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--live-rest-url", default=None, help="and its REST URL (the first day's candles)")
     serve.add_argument("--tick-interval", type=float, default=None, help="seconds between market rounds (default 1)")
     serve.add_argument("--demo", action="store_true", default=None, help="start a demo competition at once")
+    serve.add_argument(
+        "--role",
+        default=None,
+        choices=ROLES,
+        help="all (the default): one process; engine: runs the feed and the competitions, one active per "
+        "PostgreSQL database, others stand by and take over (default: $ARENA_ROLE or all)",
+    )
     serve.add_argument("--token", default=None, help="operator token (default: $ARENA_OPERATOR_TOKEN, or generated)")
     serve.set_defaults(handler=_serve)
 
@@ -67,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument(
         "action", choices=["upgrade", "current"], help="upgrade to this version's schema, or show the revision"
     )
-    db.add_argument("--db", default=None, help="SQLite file or URL (default: $ARENA_DB or data/arena.db)")
+    db.add_argument("--db", default=None, help="SQLite file or database URL (default: $ARENA_DB or data/arena.db)")
     db.set_defaults(handler=_db)
 
     export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
@@ -92,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     prices.add_argument(
         "--interval", type=float, default=0, help="seconds per bar (default 0: one bar per stored tick)"
     )
-    prices.add_argument("--db", default=None, help="SQLite file or URL (default: $ARENA_DB or data/arena.db)")
+    prices.add_argument("--db", default=None, help="SQLite file or database URL (default: $ARENA_DB or data/arena.db)")
     prices.set_defaults(handler=_export_prices)
 
     run = commands.add_parser("run", help="run a headless competition and print the leaderboard")
@@ -330,7 +341,10 @@ def _serve(args: argparse.Namespace) -> int:
         demo=args.demo,
         operator_token=args.token,
         log_level=args.log_level,
+        role=args.role,
     )
+    if settings.role not in ROLES:
+        raise ArenaError(ErrorCode.INVALID_CONFIG, f"unknown role {settings.role!r}: one of {', '.join(ROLES)}", "role")
     generated = settings.operator_token is None
     if generated:
         settings = settings.with_overrides(operator_token=generate_token())

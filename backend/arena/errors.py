@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"
     # the server itself
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"  # the database cannot take writes; play waits until it can
+    ENGINE_UNAVAILABLE = "ENGINE_UNAVAILABLE"  # no active engine takes the command (this one stands by)
     INTERNAL = "INTERNAL"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import logging
 import math
@@ -18,7 +16,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from arena.agents.spec import default_agents
 from arena.alerts.service import AlertOptions, AlertService
 from arena.api.auth import TokenCheck, generate_token
 from arena.api.context import AppState
@@ -29,16 +26,15 @@ from arena.api.query_cache import StoredReadCache
 from arena.api.ratelimit import RateLimiter
 from arena.api.request_timer import RequestTimer
 from arena.api.schema import schema
-from arena.app.auto_feed import market_feed
 from arena.app.bot_orders import BotOrders
+from arena.app.engine_role import EngineRole
 from arena.app.health import SILENT, health_report
 from arena.app.readers import ArenaReader
 from arena.app.runner import ArenaRunner
-from arena.app.wiring import event_pipeline, prepare_database
+from arena.app.wiring import event_pipeline
 from arena.broker.publisher import Publisher
 from arena.broker.pubsub import PubSub
 from arena.config import Settings
-from arena.engine.config import CompetitionConfig
 from arena.feeds.base import LiveFeed
 from arena.feeds.factory import build_feed
 from arena.feeds.live.exchanges import LiveOptions
@@ -94,6 +90,7 @@ def build_state(settings: Settings) -> AppState:
         operator=TokenCheck(settings.operator_token or generate_token()),
         metrics=metrics,
         order_limiter=RateLimiter(settings.bot_orders_per_second),
+        recorder=recorder,
         query_cache=StoredReadCache(db, metrics.query_cache) if settings.query_cache else None,
     )
     alert_service = AlertService(
@@ -135,33 +132,15 @@ def _quote_age(runner: ArenaRunner) -> float:
     return math.nan if age is None else age
 
 
-def _report_runner_end(state: AppState, task: asyncio.Task[None]) -> None:
-    """The round loop ends only at shutdown; if it dies before, /health must say so."""
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("the round loop stopped", exc_info=task.exception())
-        state.runner.last_error = f"the round loop stopped: {task.exception()!r}"
-
-
 def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
     state = state or build_state(settings)
 
+    engine = EngineRole(state, settings, live_options(settings, state.metrics))
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await prepare_database(state.db)
-        alerts = None
-        if state.alerts is not None:
-            await state.alerts.load()
-            alerts = asyncio.create_task(state.alerts.run(), name="arena-alerts")
-        if state.runner.sources.market is None:
-            spec = FeedSpec.parse(settings.feed, seed=settings.seed)
-            options = live_options(settings, state.metrics)
-            state.runner.use_market(await market_feed(spec, settings.symbols, options, settings.auto_probe_seconds))
-        task = asyncio.create_task(state.runner.run(), name="arena-runner")
-        task.add_done_callback(lambda done: _report_runner_end(state, done))
-        if settings.demo:
-            info = state.runner.feed_info
-            symbols = info.symbols if info else settings.symbols
-            await state.runner.start(CompetitionConfig(name="Demo", symbols=symbols, agents=default_agents()))
+        await state.db.init()
+        await engine.begin()  # on PostgreSQL a standby engine serves at once and takes over later
         # Everything made so far (the schema, the ORM, the feeds) lives as long as the process: out of
         # the collector's sight, a full collection scans only what came later (at 1,000 subscribers
         # it took the loop for a quarter of a second otherwise). And a full collection, whose pause
@@ -174,15 +153,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
         try:
             yield
         finally:
-            state.runner.request_shutdown()  # finishes the current round and flushes it
-            await task
-            if alerts is not None:
-                alerts.cancel()  # what is still pending stays in the outbox: the next start delivers it
-                with contextlib.suppress(asyncio.CancelledError):
-                    try:
-                        await alerts
-                    except Exception:  # its failure must not keep the store open or the streams running
-                        logger.exception("the alerts task had stopped")
+            await engine.end()
             state.pubsub.close_all()
             await state.db.close()
 
@@ -194,6 +165,8 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
 
     async def health(request: Request) -> JSONResponse:
         report, status = await health_report(state.runner, state.db)
+        report["role"] = settings.role
+        report["engine"] = engine.status
         return JSONResponse(report, status_code=status)
 
     async def metrics(request: Request) -> Response:

@@ -5,10 +5,12 @@ import pytest
 from .helpers import ArenaServer
 
 
-@pytest.fixture
-def server(tmp_path):
-    """A real server: market ticks every 50 ms on the seeded simulated feed."""
-    proc = ArenaServer(db=tmp_path / "arena.db", args=("--tick-interval", "0.05")).start()
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(tmp_path, request):
+    """A real server: market ticks every 50 ms on the seeded simulated feed; on an SQLite file and on
+    a PostgreSQL database."""
+    db = tmp_path / "arena.db" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    proc = ArenaServer(db=db, args=("--tick-interval", "0.05"), log_dir=tmp_path).start()
     yield proc
     code = proc.stop()
     assert code == 0, f"server did not exit cleanly ({code}):\n{proc.log()}"

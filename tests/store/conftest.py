@@ -1,4 +1,5 @@
-"""Store fixtures: a real SQLite file per test, reopened from disk where a test needs it."""
+"""Store fixtures: every store test runs on a real SQLite file and on a real PostgreSQL database
+(`store_url`); a database is reopened from the same place where a test needs it."""
 
 from __future__ import annotations
 
@@ -16,13 +17,21 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "arena.db"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, db_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(db_path)
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture
-async def open_db(db_path: Path) -> AsyncIterator[OpenDb]:
-    """Opens (and initializes) a fresh Database on the same file; all are closed at teardown."""
+async def open_db(store_url: str) -> AsyncIterator[OpenDb]:
+    """Opens (and initializes) a fresh Database on the same file or server; all are closed at teardown."""
     opened: list[Database] = []
 
     async def _open() -> Database:
-        database = Database.from_path(db_path)
+        database = Database.open(store_url)
         opened.append(database)
         await database.init()
         return database

@@ -21,6 +21,8 @@ from arena.cli import main as cli
 from arena.store import competitions, equity, fills, migrate, prices
 from arena.store.db import Database
 from arena.store.errors import StoreError
+from arena.store.recorder import Recorder
+from tests.store.store_builders import Ledger, created
 
 LEGACY_SQL = Path(__file__).with_name("data") / "legacy_v0.sql"
 SHARED = "657ff059587c"  # traded the shared market feed, with a bot
@@ -49,8 +51,11 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:  # type: ignore[type-arg]
     return out
 
 
-async def test_the_declared_tables_are_the_head_revision(tmp_path: Path) -> None:
-    db = Database.from_path(tmp_path / "new.db")
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_the_declared_tables_are_the_head_revision(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    db = Database.open(tmp_path / "new.db" if backend == "sqlite" else request.getfixturevalue("postgres_url"))
     try:
         await db.init()
         async with db.engine.connect() as connection:
@@ -193,6 +198,25 @@ async def test_downgrading_to_the_baseline_and_back_keeps_every_row(tmp_path: Pa
         assert snapshot(path) == before
         await db.init()
         assert snapshot(path) == upgraded
+    finally:
+        await db.close()
+
+
+async def test_postgresql_goes_down_to_the_baseline_and_back_up_with_its_rows(postgres_url: str) -> None:
+    db = Database.open(postgres_url)
+    try:
+        await db.init()
+        await Recorder(db).record(
+            [birth := created("c1"), *Ledger("c1", [e.agent_id for e in birth.entrants]).fills(5)]
+        )
+        before = await fills.list_fills(db, competition_id="c1")
+        await migrate.downgrade(db.engine, migrate.BASELINE)
+        assert await migrate.current_revision(db.engine) == migrate.BASELINE
+        version = await db.init()
+        assert version.before == migrate.BASELINE and version.after == migrate.head_revision()
+        after = await fills.list_fills(db, competition_id="c1")
+        assert [(f.id, f.quantity, f.price) for f in after] == [(f.id, f.quantity, f.price) for f in before]
+        assert len(after) == 5
     finally:
         await db.close()
 

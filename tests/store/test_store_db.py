@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from arena.store.db import Database
 from tests.store.store_builders import OpenDb
@@ -14,22 +14,29 @@ async def _pragma(db: Database, name: str) -> object:
         return (await connection.execute(text(f"PRAGMA {name}"))).scalar()
 
 
-async def test_from_path_creates_folders_and_turns_on_wal(open_db: OpenDb, db_path: Path) -> None:
+async def test_from_path_creates_folders_and_turns_on_wal(db_path: Path) -> None:
     assert not db_path.parent.exists()
-    db = await open_db()
+    db = Database.from_path(db_path)
+    await db.init()
     assert db_path.exists()
     await db.close()
-    reopened = await open_db()
-    assert await _pragma(reopened, "journal_mode") == "wal"
-    assert await _pragma(reopened, "foreign_keys") == 1
-    assert await _pragma(reopened, "synchronous") == 1  # NORMAL
-    assert await _pragma(reopened, "busy_timeout") == 5000
+    reopened = Database.from_path(db_path)
+    try:
+        assert await _pragma(reopened, "journal_mode") == "wal"
+        assert await _pragma(reopened, "foreign_keys") == 1
+        assert await _pragma(reopened, "synchronous") == 1  # NORMAL
+        assert await _pragma(reopened, "busy_timeout") == 5000
+    finally:
+        await reopened.close()
 
 
-async def test_init_is_idempotent_and_creates_every_table(db: Database) -> None:
+async def test_init_is_idempotent_and_creates_every_table(open_db: OpenDb) -> None:
+    db = await open_db()
     await db.init()
-    async with db.engine.connect() as connection:
-        names = (await connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))).scalars()
+    again = await open_db()
+    assert again.dialect == db.dialect
+    async with again.engine.connect() as connection:
+        names = await connection.run_sync(lambda c: inspect(c).get_table_names())
         assert {"competition", "entrant", "fill", "equity", "price_tick", "rejection"} <= set(names)
 
 
@@ -44,8 +51,16 @@ async def test_plain_sqlite_url_uses_aiosqlite(tmp_path: Path) -> None:
 
 
 def test_other_databases_are_refused() -> None:
-    with pytest.raises(ValueError):
-        Database("postgresql://localhost/arena")
+    with pytest.raises(ValueError, match="unsupported database 'mysql'"):
+        Database("mysql://localhost/arena")
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+asyncpg"])
+def test_postgresql_urls_use_asyncpg_and_never_show_the_password(scheme: str) -> None:
+    db = Database(f"{scheme}://arena:s3cret@db.example:5432/arena")
+    assert db.url.drivername == "postgresql+asyncpg"
+    assert db.dialect == "postgresql" and not db.is_sqlite
+    assert "s3cret" not in db.display and "s3cret" not in repr(db)
 
 
 async def test_in_memory_database_is_shared_between_sessions() -> None:

@@ -336,14 +336,19 @@ async def test_an_empty_batch_is_a_no_op(db: Database) -> None:
 async def test_stored_decimals_are_text_not_real(db: Database) -> None:
     birth = created("c1")
     await Recorder(db).record([birth, *Ledger("c1", [e.agent_id for e in birth.entrants]).fills(3)])
+    typeof = "typeof" if db.is_sqlite else "pg_typeof"
     async with db.engine.connect() as connection:
         kinds = (
             await connection.execute(
-                text("SELECT DISTINCT typeof(price), typeof(quantity), typeof(executed_at) FROM fill")
+                text(
+                    f"SELECT DISTINCT {typeof}(price)::text, {typeof}(quantity)::text, {typeof}(executed_at)::text FROM fill"
+                )
+                if not db.is_sqlite
+                else text("SELECT DISTINCT typeof(price), typeof(quantity), typeof(executed_at) FROM fill")
             )
         ).all()
         cash = (await connection.execute(text("SELECT starting_cash FROM competition"))).scalar_one()
-    assert kinds == [("text", "text", "integer")]
+    assert kinds == ([("text", "text", "integer")] if db.is_sqlite else [("text", "text", "bigint")])
     assert cash == "10000.00"
     async with db.session() as session:
         assert (await session.exec(select(func.count()).select_from(FillRow))).one() == 3

@@ -160,3 +160,14 @@ def test_a_bad_replay_file_is_refused_before_anything_runs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "error [FEED_ERROR]" in err and "bad.csv" in err and "line 2" in err
     assert not db.exists()
+
+
+def test_a_postgresql_target_is_refused_before_anything_runs(capsys):
+    # port 9 (discard) on loopback: were it connected to, the error would be a connection failure
+    url = "postgresql+asyncpg://arena@127.0.0.1:9/arena"
+    assert (
+        main(["sweep", "--feed", "sim:3", "--agent", "momentum", "--grid", "fast_window=5", "--db", url, "--quiet"])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("error [INVALID_CONFIG]: a sweep copies its runs into an SQLite file"), err

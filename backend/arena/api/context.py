@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from arena.config import Settings
     from arena.metrics import Metrics
     from arena.store.db import Database
+    from arena.store.recorder import Recorder
 
 T = TypeVar("T")
 
@@ -54,6 +55,7 @@ class AppState:
     operator: TokenCheck
     metrics: Metrics
     order_limiter: RateLimiter
+    recorder: Recorder
     fanout: FanoutHub | None = None  # subscription groups (made once the state exists: groups run in it)
     query_cache: StoredReadCache | None = None  # None: every query executes
     alerts: AlertService | None = None  # alert rules and their delivery (made once the state exists)

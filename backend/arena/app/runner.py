@@ -67,6 +67,7 @@ class ArenaRunner:
         self.idle = asyncio.Event()  # set while the loop has nothing to play (no feed, or its feed is paused)
         self.rounds_total = 0
         self.last_error: str | None = None  # the latest unexpected failure in the loop, for /health
+        self.unavailable: str | None = None  # why this runner takes no commands (a standby engine), if it does not
         self._clock = clock
         self._feed_builder = feed_builder
         self._wakeup = asyncio.Event()
@@ -425,6 +426,8 @@ class ArenaRunner:
     def _refuse_while_store_refuses(self, done: str | None = None) -> None:
         """STORE_UNAVAILABLE while the store refuses writes; `done` says what the command did anyway
         (it is recorded, in order, once the store takes it)."""
+        if self.unavailable is not None and done is None:
+            raise ArenaError(ErrorCode.ENGINE_UNAVAILABLE, self.unavailable)
         failure = self.outbox.failure
         if failure is None:
             return

@@ -27,19 +27,27 @@ def _status(value: CompetitionStatus | str) -> str:
 
 
 async def mark_interrupted(db: Database) -> list[str]:
-    """Competitions a crash left RUNNING or PAUSED become INTERRUPTED; returns their ids (sorted).
+    """Competitions a crash left RUNNING or PAUSED become INTERRUPTED; returns their ids (sorted)."""
+    return sorted(await interrupt_live(db))
 
-    The one write outside the recorder: it runs at start, before the runner records anything.
+
+async def interrupt_live(db: Database) -> dict[str, CompetitionStatus]:
+    """Mark the competitions a crash left RUNNING or PAUSED as INTERRUPTED; returns what each was.
+
+    The one write outside the recorder: it runs at start (or at an engine's takeover), before the
+    runner records anything.
     """
     table = CompetitionRow.__table__  # type: ignore[attr-defined]
     async with db.session() as session, session.begin():
-        result = await session.exec(
-            update(table)
-            .where(table.c.status.in_(_LIVE))
-            .values(status=CompetitionStatus.INTERRUPTED.value)
-            .returning(table.c.id)
+        found = await session.exec(
+            select(table.c.id, table.c.status).where(table.c.status.in_(_LIVE)).with_for_update()
         )
-        return sorted(result.scalars().all())
+        live = {competition_id: CompetitionStatus(status) for competition_id, status in found}
+        if live:
+            await session.exec(
+                update(table).where(table.c.id.in_(live)).values(status=CompetitionStatus.INTERRUPTED.value)
+            )
+        return live
 
 
 async def get_competition(source: Source, competition_id: str) -> CompetitionRow | None:

@@ -1,4 +1,5 @@
-"""The SQLite database: one async engine, pragmas on every connection, sessions, migrations."""
+"""The database: SQLite (the default, a file) or PostgreSQL (past one machine), behind one async
+engine; SQLite's pragmas on every connection; sessions; migrations."""
 
 from __future__ import annotations
 
@@ -20,20 +21,31 @@ from arena.store import migrate
 logger = logging.getLogger(__name__)
 
 DRIVER = "sqlite+aiosqlite"
+POSTGRES_DRIVER = "postgresql+asyncpg"
 BUSY_TIMEOUT_MS = 5_000
+# the async drivers each database is reached through, by the names people write in a URL
+_DRIVERS = {
+    "sqlite": DRIVER,
+    DRIVER: DRIVER,
+    "postgresql": POSTGRES_DRIVER,
+    "postgres": POSTGRES_DRIVER,
+    POSTGRES_DRIVER: POSTGRES_DRIVER,
+}
 
 
 def _to_url(url_or_path: str | Path) -> URL:
-    """A `sqlite+aiosqlite` URL from a URL or a plain file path."""
+    """An async driver's URL from a URL (SQLite or PostgreSQL) or a plain SQLite file path."""
     text_value = str(url_or_path)
     if "://" not in text_value:
         return URL.create(DRIVER, database=str(Path(text_value).expanduser().resolve()))
     url = make_url(text_value)
-    if url.drivername == "sqlite":
-        url = url.set(drivername=DRIVER)
-    if url.drivername != DRIVER:
-        raise ValueError(f"only {DRIVER} databases are supported, got {url.drivername!r}")
-    return url
+    driver = _DRIVERS.get(url.drivername)
+    if driver is None:
+        raise ValueError(
+            f"unsupported database {url.drivername!r}: use an SQLite file or {DRIVER}:// URL, "
+            f"or a {POSTGRES_DRIVER}:// URL"
+        )
+    return url.set(drivername=driver)
 
 
 def _is_memory(url: URL) -> bool:
@@ -52,15 +64,19 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 class Database:
-    """An SQLite file (or URL) behind an SQLAlchemy `AsyncEngine`."""
+    """An SQLite file (or URL) or a PostgreSQL database behind an SQLAlchemy `AsyncEngine`."""
 
     def __init__(self, url: str | Path, *, echo: bool = False) -> None:
         self.url = _to_url(url)
         options: dict[str, Any] = {"echo": echo}
-        if _is_memory(self.url):
-            options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty db
+        if self.is_sqlite:
+            if _is_memory(self.url):
+                options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty db
+        else:
+            options["pool_pre_ping"] = True  # a server restarted under us: reconnect instead of failing once
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
-        event.listen(self.engine.sync_engine, "connect", _set_pragmas)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _set_pragmas)
         self._generation = 0
         # a session class of this database's own, so its commit hook counts only its commits
         sync_session = type("ArenaSession", (Session,), {})
@@ -68,6 +84,22 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, sync_session_class=sync_session, expire_on_commit=False
         )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self.url.get_backend_name()
+
+    @property
+    def display(self) -> str:
+        """Where it is, for logs and errors: the file, or the URL without its password."""
+        if self.is_sqlite:
+            return str(self.url.database)
+        return self.url.render_as_string(hide_password=True)
 
     @property
     def generation(self) -> int:
@@ -99,7 +131,7 @@ class Database:
     async def init(self) -> migrate.SchemaVersion:
         """Bring the schema to the code's revision (creating it in a new database)."""
         version = await migrate.upgrade(self.engine)
-        logger.info("database ready at %s (schema revision %s)", self.url.database, version.after)
+        logger.info("database ready at %s (schema revision %s)", self.display, version.after)
         return version
 
     @asynccontextmanager

@@ -17,7 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,6 +29,7 @@ T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
+MIGRATION_LOCK = 0x41524D47  # PostgreSQL advisory lock held while a migration runs ("arena migrate")
 _BASELINE_TABLES = frozenset({"competition", "entrant", "fill", "equity", "price_tick", "rejection", "bot"})
 
 
@@ -70,6 +71,8 @@ async def _migrating(engine: AsyncEngine, step: Callable[[Connection], T]) -> T:
         if engine.dialect.name == "sqlite":
             return await connection.run_sync(_in_one_sqlite_transaction, step)
         async with connection.begin():
+            # engines and API replicas starting together: one migrates, the others wait, then find it done
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             return await connection.run_sync(step)
 
 

@@ -26,13 +26,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Table, func, insert, literal, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -175,6 +175,8 @@ class Recorder:
     def __init__(self, db: Database, annex: Annex | None = None) -> None:
         self._db = db
         self.annex = annex
+        # checked first in every batch's transaction (the engine lease's, on PostgreSQL): raising refuses the batch
+        self.fence: Callable[[AsyncSession], Awaitable[None]] | None = None
         self._lock = asyncio.Lock()  # one writer per process; SQLite serializes writers anyway
         self._fills_persisted = 0
 
@@ -196,6 +198,8 @@ class Recorder:
             prepared = _prepare(annex, events)
             try:
                 async with self._db.session() as session, session.begin():
+                    if self.fence is not None:
+                        await self.fence(session)
                     await _write(session, plan)
                     if annex is not None and prepared is not None:
                         await annex.write(session, prepared)
@@ -248,14 +252,15 @@ async def _write(session: AsyncSession, plan: _Plan) -> None:
         if batch:
             await bulk_write(session, insert(_table(model)), _table(model), batch)
     if plan.equity:
-        await bulk_write(session, _equity_upsert(), _table(EquityRow), list(plan.equity.values()))
+        dialect = session.get_bind().dialect.name
+        await bulk_write(session, _equity_upsert(dialect), _table(EquityRow), list(plan.equity.values()))
     for competition_id, patch in plan.patches.items():
         await _patch_competition(session, competition_id, patch)
 
 
-def _equity_upsert() -> Any:
+def _equity_upsert(dialect: str) -> Any:
     table = _table(EquityRow)
-    statement = sqlite_insert(table)
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     keep = set(_EQUITY_KEY) | {"at"}
     return statement.on_conflict_do_update(
         index_elements=list(_EQUITY_KEY),

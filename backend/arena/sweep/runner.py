@@ -81,6 +81,13 @@ async def _prepare(db: str, template: Path) -> Path:
     empty one at the same schema for the workers to copy; returns the arena database's file."""
     target = Database.open(db)
     try:
+        if not target.is_sqlite:
+            raise ArenaError(
+                ErrorCode.INVALID_CONFIG,
+                "a sweep copies its runs into an SQLite file; for a PostgreSQL arena run it with --db FILE "
+                "(or --no-db)",
+                "db",
+            )
         path = target.url.database
         if not path or path == ":memory:" or target.url.query.get("mode") == "memory":
             raise ArenaError(ErrorCode.INVALID_CONFIG, "a sweep stores its runs in a database file: --db PATH", "db")

@@ -43,7 +43,7 @@ class ServerProcess:
     its output. `ready_path` answers 200 once the server is up. `feed` is the market's unless `args`
     name one: the simulation by default, since the server's own default reaches for the internet."""
 
-    db: Path
+    db: Path | str  # an SQLite file, or a database URL (its log then goes to `log_dir`)
     args: Sequence[str] = ()
     token: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)
@@ -55,6 +55,7 @@ class ServerProcess:
     cwd: Path | None = None
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    log_dir: Path | None = None
 
     @property
     def url(self) -> str:
@@ -74,7 +75,11 @@ class ServerProcess:
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
         """Start (or start again, on the same port and database) and wait until `ready_path` answers."""
-        self.log_path = self.db.with_suffix(f".{self.port}.log")
+        if isinstance(self.db, Path):
+            self.log_path = self.db.with_suffix(f".{self.port}.log")
+        else:
+            assert self.log_dir is not None, "a server on a database URL needs a log_dir"
+            self.log_path = self.log_dir / f"arena.{self.port}.log"
         env = {**os.environ, **self.env}
         if self.token is not None:
             env["ARENA_OPERATOR_TOKEN"] = self.token

@@ -1,0 +1,1 @@
+"""Running past one process: the engine's lease on PostgreSQL (one active engine, standbys waiting)."""
