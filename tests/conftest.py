@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from arena.testing.postgres import PostgresServer
+from arena.testing.redis import RedisServer
 from tests.e2e.helpers import ArenaServer
 
 # CI sets this: there a test that needs PostgreSQL or Redis must run, never skip
@@ -71,3 +72,15 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.create_database(name)
     yield url
     postgres_server.drop_database(name)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own (nothing kept on disk)."""
+    server = RedisServer.find()
+    if server is None:
+        missing_server("redis-server is not installed (apt-get install redis-server)")
+    assert server is not None
+    server.start()
+    yield server
+    server.remove()

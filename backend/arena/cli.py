@@ -69,7 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         choices=ROLES,
         help="all (the default): one process; engine: runs the feed and the competitions, one active per "
-        "PostgreSQL database, others stand by and take over (default: $ARENA_ROLE or all)",
+        "PostgreSQL database, others stand by and take over; api: a replica serving the API from the "
+        "database and the broker (default: $ARENA_ROLE or all)",
+    )
+    serve.add_argument(
+        "--broker", default=None, help="redis://HOST:PORT/DB: live events from the engine to API replicas"
     )
     serve.add_argument("--token", default=None, help="operator token (default: $ARENA_OPERATOR_TOKEN, or generated)")
     serve.set_defaults(handler=_serve)
@@ -323,6 +327,22 @@ def _agent_specs(args: argparse.Namespace) -> tuple[AgentSpec, ...]:
     return tuple(AgentSpec(name=name, strategy=strategy, params=params[name]) for name, strategy in named)
 
 
+def _check_role(settings: Any) -> None:
+    if settings.role not in ROLES:
+        raise ArenaError(ErrorCode.INVALID_CONFIG, f"unknown role {settings.role!r}: one of {', '.join(ROLES)}", "role")
+    if settings.broker is not None and not settings.broker.startswith(("redis://", "rediss://", "unix://")):
+        raise ArenaError(ErrorCode.INVALID_CONFIG, "--broker takes a redis:// URL", "broker")
+    if settings.role == "api":
+        if settings.broker is None:
+            raise ArenaError(
+                ErrorCode.INVALID_CONFIG, "--role api needs --broker redis://... (the engine's events)", "broker"
+            )
+        if "://" not in settings.db or not settings.db.startswith("postgres"):
+            raise ArenaError(
+                ErrorCode.INVALID_CONFIG, "--role api reads the engine's database: --db postgresql+asyncpg://...", "db"
+            )
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -342,9 +362,9 @@ def _serve(args: argparse.Namespace) -> int:
         operator_token=args.token,
         log_level=args.log_level,
         role=args.role,
+        broker=args.broker,
     )
-    if settings.role not in ROLES:
-        raise ArenaError(ErrorCode.INVALID_CONFIG, f"unknown role {settings.role!r}: one of {', '.join(ROLES)}", "role")
+    _check_role(settings)
     generated = settings.operator_token is None
     if generated:
         settings = settings.with_overrides(operator_token=generate_token())

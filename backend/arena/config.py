@@ -10,7 +10,7 @@ from typing import Any
 from arena.feeds.spec import DEFAULT_SYMBOLS
 
 ENV_PREFIX = "ARENA_"
-ROLES = ("all", "engine")  # what `arena serve --role` runs
+ROLES = ("all", "engine", "api")  # what `arena serve --role` runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +18,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     db: str = "data/arena.db"  # an SQLite file path, or an sqlite+aiosqlite:// or postgresql+asyncpg:// URL
-    role: str = "all"  # all: API and engine in one process; engine: the engine (active, or standby on PostgreSQL)
+    role: str = "all"  # all: API and engine in one process; engine: active or standby (PostgreSQL); api: a replica
     lease_retry_seconds: float = 0.5  # how often a standby engine tries for the lease
+    broker: str | None = None  # redis://...: the live events from the engine to the API replicas
+    engine_timeout: float = 10.0  # seconds an API replica waits for the engine to answer a command
     feed: str = "auto"  # the market feed from server start: auto, sim[:SEED], replay:PATHS, live:EXCHANGE[:SYMBOLS]
     seed: int = 42
     symbols: tuple[str, ...] = DEFAULT_SYMBOLS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 import math
@@ -26,6 +28,7 @@ from arena.api.query_cache import StoredReadCache
 from arena.api.ratelimit import RateLimiter
 from arena.api.request_timer import RequestTimer
 from arena.api.schema import schema
+from arena.app.api_role import ApiRole
 from arena.app.bot_orders import BotOrders
 from arena.app.engine_role import EngineRole
 from arena.app.health import SILENT, health_report
@@ -34,6 +37,8 @@ from arena.app.runner import ArenaRunner
 from arena.app.wiring import event_pipeline
 from arena.broker.publisher import Publisher
 from arena.broker.pubsub import PubSub
+from arena.cluster.broker import BrokerPublisher
+from arena.cluster.commands import CommandClient
 from arena.config import Settings
 from arena.feeds.base import LiveFeed
 from arena.feeds.factory import build_feed
@@ -67,7 +72,10 @@ def build_state(settings: Settings) -> AppState:
     metrics.count_published(lambda: pubsub.published_total)
     db = Database.open(settings.db)
     recorder = Recorder(db)
-    outbox = event_pipeline(recorder, metrics=metrics, publisher=Publisher(pubsub))
+    broker = BrokerPublisher(settings.broker) if settings.broker and settings.role != "api" else None
+    outbox = event_pipeline(
+        recorder, metrics=metrics, publisher=Publisher(pubsub), extra=[broker.publish] if broker else ()
+    )
     spec = FeedSpec.parse(settings.feed, seed=settings.seed)
     market = (
         None if spec.mode is FeedMode.AUTO else build_feed(spec, settings.symbols, live=live_options(settings, metrics))
@@ -91,6 +99,10 @@ def build_state(settings: Settings) -> AppState:
         metrics=metrics,
         order_limiter=RateLimiter(settings.bot_orders_per_second),
         recorder=recorder,
+        broker=broker,
+        engine_client=CommandClient(settings.broker, settings.engine_timeout)
+        if settings.broker and settings.role == "api"
+        else None,
         query_cache=StoredReadCache(db, metrics.query_cache) if settings.query_cache else None,
     )
     alert_service = AlertService(
@@ -135,12 +147,18 @@ def _quote_age(runner: ArenaRunner) -> float:
 def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
     state = state or build_state(settings)
 
-    engine = EngineRole(state, settings, live_options(settings, state.metrics))
+    role: EngineRole | ApiRole
+    if settings.role == "api":
+        assert settings.broker is not None, "--role api needs --broker"
+        role = ApiRole(state, settings.broker)
+    else:
+        role = EngineRole(state, settings, live_options(settings, state.metrics))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await state.db.init()
-        await engine.begin()  # on PostgreSQL a standby engine serves at once and takes over later
+        sender = asyncio.create_task(state.broker.run(), name="arena-broker") if state.broker else None
+        await role.begin()  # on PostgreSQL a standby engine serves at once and takes over later
         # Everything made so far (the schema, the ORM, the feeds) lives as long as the process: out of
         # the collector's sight, a full collection scans only what came later (at 1,000 subscribers
         # it took the loop for a quarter of a second otherwise). And a full collection, whose pause
@@ -153,7 +171,11 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
         try:
             yield
         finally:
-            await engine.end()
+            await role.end()
+            if sender is not None:
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
             state.pubsub.close_all()
             await state.db.close()
 
@@ -166,7 +188,9 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
     async def health(request: Request) -> JSONResponse:
         report, status = await health_report(state.runner, state.db)
         report["role"] = settings.role
-        report["engine"] = engine.status
+        report["engine"] = role.status
+        if isinstance(role, ApiRole):
+            report["broker"] = role.broker
         return JSONResponse(report, status_code=status)
 
     async def metrics(request: Request) -> Response:

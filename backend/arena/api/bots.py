@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 
 import strawberry
@@ -15,15 +14,16 @@ from arena.api.types.agents import Agent
 from arena.api.types.bots import Bot, Me, PlaceOrderInput, PlaceOrderPayload, RegisterBotPayload, RevokeBotPayload
 from arena.api.types.common import UserError
 from arena.api.types.trades import Trade
+from arena.app import commands
 from arena.broker.topics import TRADES
-from arena.domain.events import CompetitionStatus, OrderFilled
-from arena.domain.orders import Fill, OrderIntent, Side
+from arena.cluster import codec
+from arena.cluster.commands import ORDER_TIMEOUT_S
+from arena.domain.events import OrderFilled
+from arena.domain.orders import OrderIntent, Side
 from arena.domain.values import InvalidNumber, to_decimal
 from arena.errors import ArenaError, ErrorCode
 from arena.store import bots as bot_store
 from arena.store import fills
-
-ORDER_TIMEOUT_S = 30.0
 
 
 async def register_bot(info: Info[Context, None], name: str) -> RegisterBotPayload:
@@ -44,16 +44,6 @@ async def revoke_bot(info: Info[Context, None], id: strawberry.ID) -> RevokeBotP
     return RevokeBotPayload(bot=Bot.from_row(row), user_errors=[])
 
 
-def _still_queued(store_refuses: bool, intent: OrderIntent) -> ArenaError:
-    """The order waits for its round (or for the store): it is not lost, and not answered yet."""
-    again = " send it again with the same clientOrderId for its outcome" if intent.client_order_id else ""
-    if store_refuses:
-        return ArenaError(
-            ErrorCode.STORE_UNAVAILABLE, f"the order is queued, but the database is not taking writes;{again}"
-        )
-    return ArenaError(ErrorCode.ORDER_PENDING, f"the order is still queued for its round;{again}")
-
-
 def _intent(data: PlaceOrderInput) -> OrderIntent:
     if (data.quantity is None) == (data.notional is None):
         raise ArenaError(ErrorCode.INVALID_QUANTITY, "give exactly one of quantity or notional", "quantity")
@@ -72,37 +62,24 @@ def _intent(data: PlaceOrderInput) -> OrderIntent:
 
 
 async def place_order(info: Info[Context, None], input: PlaceOrderInput) -> PlaceOrderPayload:
-    """Executes at the start of the next round, at that round's price (deterministic)."""
+    """Executes at the start of the next round, at that round's price (deterministic); on an API
+    replica, on the engine, which answers once the fill is stored."""
     bot = await info.context.require_bot()
     state = info.context.state
     try:
         intent = _intent(input)
-        live = state.runner.competition
-        entrant = live.entrant_for_bot(bot.id) if live else None
-        if live is None or entrant is None:
-            raise ArenaError(ErrorCode.NOT_RUNNING, "this bot is not in a running competition")
-        if live.status is not CompetitionStatus.RUNNING:
-            code = ErrorCode.PAUSED if live.status is CompetitionStatus.PAUSED else ErrorCode.NOT_RUNNING
-            raise ArenaError(code, f"competition is {live.status.value}")
-        if intent.symbol not in live.symbols:
-            raise ArenaError(ErrorCode.UNKNOWN_SYMBOL, f"unknown symbol {intent.symbol!r}", "symbol")
-        if not state.order_limiter.allow(bot.id):
-            raise ArenaError(
-                ErrorCode.RATE_LIMITED, f"at most {state.settings.bot_orders_per_second:g} orders per second"
-            )
-        future = await state.runner.submit_order(entrant.info.agent_id, intent)
-        try:
-            async with asyncio.timeout(ORDER_TIMEOUT_S):
-                outcome = await asyncio.shield(future)
-        except TimeoutError:
-            raise _still_queued(state.runner.outbox.failure is not None, intent) from None
+        if state.engine_client is None:
+            competition_id, fill = await commands.place_order(state, bot.id, intent)
+        else:
+            args = {"bot_id": bot.id, "intent": codec.encode(intent)}
+            reply = await state.engine_client.call("order", args, timeout=ORDER_TIMEOUT_S)
+            if reply["errors"]:
+                errors = [UserError(field=e["field"], message=e["message"], code=e["code"]) for e in reply["errors"]]
+                return PlaceOrderPayload(trade=None, user_errors=errors)
+            competition_id, fill = reply["competition_id"], codec.decode(reply["fill"])
     except ArenaError as error:
         return PlaceOrderPayload(trade=None, user_errors=[UserError.of(error)])
-    if isinstance(outcome, Fill):
-        return PlaceOrderPayload(trade=Trade.from_fill(live.id, outcome), user_errors=[])
-    return PlaceOrderPayload(
-        trade=None, user_errors=[UserError(field=outcome.field, message=outcome.reason, code=outcome.code.value)]
-    )
+    return PlaceOrderPayload(trade=Trade.from_fill(competition_id, fill), user_errors=[])
 
 
 async def me(info: Info[Context, None]) -> Me:

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from arena.app.readers import ArenaReader
     from arena.app.runner import ArenaRunner
     from arena.broker.pubsub import PubSub
+    from arena.cluster.broker import BrokerPublisher
+    from arena.cluster.commands import CommandClient
     from arena.config import Settings
     from arena.metrics import Metrics
     from arena.store.db import Database
@@ -56,6 +58,8 @@ class AppState:
     metrics: Metrics
     order_limiter: RateLimiter
     recorder: Recorder
+    broker: BrokerPublisher | None = None  # the engine's events to the API replicas (--broker)
+    engine_client: CommandClient | None = None  # an API replica's commands go to the engine through it
     fanout: FanoutHub | None = None  # subscription groups (made once the state exists: groups run in it)
     query_cache: StoredReadCache | None = None  # None: every query executes
     alerts: AlertService | None = None  # alert rules and their delivery (made once the state exists)

@@ -4,7 +4,7 @@ send commands to the runner, which records and publishes what happens."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -16,11 +16,9 @@ from arena.api.inputs import StartCompetitionInput, build_config
 from arena.api.permissions import IsOperator
 from arena.api.types.common import UserError
 from arena.api.types.competitions import Competition, competition_by_id
-from arena.app.resume import resume_interrupted
-from arena.app.runner import ArenaRunner
-from arena.domain.events import CompetitionStatus
+from arena.app import commands
 from arena.engine.competition import Competition as LiveCompetition
-from arena.errors import ArenaError, ErrorCode
+from arena.errors import ArenaError
 
 
 @strawberry.type
@@ -44,12 +42,16 @@ class Mutation:
         try:
             bots = await bot_api.bot_entrants(info, input.bots or [])
             config = build_config(input, state.settings.replay_dirs, bots)
-            if config.feed is None and not input.symbols and state.runner.feed_info:
-                config = replace(config, symbols=state.runner.feed_info.symbols)
-            competition = await state.runner.start(config)
         except ArenaError as error:
             return CompetitionPayload(competition=None, user_errors=[UserError.of(error)])
-        return await _payload(info, competition)
+        market_symbols = not input.symbols
+        return await _engine(
+            info,
+            "start",
+            {"config": config.to_dict(), "market_symbols": market_symbols},
+            lambda: commands.start(state, config, market_symbols=market_symbols),
+            show_current=False,
+        )
 
     register_bot = strawberry.mutation(
         resolver=bot_api.register_bot,
@@ -78,7 +80,7 @@ class Mutation:
 
     @strawberry.mutation(permission_classes=[IsOperator])
     async def pause_competition(self, info: Info[Context, None]) -> CompetitionPayload:
-        return await _command(info, ArenaRunner.pause)
+        return await _engine(info, "pause", {}, lambda: commands.pause(info.context.state))
 
     @strawberry.mutation(
         permission_classes=[IsOperator],
@@ -88,29 +90,39 @@ class Mutation:
     async def resume_competition(
         self, info: Info[Context, None], id: strawberry.ID | None = None
     ) -> CompetitionPayload:
-        state = info.context.state
-        live = state.runner.competition
-        if id is None and live is not None and live.status is CompetitionStatus.PAUSED:
-            return await _command(info, ArenaRunner.resume)
-        try:
-            competition = await resume_interrupted(state.runner, state.db, str(id) if id else None)
-        except ArenaError as error:
-            if live is not None and live.status is CompetitionStatus.RUNNING and error.code is ErrorCode.NO_COMPETITION:
-                error = ArenaError(ErrorCode.ALREADY_RUNNING, "the competition is already running")
-            return await _payload(info, live, [error])
-        return await _payload(info, competition)
+        competition_id = str(id) if id else None
+        return await _engine(
+            info, "resume", {"id": competition_id}, lambda: commands.resume(info.context.state, competition_id)
+        )
 
     @strawberry.mutation(permission_classes=[IsOperator])
     async def stop_competition(self, info: Info[Context, None]) -> CompetitionPayload:
-        return await _command(info, ArenaRunner.stop)
+        return await _engine(info, "stop", {}, lambda: commands.stop(info.context.state))
 
 
-async def _command(
-    info: Info[Context, None], command: Callable[[ArenaRunner], Awaitable[LiveCompetition]]
+async def _engine(
+    info: Info[Context, None],
+    op: str,
+    args: dict[str, Any],
+    local: Callable[[], Awaitable[LiveCompetition]],
+    *,
+    show_current: bool = True,
 ) -> CompetitionPayload:
-    runner = info.context.state.runner
+    """Run a command here, or on the engine when this is an API replica. A refusal comes with the
+    competition as it is (`show_current`), as the command found it."""
+    state = info.context.state
+    if state.engine_client is not None:
+        try:
+            reply = await state.engine_client.call(op, args)
+        except ArenaError as error:
+            return CompetitionPayload(competition=None, user_errors=[UserError.of(error)])
+        errors = [UserError(field=e["field"], message=e["message"], code=e["code"]) for e in reply["errors"]]
+        competition_id = reply["competition_id"] if show_current or not errors else None
+        found = await competition_by_id(info.context, competition_id) if competition_id else None
+        return CompetitionPayload(competition=found, user_errors=errors)
     try:
-        competition = await command(runner)
+        competition = await local()
     except ArenaError as error:
-        return await _payload(info, runner.competition, [error])
+        current = state.runner.competition if show_current else None
+        return await _payload(info, current, [error])
     return await _payload(info, competition)

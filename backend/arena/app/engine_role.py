@@ -23,6 +23,7 @@ from arena.agents.spec import default_agents
 from arena.api.context import AppState
 from arena.app.auto_feed import market_feed
 from arena.app.resume import resume_interrupted
+from arena.cluster.commands import CommandServer
 from arena.cluster.lease import EngineLease, LeaseState
 from arena.config import Settings
 from arena.domain.events import CompetitionStatus
@@ -50,6 +51,7 @@ class EngineRole:
         self._runner_task: asyncio.Task[None] | None = None
         self._alerts_task: asyncio.Task[None] | None = None
         self._lease_task: asyncio.Task[None] | None = None
+        self._commands_task: asyncio.Task[None] | None = None
 
     @property
     def status(self) -> str:
@@ -70,10 +72,11 @@ class EngineRole:
         self._lease_task = asyncio.create_task(self._hold_lease(self.lease), name="arena-engine-lease")
 
     async def end(self) -> None:
-        if self._lease_task is not None and not self._lease_task.done():
-            self._lease_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._lease_task
+        for task in (self._lease_task, self._commands_task):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._runner_task is not None:
             self.state.runner.request_shutdown()  # finishes the current round and flushes it
             await self._runner_task
@@ -120,6 +123,9 @@ class EngineRole:
         self._runner_task = asyncio.create_task(runner.run(), name="arena-runner")
         self._runner_task.add_done_callback(self._report_runner_end)
         runner.unavailable = None
+        if settings.broker is not None:  # the API replicas' commands
+            server = CommandServer(settings.broker, state)
+            self._commands_task = asyncio.create_task(server.run(), name="arena-engine-commands")
         resumed = await self._resume(was) if resume and was else False
         if settings.demo and not resumed:
             info = runner.feed_info

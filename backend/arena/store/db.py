@@ -107,6 +107,11 @@ class Database:
         current while the generation is still g (every write goes through a session)."""
         return self._generation
 
+    def note_external_commit(self) -> None:
+        """Another process committed here (an API replica hears it from the broker): reads of the
+        generation before are outdated, as after a commit of this process's own."""
+        self._generation += 1
+
     def _committed(self, _session: Any) -> None:
         # after_commit runs once the driver's commit returned: a read begun later sees the change
         self._generation += 1

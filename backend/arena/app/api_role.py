@@ -1,0 +1,53 @@
+"""`arena serve --role api`: a replica that serves HTTP, websockets, the dashboard and metrics from the
+database and relays the engine's live events from the broker to its own subscribers. It runs no
+feed and no competition; commands (operator mutations, bot orders) belong to the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from arena.api.context import AppState
+from arena.broker.publisher import Publisher
+from arena.cluster.broker import BrokerRelay
+from arena.domain.events import Event
+
+logger = logging.getLogger(__name__)
+
+NO_COMMANDS = "this server is an API replica: its commands go to the engine"  # (never shown: they are forwarded)
+
+
+class ApiRole:
+    def __init__(self, state: AppState, broker_url: str) -> None:
+        self.state = state
+        publisher = Publisher(state.pubsub)
+        prices = state.runner.prices
+
+        async def deliver(events: Sequence[Event]) -> None:
+            await prices.observe(events)  # the latest quotes, as an engine keeps them
+            await publisher.publish(events)
+
+        self.relay = BrokerRelay(broker_url, state.db, deliver, on_message=state.db.note_external_commit)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def status(self) -> str:
+        return "replica"
+
+    @property
+    def broker(self) -> str:
+        return "connected" if self.relay.connected.is_set() else "connecting"
+
+    async def begin(self) -> None:
+        self.state.runner.unavailable = NO_COMMANDS
+        self._task = asyncio.create_task(self.relay.run(), name="arena-broker-relay")
+
+    async def end(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.state.engine_client is not None:
+            await self.state.engine_client.close()

@@ -1,0 +1,219 @@
+"""The live events between the engine and the API replicas, through Redis pub/sub.
+
+The engine publishes each stored batch (after its commit) as one message on `arena:events`:
+`{"epoch": the engine's run, "seq": n, "events": [...]}`, the events encoded by
+`arena.cluster.codec` (a model's decision goes by reference: its prompt stays in the database).
+Redis pub/sub drops what is sent while a subscriber reconnects, and the engine drops what it
+cannot send while Redis is away (a bounded queue); both show as a gap in `seq`. A replica that
+sees a gap, a new epoch (another engine took over), or reconnects, re-syncs from the database (the
+record is the source of truth): it hands its subscribers every trade stored after the last one it
+relayed, per competition, then goes on with the messages, skipping trades it already relayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from arena.cluster import codec
+from arena.domain.events import (
+    CompetitionStatus,
+    DecisionRecorded,
+    Event,
+    HistoryLoaded,
+    OrderFilled,
+    StateChanged,
+)
+from arena.store import competitions, decisions, fills
+from arena.store.db import Database
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "arena:events"
+_LIVE = (CompetitionStatus.RUNNING, CompetitionStatus.PAUSED)
+Deliver = Callable[[Sequence[Event]], Awaitable[None]]
+
+
+class BrokerPublisher:
+    """The engine's side: a sink after the store (`publish`) and the task that sends (`run`)."""
+
+    def __init__(self, url: str, *, queue_size: int = 4096, retry_seconds: float = 0.5) -> None:
+        self.url = url
+        self.epoch = uuid.uuid4().hex[:12]
+        self.seq = 0
+        self.dropped = 0
+        self.retry_seconds = retry_seconds
+        self._queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        encoded = [_encode(event) for event in events if not isinstance(event, HistoryLoaded)]
+        if not encoded:
+            return
+        self.seq += 1
+        message = json.dumps({"epoch": self.epoch, "seq": self.seq, "events": encoded}, separators=(",", ":"))
+        try:
+            self._queue.put_nowait(message.encode())
+        except asyncio.QueueFull:
+            self.dropped += 1  # the replicas see the gap in seq and read what they missed from the database
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                logger.warning("broker: Redis is behind; %d event messages dropped so far", self.dropped)
+
+    async def run(self) -> None:
+        client = redis.from_url(self.url)
+        failing = False
+        try:
+            while True:
+                message = await self._queue.get()
+                while True:
+                    try:
+                        await client.publish(CHANNEL, message)
+                        break
+                    except (RedisError, OSError) as exc:
+                        if not failing:
+                            logger.warning("broker: cannot publish to Redis (%s); retrying", exc)
+                            failing = True
+                        await asyncio.sleep(self.retry_seconds)
+                if failing:
+                    logger.info("broker: publishing to Redis again")
+                    failing = False
+        finally:
+            await client.aclose()
+
+
+class BrokerRelay:
+    """An API replica's side: Redis messages become the replica's own published events."""
+
+    def __init__(
+        self,
+        url: str,
+        db: Database,
+        deliver: Deliver,
+        *,
+        retry_seconds: float = 0.5,
+        on_message: Callable[[], None] | None = None,
+    ) -> None:
+        self.url = url
+        self.db = db
+        self.deliver = deliver
+        self.retry_seconds = retry_seconds
+        self.on_message = on_message  # events were committed elsewhere (the query cache drops what it had)
+        self.connected = asyncio.Event()
+        self.resyncs = 0
+        self._epoch: str | None = None
+        self._seq = 0
+        self._relayed: dict[str, int] = {}  # competition id -> seq of the last trade relayed
+        self._ended: set[str] = set()
+        self._started = False
+
+    async def run(self) -> None:
+        failing: str | None = None
+        while True:
+            client = redis.from_url(self.url)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(CHANNEL)
+                await self._resync("connected" if not self._started else "reconnected")
+                self._started = True
+                self.connected.set()
+                if failing is not None:
+                    logger.info("broker: connected to Redis again")
+                    failing = None
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        await self._on_message(message["data"])
+            except (RedisError, OSError) as exc:
+                self.connected.clear()
+                if failing != str(exc):
+                    logger.warning("broker: lost Redis (%s); reconnecting", exc)
+                    failing = str(exc)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+            await asyncio.sleep(self.retry_seconds)
+
+    async def _on_message(self, raw: bytes) -> None:
+        try:
+            envelope = json.loads(raw)
+            epoch, seq = str(envelope["epoch"]), int(envelope["seq"])
+            events = [await self._decode(item) for item in envelope["events"]]
+        except (ValueError, KeyError, TypeError, codec.CodecError) as exc:
+            logger.warning("broker: an unreadable message skipped (%s); re-syncing", exc)
+            await self._resync("unreadable message")
+            return
+        if self.on_message is not None:
+            self.on_message()
+        if epoch != self._epoch or seq != self._seq + 1:
+            if self._epoch is None:
+                reason = "the first message"
+            elif epoch != self._epoch:
+                reason = "a new engine"
+            else:
+                reason = f"a gap (message {seq} after {self._seq})"
+            self._epoch, self._seq = epoch, seq
+            await self._resync(reason)
+        else:
+            self._seq = seq
+        await self.deliver(self._fresh([e for e in events if e is not None]))
+
+    async def _decode(self, item: Any) -> Event | None:
+        if isinstance(item, dict) and "decision" in item:
+            competition_id, seq = item["decision"]
+            decision = await decisions.get_decision(self.db, str(competition_id), int(seq))
+            return None if decision is None else DecisionRecorded(str(competition_id), decision)
+        event: Event = codec.decode(item)
+        return event
+
+    def _fresh(self, events: list[Event]) -> list[Event]:
+        """The events minus the trades a re-sync already relayed; notes what is relayed."""
+        fresh: list[Event] = []
+        for event in events:
+            if isinstance(event, OrderFilled):
+                if event.fill.seq <= self._relayed.get(event.competition_id, 0):
+                    continue
+                self._relayed[event.competition_id] = event.fill.seq
+            elif isinstance(event, StateChanged) and event.status not in _LIVE:
+                self._ended.add(event.competition_id)
+            fresh.append(event)
+        return fresh
+
+    async def _resync(self, reason: str) -> None:
+        """Relay, from the database, every trade stored after the last one relayed (per competition).
+        At the first connection nothing is replayed: subscribers join from now on."""
+        self.resyncs += 1
+        if self.on_message is not None:
+            self.on_message()
+        live = {row.id for status in _LIVE for row in await competitions.list_competitions(self.db, status=status)}
+        known = set(self._relayed) - self._ended
+        missed: list[Event] = []
+        for competition_id in sorted(live | known):
+            stored = await fills.competition_fills(self.db, competition_id)
+            last = stored[-1].seq if stored else 0
+            if not self._started:
+                self._relayed[competition_id] = last
+                continue
+            after = self._relayed.get(competition_id, 0)  # new since the last message: all of it was missed
+            missed.extend(OrderFilled(competition_id, fill) for fill in stored if fill.seq > after)
+            self._relayed[competition_id] = max(after, last)
+            if competition_id not in live:
+                self._ended.add(competition_id)
+        if self._started:
+            level = logging.INFO if missed or reason != "the first message" else logging.DEBUG
+            logger.log(level, "broker: re-synced after %s: %d trades from the database", reason, len(missed))
+        if missed:
+            await self.deliver(missed)
+
+
+def _encode(event: Event) -> Any:
+    if isinstance(event, DecisionRecorded):
+        return {"decision": [event.competition_id, event.decision.seq]}
+    return codec.encode(event)

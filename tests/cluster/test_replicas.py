@@ -1,0 +1,156 @@
+"""One engine and two API replicas on PostgreSQL and Redis: a competition started by a mutation on
+replica A; a subscriber on replica B sees every one of its trades, in order and without a gap,
+through a Redis restart as well; a bot trading through B is on A's leaderboard; with no engine, a
+replica's commands answer ENGINE_UNAVAILABLE."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gql import GraphQLRequest
+from gql.transport.websockets import WebsocketsTransport
+
+from arena.api.types.trades import trade_global_id
+from arena.store import fills
+from arena.store.db import Database
+from tests.e2e.helpers import PAUSE, START, STOP, ArenaServer, client, wait_until
+from tests.e2e.test_bots import order, register
+from tests.e2e.test_crash import round_of
+
+ROUNDS = 240
+TRADES = "subscription { trades { id competitionId round } }"
+LEADERBOARD = "query($id: ID!) { competition(id: $id) { leaderboard { agent { name tradeCount } } } }"
+
+
+def broker_of(server: ArenaServer) -> str | None:
+    status, report = server.get("/health")
+    return report.get("broker") if status == 200 else None
+
+
+def cluster(
+    postgres_url: str, redis_url: str, tmp_path, env: dict | None = None
+) -> tuple[ArenaServer, ArenaServer, ArenaServer]:
+    engine = ArenaServer(
+        db=postgres_url, args=("--role", "engine", "--broker", redis_url, "--tick-interval", "0.05"), log_dir=tmp_path
+    ).start()
+    replicas = tuple(
+        ArenaServer(
+            db=postgres_url, args=("--role", "api", "--broker", redis_url), log_dir=tmp_path, env=env or {}
+        ).start()
+        for _ in range(2)
+    )
+    for replica in replicas:
+        wait_until(lambda r=replica: broker_of(r) == "connected", what="the replica to reach Redis")
+    return engine, replicas[0], replicas[1]
+
+
+async def stored_trade_ids(url: str, cid: str) -> list[str]:
+    db = Database.open(url)
+    try:
+        return [trade_global_id(cid, f.seq) for f in await fills.competition_fills(db, cid)]
+    finally:
+        await db.close()
+
+
+async def watch_trades(server: ArenaServer, seen: list[dict], subscribed: asyncio.Event) -> None:
+    async with client(server, WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL) as session:
+        stream = session.subscribe(GraphQLRequest(TRADES))
+        subscribed.set()
+        async for result in stream:
+            seen.append(result["trades"])
+
+
+async def run_through(postgres_url, redis_url, tmp_path, *, restart_redis=None) -> None:
+    engine, replica_a, replica_b = cluster(postgres_url, redis_url, tmp_path)
+    seen: list[dict] = []
+    subscribed = asyncio.Event()
+    watcher = asyncio.create_task(watch_trades(replica_b, seen, subscribed))
+    try:
+        await asyncio.wait_for(subscribed.wait(), 15)
+        await asyncio.sleep(0.3)  # the subscription is registered once its first frame went out
+        started = replica_a.operator(
+            START, {"input": {"name": "replicas", "feed": "SIMULATED", "seed": 11, "rounds": ROUNDS, "speed": "0.03s"}}
+        )["data"]["startCompetition"]
+        assert started["userErrors"] == [], started
+        cid = started["competition"]["id"]
+        if restart_redis is not None:
+            await asyncio.to_thread(wait_until, lambda: len(seen) >= 10, 60, "10 trades relayed")
+            restart_redis()
+        await asyncio.to_thread(
+            wait_until, lambda: round_of(replica_a, cid)["status"] == "FINISHED", 90, "the run to finish (read on A)"
+        )
+        stored = await stored_trade_ids(postgres_url, cid)
+        assert stored, "the run made trades"
+        await asyncio.to_thread(wait_until, lambda: len(seen) >= len(stored), 30, "every trade to reach B")
+        ids = [t["id"] for t in seen if t["competitionId"] == cid]
+        assert ids == stored, "B's subscriber saw every stored trade, in order, once"
+        rounds = [t["round"] for t in seen]
+        assert rounds == sorted(rounds)
+    finally:
+        watcher.cancel()
+        await asyncio.gather(watcher, return_exceptions=True)
+        for server in (replica_a, replica_b, engine):
+            server.stop()
+    return replica_b
+
+
+async def test_a_subscriber_on_a_replica_sees_every_trade_in_order(postgres_url, redis_server, tmp_path):
+    await run_through(postgres_url, redis_server.url, tmp_path)
+
+
+async def test_a_redis_restart_mid_run_leaves_no_gap(postgres_url, redis_server, tmp_path):
+    def restart() -> None:
+        redis_server.kill()
+        redis_server.start()
+
+    replica_b = await run_through(postgres_url, redis_server.url, tmp_path, restart_redis=restart)
+    assert "re-synced after reconnected" in replica_b.log()
+
+
+async def test_a_bot_trading_through_one_replica_is_on_the_other_ones_leaderboard(postgres_url, redis_server, tmp_path):
+    engine, replica_a, replica_b = cluster(postgres_url, redis_server.url, tmp_path)
+    try:
+        bot_id, token = register(replica_a, "relay-bot")
+        started = replica_a.operator(
+            START,
+            {
+                "input": {
+                    "name": "bots",
+                    "speed": "0.05s",
+                    "bots": [bot_id],
+                    "agents": [{"name": "momentum", "strategy": "momentum"}],
+                }
+            },
+        )["data"]["startCompetition"]
+        assert started["userErrors"] == [], started
+        cid = started["competition"]["id"]
+        placed = order(replica_b, token, symbol="BTC-USD", side="BUY", notional="100")["data"]["placeOrder"]
+        assert placed["userErrors"] == [] and placed["trade"]["agentName"] == "relay-bot", placed
+        refused = order(replica_b, token, symbol="NOPE-USD", side="BUY", notional="100")["data"]["placeOrder"]
+        assert [e["code"] for e in refused["userErrors"]] == ["UNKNOWN_SYMBOL"]
+
+        def bot_standing() -> dict | None:
+            board = replica_a.graphql(LEADERBOARD, {"id": cid})["data"]["competition"]["leaderboard"]
+            return next((e["agent"] for e in board if e["agent"]["name"] == "relay-bot"), None)
+
+        wait_until(lambda: (bot_standing() or {}).get("tradeCount") == 1, what="the bot's trade on A's leaderboard")
+        stopped = replica_b.operator(STOP)["data"]["stopCompetition"]
+        assert stopped["userErrors"] == [] and stopped["competition"]["status"] == "STOPPED"
+    finally:
+        for server in (replica_a, replica_b, engine):
+            server.stop()
+
+
+def test_without_an_engine_a_replicas_commands_answer_engine_unavailable(postgres_url, redis_server, tmp_path):
+    engine, replica_a, replica_b = cluster(postgres_url, redis_server.url, tmp_path, env={"ARENA_ENGINE_TIMEOUT": "1"})
+    try:
+        assert engine.stop() == 0
+        payload = replica_a.operator(PAUSE)["data"]["pauseCompetition"]
+        assert payload["competition"] is None
+        assert [e["code"] for e in payload["userErrors"]] == ["ENGINE_UNAVAILABLE"]
+        assert "no engine answered within 1 s" in payload["userErrors"][0]["message"]
+        status, report = replica_b.get("/health")
+        assert status == 200 and report["role"] == "api" and report["engine"] == "replica"
+    finally:
+        for server in (replica_a, replica_b):
+            server.stop()
