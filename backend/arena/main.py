@@ -38,7 +38,6 @@ from arena.app.wiring import event_pipeline
 from arena.broker.publisher import Publisher
 from arena.broker.pubsub import PubSub
 from arena.cluster.broker import BrokerPublisher
-from arena.cluster.commands import CommandClient
 from arena.config import Settings
 from arena.feeds.base import LiveFeed
 from arena.feeds.factory import build_feed
@@ -100,9 +99,6 @@ def build_state(settings: Settings) -> AppState:
         order_limiter=RateLimiter(settings.bot_orders_per_second),
         recorder=recorder,
         broker=broker,
-        engine_client=CommandClient(settings.broker, settings.engine_timeout)
-        if settings.broker and settings.role == "api"
-        else None,
         query_cache=StoredReadCache(db, metrics.query_cache) if settings.query_cache else None,
     )
     alert_service = AlertService(
@@ -150,7 +146,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
     role: EngineRole | ApiRole
     if settings.role == "api":
         assert settings.broker is not None, "--role api needs --broker"
-        role = ApiRole(state, settings.broker)
+        role = ApiRole(state, settings.broker, settings.engine_timeout)
     else:
         role = EngineRole(state, settings, live_options(settings, state.metrics))
 
@@ -189,7 +185,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
         report, status = await health_report(state.runner, state.db)
         report["role"] = settings.role
         report["engine"] = role.status
-        if isinstance(role, ApiRole):
+        if role.broker is not None:
             report["broker"] = role.broker
         return JSONResponse(report, status_code=status)
 

@@ -1,6 +1,7 @@
 """`arena serve --role api`: a replica that serves HTTP, websockets, the dashboard and metrics from the
-database and relays the engine's live events from the broker to its own subscribers. It runs no
-feed and no competition; commands (operator mutations, bot orders) belong to the engine."""
+database, relays the engine's live events from the broker to its own subscribers, and forwards
+commands (operator mutations, bot orders) to the active engine. It runs no feed and no competition.
+A standby engine with a broker does the same until it takes over."""
 
 from __future__ import annotations
 
@@ -12,16 +13,17 @@ from collections.abc import Sequence
 from arena.api.context import AppState
 from arena.broker.publisher import Publisher
 from arena.cluster.broker import BrokerRelay
+from arena.cluster.commands import CommandClient
 from arena.domain.events import Event
 
 logger = logging.getLogger(__name__)
 
-NO_COMMANDS = "this server is an API replica: its commands go to the engine"  # (never shown: they are forwarded)
-
 
 class ApiRole:
-    def __init__(self, state: AppState, broker_url: str) -> None:
+    def __init__(self, state: AppState, broker_url: str, engine_timeout: float) -> None:
         self.state = state
+        self.broker_url = broker_url
+        self.engine_timeout = engine_timeout
         publisher = Publisher(state.pubsub)
         prices = state.runner.prices
 
@@ -37,11 +39,11 @@ class ApiRole:
         return "replica"
 
     @property
-    def broker(self) -> str:
+    def broker(self) -> str | None:
         return "connected" if self.relay.connected.is_set() else "connecting"
 
     async def begin(self) -> None:
-        self.state.runner.unavailable = NO_COMMANDS
+        self.state.engine_client = CommandClient(self.broker_url, self.engine_timeout)
         self._task = asyncio.create_task(self.relay.run(), name="arena-broker-relay")
 
     async def end(self) -> None:
@@ -49,5 +51,7 @@ class ApiRole:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self.state.engine_client is not None:
-            await self.state.engine_client.close()
+            self._task = None
+        client, self.state.engine_client = self.state.engine_client, None
+        if client is not None:
+            await client.close()

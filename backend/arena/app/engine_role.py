@@ -21,6 +21,7 @@ from typing import Any
 
 from arena.agents.spec import default_agents
 from arena.api.context import AppState
+from arena.app.api_role import ApiRole
 from arena.app.auto_feed import market_feed
 from arena.app.resume import resume_interrupted
 from arena.cluster.commands import CommandServer
@@ -52,11 +53,21 @@ class EngineRole:
         self._alerts_task: asyncio.Task[None] | None = None
         self._lease_task: asyncio.Task[None] | None = None
         self._commands_task: asyncio.Task[None] | None = None
+        # a standby with a broker serves as an API replica does (events relayed, commands forwarded)
+        self._replica = ApiRole(state, settings.broker, settings.engine_timeout) if settings.broker else None
+        self._cache = state.query_cache
 
     @property
     def status(self) -> str:
         """active, standby or lost."""
         return LeaseState.ACTIVE.value if self.lease is None else self.lease.state.value
+
+    @property
+    def broker(self) -> str | None:
+        """While standing by with a broker: whether the relay is connected."""
+        if self._replica is None or self.status != LeaseState.STANDBY.value:
+            return None
+        return self._replica.broker
 
     async def begin(self) -> None:
         """Start the engine before the server serves, when it can: on SQLite, or when the lease is
@@ -69,6 +80,10 @@ class EngineRole:
             await self._take_over(self.lease)
             self._lease_task = asyncio.create_task(self._watch(self.lease), name="arena-engine-lease")
             return
+        if self._replica is not None:
+            await self._replica.begin()
+        else:  # nothing tells it of the active engine's commits: every read goes to the database
+            self.state.query_cache = None
         self._lease_task = asyncio.create_task(self._hold_lease(self.lease), name="arena-engine-lease")
 
     async def end(self) -> None:
@@ -87,6 +102,8 @@ class EngineRole:
                     await self._alerts_task
                 except Exception:  # its failure must not keep the store open or the streams running
                     logger.exception("the alerts task had stopped")
+        if self._replica is not None:
+            await self._replica.end()
         if self.lease is not None:
             await self.lease.release()
 
@@ -100,6 +117,9 @@ class EngineRole:
         await self._watch(lease)
 
     async def _take_over(self, lease: EngineLease) -> None:
+        if self._replica is not None:
+            await self._replica.end()  # from here on this process's own events reach its subscribers
+        self.state.query_cache = self._cache
         self.state.recorder.fence = lease.fence
         await self._activate(resume=True)
 
