@@ -9,8 +9,8 @@ import asyncio
 import signal
 
 from arena.api.types.trades import trade_global_id
-from tests.cluster.test_replicas import broker_of, stored_trade_ids, watch_trades
 from tests.cluster.test_engine_takeover import engine_of
+from tests.cluster.test_replicas import broker_of, stored_trade_ids, watch_trades
 from tests.e2e.helpers import START, ArenaServer, wait_until
 from tests.e2e.test_crash import round_of
 

@@ -6,6 +6,7 @@ replica's commands answer ENGINE_UNAVAILABLE."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from gql import GraphQLRequest
 from gql.transport.websockets import WebsocketsTransport
@@ -31,7 +32,10 @@ def cluster(
     postgres_url: str, redis_url: str, tmp_path, env: dict | None = None
 ) -> tuple[ArenaServer, ArenaServer, ArenaServer]:
     engine = ArenaServer(
-        db=postgres_url, args=("--role", "engine", "--broker", redis_url, "--tick-interval", "0.05"), log_dir=tmp_path
+        db=postgres_url,
+        args=("--role", "engine", "--broker", redis_url, "--tick-interval", "0.05"),
+        log_dir=tmp_path,
+        env=env or {},
     ).start()
     replicas = tuple(
         ArenaServer(
@@ -134,6 +138,17 @@ async def test_a_bot_trading_through_one_replica_is_on_the_other_ones_leaderboar
             return next((e["agent"] for e in board if e["agent"]["name"] == "relay-bot"), None)
 
         wait_until(lambda: (bot_standing() or {}).get("tradeCount") == 1, what="the bot's trade on A's leaderboard")
+
+        # the rate limit (5 a second, bursts of 5) is the engine's: it holds across the two replicas
+        with ThreadPoolExecutor(8) as pool:
+            burst = list(
+                pool.map(
+                    lambda i: order((replica_a, replica_b)[i % 2], token, symbol="BTC-USD", side="BUY", notional="10"),
+                    range(8),
+                )
+            )
+        codes = [e["code"] for r in burst for e in r["data"]["placeOrder"]["userErrors"]]
+        assert set(codes) <= {"RATE_LIMITED"} and len(codes) >= 3, codes
         stopped = replica_b.operator(STOP)["data"]["stopCompetition"]
         assert stopped["userErrors"] == [] and stopped["competition"]["status"] == "STOPPED"
     finally:
@@ -153,4 +168,37 @@ def test_without_an_engine_a_replicas_commands_answer_engine_unavailable(postgre
         assert status == 200 and report["role"] == "api" and report["engine"] == "replica"
     finally:
         for server in (replica_a, replica_b):
+            server.stop()
+
+
+CREATE_ALERT = """mutation($input: CreateAlertInput!) {
+  createAlert(input: $input) { alert { id kind cooldownSeconds } secret userErrors { field code message } } }"""
+UPDATE_ALERT = """mutation($id: ID!, $input: UpdateAlertInput!) {
+  updateAlert(id: $id, input: $input) { alert { id cooldownSeconds } userErrors { code message } } }"""
+DELETE_ALERT = "mutation($id: ID!) { deleteAlert(id: $id) { deletedId userErrors { code message } } }"
+ALERTS = "{ alerts { id cooldownSeconds } }"
+
+
+def test_alert_rules_changed_through_either_replica_are_the_engines(postgres_url, redis_server, tmp_path):
+    engine, replica_a, replica_b = cluster(
+        postgres_url, redis_server.url, tmp_path, env={"ARENA_ALERTS_ALLOW_PRIVATE": "1"}
+    )
+    try:
+        rule = {"kind": "AGENT_TRADE", "webhookUrl": "http://127.0.0.1:9/hook", "cooldownSeconds": 60}
+        created = replica_a.operator(CREATE_ALERT, {"input": rule})["data"]["createAlert"]
+        assert created["userErrors"] == [] and created["secret"], created
+        alert_id = created["alert"]["id"]
+        assert engine.operator(ALERTS)["data"]["alerts"] == [{"id": alert_id, "cooldownSeconds": 60}]
+        assert replica_b.operator(ALERTS)["data"]["alerts"] == [{"id": alert_id, "cooldownSeconds": 60}]
+        updated = replica_b.operator(UPDATE_ALERT, {"id": alert_id, "input": {"cooldownSeconds": 5}})
+        assert updated["data"]["updateAlert"] == {"alert": {"id": alert_id, "cooldownSeconds": 5}, "userErrors": []}
+        assert engine.operator(ALERTS)["data"]["alerts"] == [{"id": alert_id, "cooldownSeconds": 5}]
+        refused = replica_b.operator(CREATE_ALERT, {"input": {**rule, "webhookUrl": "not a url"}})
+        assert [e["code"] for e in refused["data"]["createAlert"]["userErrors"]] == ["INVALID_URL"]
+        deleted = replica_a.operator(DELETE_ALERT, {"id": alert_id})["data"]["deleteAlert"]
+        assert deleted == {"deletedId": alert_id, "userErrors": []}
+        assert engine.operator(ALERTS)["data"]["alerts"] == []
+        assert replica_b.operator(ALERTS)["data"]["alerts"] == []
+    finally:
+        for server in (replica_a, replica_b, engine):
             server.stop()

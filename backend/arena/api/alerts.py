@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from arena.alerts.rules import AlertKind
+from arena.alerts.rules import AlertKind, AlertRule
 from arena.alerts.service import AlertFired, AlertService
 from arena.alerts.webhooks import WebhookFormat
 from arena.api.arguments import page_size
@@ -37,6 +37,7 @@ from arena.api.types.alerts import (
 )
 from arena.api.types.common import UserError
 from arena.broker.topics import ALERTS
+from arena.cluster import codec
 from arena.errors import ArenaError, ErrorCode
 from arena.store import alerts as alert_store
 
@@ -84,10 +85,28 @@ def _values(given: Any, *, partial: bool) -> dict[str, Any]:
     return values
 
 
+async def _on_engine(info: Info[Context, None], op: str, args: dict[str, Any]) -> AlertRule | None:
+    """An alert change made on the engine, whose evaluator holds the rules (this is an API replica)."""
+    client = info.context.state.engine_client
+    assert client is not None
+    reply = await client.call(op, {key: codec.encode(value) for key, value in args.items()})
+    if reply["errors"]:
+        error = reply["errors"][0]
+        raise ArenaError(ErrorCode(error["code"]), error["message"], error["field"])
+    rule: AlertRule | None = codec.decode(reply["rule"]) if reply.get("rule") else None
+    return rule
+
+
 async def create_alert(info: Info[Context, None], input: CreateAlertInput) -> CreateAlertPayload:
     service = _service(info)
     try:
-        rule = await service.create({"kind": input.kind, **_values(input, partial=False)})
+        values = {"kind": input.kind, **_values(input, partial=False)}
+        if info.context.state.engine_client is None:
+            rule = await service.create(values)
+        else:
+            made = await _on_engine(info, "alert_create", {"values": values})
+            assert made is not None
+            rule = made
     except ArenaError as error:
         return CreateAlertPayload(alert=None, secret=None, user_errors=[UserError.of(error)])
     return CreateAlertPayload(alert=Alert.of(rule), secret=rule.secret, user_errors=[])
@@ -96,7 +115,13 @@ async def create_alert(info: Info[Context, None], input: CreateAlertInput) -> Cr
 async def update_alert(info: Info[Context, None], id: strawberry.ID, input: UpdateAlertInput) -> UpdateAlertPayload:
     service = _service(info)
     try:
-        rule = await service.update(str(id), _values(input, partial=True))
+        changes = _values(input, partial=True)
+        if info.context.state.engine_client is None:
+            rule = await service.update(str(id), changes)
+        else:
+            changed = await _on_engine(info, "alert_update", {"id": str(id), "changes": changes})
+            assert changed is not None
+            rule = changed
     except ArenaError as error:
         return UpdateAlertPayload(alert=None, user_errors=[UserError.of(error)])
     return UpdateAlertPayload(alert=Alert.of(rule), user_errors=[])
@@ -105,14 +130,21 @@ async def update_alert(info: Info[Context, None], id: strawberry.ID, input: Upda
 async def delete_alert(info: Info[Context, None], id: strawberry.ID) -> DeleteAlertPayload:
     service = _service(info)
     try:
-        await service.delete(str(id))
+        if info.context.state.engine_client is None:
+            await service.delete(str(id))
+        else:
+            await _on_engine(info, "alert_delete", {"id": str(id)})
     except ArenaError as error:
         return DeleteAlertPayload(deleted_id=None, user_errors=[UserError.of(error)])
     return DeleteAlertPayload(deleted_id=id, user_errors=[])
 
 
 async def alerts(info: Info[Context, None]) -> list[Alert]:
-    return [Alert.of(rule) for rule in _service(info).evaluator.rules]
+    service = _service(info)
+    if info.context.state.engine_client is None:
+        return [Alert.of(rule) for rule in service.evaluator.rules]
+    # an API replica: the rules as the engine stored them
+    return [Alert.of(AlertRule.from_row(row)) for row in await alert_store.list_rules(info.context.state.db)]
 
 
 async def alert_deliveries(

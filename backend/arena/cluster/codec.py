@@ -2,9 +2,8 @@
 
 Tagged, so decoding needs no type hints: a dataclass is `{"_": name, "v": [fields in order]}`, a
 Decimal `{"d": "1.50"}` (its exact text), a datetime `{"t": microseconds since the epoch}`, an
-enum `{"e": name, "v": value}`; tuples and lists are lists (decoded as tuples: the events hold
-tuples), dicts stay dicts. Only the types registered here are decoded: a message names a type,
-it never picks code to run.
+enum `{"e": name, "v": value}`, a tuple `{"u": [...]}`, a dict `{"m": {...}}`; lists are lists.
+Only the types registered here are decoded: a message names a type, it never picks code to run.
 """
 
 from __future__ import annotations
@@ -16,19 +15,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from arena.alerts import rules, webhooks
 from arena.domain import decisions, events, market, orders
 from arena.errors import ErrorCode
 from arena.store.columns import from_micros, to_micros
 
+_MODULES = (events, market, orders, decisions, rules, webhooks)  # the events, and the alert rules commands carry
 _DATACLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
-    for module in (events, market, orders, decisions)
+    for module in _MODULES
     for cls in vars(module).values()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__
 }
 _ENUMS: dict[str, type[enum.Enum]] = {
     cls.__name__: cls
-    for module in (events, market, orders, decisions)
+    for module in _MODULES
     for cls in vars(module).values()
     if isinstance(cls, type) and issubclass(cls, enum.Enum) and cls.__module__ == module.__name__
 }
@@ -62,7 +63,9 @@ def encode(value: Any) -> Any:
         return {"t": to_micros(value)}
     if isinstance(value, enum.Enum):
         return {"e": type(value).__name__, "v": value.value}
-    if isinstance(value, (tuple, list)):
+    if isinstance(value, tuple):
+        return {"u": [encode(item) for item in value]}
+    if isinstance(value, list):
         return [encode(item) for item in value]
     if isinstance(value, dict):
         return {"m": {str(key): encode(item) for key, item in value.items()}}
@@ -76,7 +79,7 @@ def decode(data: Any) -> Any:
     if data is None or isinstance(data, (str, bool, int, float)):
         return data
     if isinstance(data, list):
-        return tuple(decode(item) for item in data)
+        return [decode(item) for item in data]
     if not isinstance(data, dict):
         raise CodecError(f"unexpected {type(data).__name__}")
     if "d" in data:
@@ -85,14 +88,9 @@ def decode(data: Any) -> Any:
         return from_micros(int(data["t"]))
     if "e" in data:
         return _ENUMS[data["e"]](data["v"])
+    if "u" in data:
+        return tuple(decode(item) for item in data["u"])
     if "m" in data:
-        return {key: _mutable(decode(item)) for key, item in data["m"].items()}
+        return {key: decode(item) for key, item in data["m"].items()}
     cls = _DATACLASSES[data["_"]]
     return cls(*(decode(item) for item in data["v"]))
-
-
-def _mutable(value: Any) -> Any:
-    """Inside a dict (a config, an agent's params) lists were lists: keep them so."""
-    if isinstance(value, tuple):
-        return [_mutable(item) for item in value]
-    return value

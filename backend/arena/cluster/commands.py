@@ -145,9 +145,25 @@ class CommandServer:
         elif op == "order":
             competition_id, fill = await commands.place_order(state, str(args["bot_id"]), codec.decode(args["intent"]))
             return {"competition_id": competition_id, "fill": codec.encode(fill)}
+        elif op.startswith("alert_"):
+            return await self._alert(op, args)
         else:
             raise ArenaError(ErrorCode.INVALID_INPUT, f"unknown engine command {op!r}")
         return {"competition_id": competition.id}
+
+    async def _alert(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
+        """The alert rules live in the engine's evaluator: their changes are made there."""
+        service = self.state.alerts
+        if service is None:
+            raise ArenaError(ErrorCode.INTERNAL, "alerts are not running on the engine")
+        if op == "alert_create":
+            return {"rule": codec.encode(await service.create(codec.decode(args["values"])))}
+        if op == "alert_update":
+            return {"rule": codec.encode(await service.update(str(args["id"]), codec.decode(args["changes"])))}
+        if op == "alert_delete":
+            await service.delete(str(args["id"]))
+            return {}
+        raise ArenaError(ErrorCode.INVALID_INPUT, f"unknown engine command {op!r}")
 
 
 def _reply_key(request_id: str) -> str:
