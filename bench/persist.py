@@ -66,11 +66,12 @@ def make_events(count: int) -> tuple[Any, list[Any]]:
     return competition.created_event("bench", "replay", "bench", start), fills
 
 
-async def recorder_run(path: Path, created: Any, fills: list[Any], batch: int) -> float:
+async def recorder_run(path: Path | str, created: Any, fills: list[Any], batch: int) -> float:
+    """Seconds the Recorder takes to commit `fills` in batches, on an SQLite file or a database URL."""
     from arena.store.db import Database
     from arena.store.recorder import Recorder
 
-    db = Database.from_path(path)
+    db = Database.open(path)
     await db.init()
     recorder = Recorder(db)
     await recorder.record([created])

@@ -133,3 +133,18 @@ def test_all_summarizes_the_results(results: Path) -> None:
     targets = summarize(results, smoke=True)
     assert {t["verdict"] for t in targets} <= {"met", "NOT MET", "n/a"}
     assert any(t["target"].startswith("fan-out") for t in targets)
+
+
+def test_scaleout(results: Path) -> None:
+    from arena.testing.postgres import PostgresServer
+    from arena.testing.redis import RedisServer
+    from tests.conftest import missing_server
+
+    if PostgresServer.find() is None or RedisServer.find() is None:
+        missing_server("bench.scaleout needs PostgreSQL and redis-server")
+    result = smoke("scaleout", results, timeout=180)
+    assert {r["store"] for r in result["persist"]} == {"sqlite", "postgresql"}
+    assert all(r["fills_per_s"] > 0 for r in result["persist"])
+    for replicas in ("one_replica", "two_replicas"):
+        run = result["fanout"][replicas]
+        assert run["errors"] == [] and run["delivered"] > 0 and run["added_ms_p50"] is not None, run

@@ -3,8 +3,8 @@
 For the tests and benchmarks that need a real PostgreSQL (`--db postgresql+asyncpg://...`). It
 uses the machine's own binaries (Debian's `postgresql` package keeps them in
 /usr/lib/postgresql/<version>/bin, off the PATH); as root it runs them as the `postgres` user,
-since PostgreSQL refuses to run as root. Durability is off (fsync, synchronous_commit): the data
-is thrown away with the server.
+since PostgreSQL refuses to run as root. Commits do not wait for the disk (synchronous_commit off),
+and unless `durable`, nothing is flushed at all (fsync off): the data is thrown away with the server.
 
     server = PostgresServer.find()          # None where PostgreSQL is not installed
     server.start()
@@ -29,10 +29,9 @@ from typing import Any
 from arena.testing.server import HOST, free_port
 
 USER = "arena"
+_FAST = {"fsync": "off", "full_page_writes": "off"}  # the tests' servers: nothing to keep
 _SETTINGS = {
-    "fsync": "off",
     "synchronous_commit": "off",
-    "full_page_writes": "off",
     "max_connections": "200",
     "shared_buffers": "128MB",
     "listen_addresses": HOST,
@@ -52,6 +51,7 @@ def find_binaries() -> Path | None:
 class PostgresServer:
     bin_dir: Path
     port: int = field(default_factory=free_port)
+    durable: bool = False  # fsync on (as SQLite's WAL with synchronous=NORMAL): for benchmarks
     root: Path | None = None
     process: subprocess.Popen[bytes] | None = None
 
@@ -80,7 +80,8 @@ class PostgresServer:
             self.data_dir.mkdir()
             self._own(self.root, self.data_dir)
             self._run("initdb", "-D", str(self.data_dir), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync")
-        settings = [arg for key, value in _SETTINGS.items() for arg in ("-c", f"{key}={value}")]
+        chosen = _SETTINGS if self.durable else {**_SETTINGS, **_FAST}
+        settings = [arg for key, value in chosen.items() for arg in ("-c", f"{key}={value}")]
         argv = [str(self.bin_dir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port)]
         argv += ["-k", str(self.root), *settings]
         with open(self.log_path, "ab") as log:
