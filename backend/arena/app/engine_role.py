@@ -119,6 +119,7 @@ class EngineRole:
     async def _take_over(self, lease: EngineLease) -> None:
         if self._replica is not None:
             await self._replica.end()  # from here on this process's own events reach its subscribers
+            await self._replica.relay.catch_up("taking over")  # and, first, what the old engine stored last
         self.state.query_cache = self._cache
         self.state.recorder.fence = lease.fence
         await self._activate(resume=True)

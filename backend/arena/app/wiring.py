@@ -17,8 +17,12 @@ logger = logging.getLogger(__name__)
 
 
 async def prepare_database(db: Database) -> None:
-    """Upgrade the schema, then mark competitions that a crash left running as INTERRUPTED."""
+    """Upgrade the schema, then, on SQLite, mark competitions that a crash left running as
+    INTERRUPTED. On PostgreSQL an engine may be running them now: only the engine that takes the
+    lease marks them (`arena.app.engine_role`), so a headless run beside it leaves them be."""
     await db.init()
+    if not db.is_sqlite:
+        return
     interrupted = await mark_interrupted(db)
     if interrupted:
         logger.warning("competitions left running by a crash are now INTERRUPTED: %s", ", ".join(interrupted))

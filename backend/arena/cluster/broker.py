@@ -53,14 +53,20 @@ class BrokerPublisher:
         self.retry_seconds = retry_seconds
         self._queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
 
-    async def publish(self, events: Sequence[Event]) -> None:
+    def message(self, events: Sequence[Event]) -> bytes | None:
+        """The next message for a stored batch (None: nothing in it for the replicas)."""
         encoded = [_encode(event) for event in events if not isinstance(event, HistoryLoaded)]
         if not encoded:
-            return
+            return None
         self.seq += 1
-        message = json.dumps({"epoch": self.epoch, "seq": self.seq, "events": encoded}, separators=(",", ":"))
+        return json.dumps({"epoch": self.epoch, "seq": self.seq, "events": encoded}, separators=(",", ":")).encode()
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        message = self.message(events)
+        if message is None:
+            return
         try:
-            self._queue.put_nowait(message.encode())
+            self._queue.put_nowait(message)
         except asyncio.QueueFull:
             self.dropped += 1  # the replicas see the gap in seq and read what they missed from the database
             if self.dropped == 1 or self.dropped % 1000 == 0:
@@ -120,15 +126,14 @@ class BrokerRelay:
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(CHANNEL)
-                await self._resync("connected" if not self._started else "reconnected")
-                self._started = True
+                await self.subscribed()
                 self.connected.set()
                 if failing is not None:
                     logger.info("broker: connected to Redis again")
                     failing = None
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
-                        await self._on_message(message["data"])
+                        await self.handle(message["data"])
             except (RedisError, OSError) as exc:
                 self.connected.clear()
                 if failing != str(exc):
@@ -141,7 +146,19 @@ class BrokerRelay:
                     await client.aclose()
             await asyncio.sleep(self.retry_seconds)
 
-    async def _on_message(self, raw: bytes) -> None:
+    async def catch_up(self, reason: str) -> None:
+        """Relay what the database has that the messages did not bring (before this process stops
+        relaying: a standby taking over hands its subscribers the old engine's last trades)."""
+        if self._started:
+            await self._resync(reason)
+
+    async def subscribed(self) -> None:
+        """Now listening (again): what was stored while it was not is relayed first."""
+        await self._resync("connected" if not self._started else "reconnected")
+        self._started = True
+
+    async def handle(self, raw: bytes | str) -> None:
+        """One message from the channel."""
         try:
             envelope = json.loads(raw)
             epoch, seq = str(envelope["epoch"]), int(envelope["seq"])

@@ -1,0 +1,109 @@
+"""The replica's relay on a real SQLite file, messages made by the engine's own publisher: in order it
+passes them on; a gap, a new engine or a reconnect re-syncs the trades from the database; no trade
+twice; a decision comes by reference; what is not a message is skipped and re-synced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arena.cluster.broker import BrokerPublisher, BrokerRelay
+from arena.domain.decisions import Decision, ModelAnswer
+from arena.domain.events import CompetitionStatus, DecisionRecorded, Event, OrderFilled
+from arena.store.db import Database
+from arena.store.recorder import Recorder
+from tests.store.store_builders import T0, Ledger, created, state
+
+UNUSED = "redis://127.0.0.1:9/0"  # neither side connects in these tests
+
+
+class Subscribers:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def deliver(self, events) -> None:
+        self.events.extend(events)
+
+    def trades(self) -> list[int]:
+        return [e.fill.seq for e in self.events if isinstance(e, OrderFilled)]
+
+
+async def setup(tmp_path: Path) -> tuple[Database, Recorder, Ledger, BrokerPublisher, BrokerRelay, Subscribers]:
+    db = Database.from_path(tmp_path / "arena.db")
+    await db.init()
+    recorder = Recorder(db)
+    birth = created("c1")
+    await recorder.record([birth, state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING)])
+    subscribers = Subscribers()
+    relay = BrokerRelay(UNUSED, db, subscribers.deliver)
+    return db, recorder, Ledger("c1", [e.agent_id for e in birth.entrants]), BrokerPublisher(UNUSED), relay, subscribers
+
+
+async def stored_batch(recorder: Recorder, publisher: BrokerPublisher, events: list[Event]) -> bytes:
+    await recorder.record(events)  # as the engine: stored first, then published
+    message = publisher.message(events)
+    assert message is not None
+    return message
+
+
+async def test_in_order_messages_pass_on_and_a_gap_is_filled_from_the_database(tmp_path: Path) -> None:
+    db, recorder, ledger, publisher, relay, subscribers = await setup(tmp_path)
+    try:
+        await stored_batch(recorder, publisher, ledger.fills(2))  # before the replica listened: not replayed
+        await relay.subscribed()
+        assert subscribers.events == []
+        await relay.handle(await stored_batch(recorder, publisher, ledger.fills(3)))
+        assert subscribers.trades() == [3, 4, 5]
+        await stored_batch(recorder, publisher, ledger.fills(2))  # lost on the way: seq 6, 7
+        await relay.handle(await stored_batch(recorder, publisher, ledger.fills(2)))
+        assert subscribers.trades() == [3, 4, 5, 6, 7, 8, 9], "the gap came from the database, then the message"
+        await relay.subscribed()  # a reconnect with nothing missed: nothing twice
+        await relay.handle(await stored_batch(recorder, publisher, ledger.fills(1)))
+        assert subscribers.trades() == [3, 4, 5, 6, 7, 8, 9, 10]
+        assert relay.resyncs == 4  # connect, the first message, the gap, the reconnect
+    finally:
+        await db.close()
+
+
+async def test_a_new_engine_re_syncs_what_the_old_one_stored_and_never_sent(tmp_path: Path) -> None:
+    db, recorder, ledger, publisher, relay, subscribers = await setup(tmp_path)
+    try:
+        await relay.subscribed()
+        await relay.handle(await stored_batch(recorder, publisher, ledger.fills(2)))
+        await recorder.record(ledger.fills(2))  # the old engine stored these, then died before sending
+        successor = BrokerPublisher(UNUSED)
+        await relay.handle(await stored_batch(recorder, successor, ledger.fills(1)))
+        assert subscribers.trades() == [1, 2, 3, 4, 5]
+    finally:
+        await db.close()
+
+
+async def test_an_unreadable_message_is_skipped_and_re_synced(tmp_path: Path) -> None:
+    db, recorder, ledger, publisher, relay, subscribers = await setup(tmp_path)
+    try:
+        await relay.subscribed()
+        await relay.handle(await stored_batch(recorder, publisher, ledger.fills(1)))
+        await recorder.record(ledger.fills(1))
+        for garbage in (
+            b"not json",
+            b'{"epoch": "x"}',
+            b'{"epoch": "x", "seq": 9, "events": [{"_": "Nope", "v": []}]}',
+        ):
+            await relay.handle(garbage)
+        assert subscribers.trades() == [1, 2]
+    finally:
+        await db.close()
+
+
+async def test_a_decision_goes_by_reference_and_comes_back_whole(tmp_path: Path) -> None:
+    db, recorder, ledger, publisher, relay, subscribers = await setup(tmp_path)
+    try:
+        agent = ledger.agents[0]
+        answer = ModelAnswer(agent, 1, T0, T0, "stand-in-model", "a long prompt " * 2000, '{"actions": []}')
+        decision = Decision("c1", agent, agent.rsplit("/", 1)[-1], 1, 1, T0, answer)
+        await relay.subscribed()
+        message = await stored_batch(recorder, publisher, [DecisionRecorded("c1", decision)])
+        assert len(message) < 300, "the prompt stays in the database"
+        await relay.handle(message)
+        assert subscribers.events == [DecisionRecorded("c1", decision)]
+    finally:
+        await db.close()
