@@ -15,7 +15,7 @@ from arena.api.types.trades import trade_global_id
 from arena.store import fills
 from arena.store.db import Database
 from tests.e2e.helpers import PAUSE, START, STOP, ArenaServer, client, wait_until
-from tests.e2e.test_bots import order, register
+from tests.e2e.test_bots import ME, order, register
 from tests.e2e.test_crash import round_of
 
 ROUNDS = 240
@@ -138,6 +138,9 @@ async def test_a_bot_trading_through_one_replica_is_on_the_other_ones_leaderboar
             return next((e["agent"] for e in board if e["agent"]["name"] == "relay-bot"), None)
 
         wait_until(lambda: (bot_standing() or {}).get("tradeCount") == 1, what="the bot's trade on A's leaderboard")
+        me = replica_b.graphql(ME, token=token)["data"]["me"]
+        assert me["bot"]["name"] == "relay-bot" and me["agent"]["kind"] == "BOT"
+        assert [t["id"] for t in me["trades"]] == [placed["trade"]["id"]]
 
         # the rate limit (5 a second, bursts of 5) is the engine's: it holds across the two replicas
         with ThreadPoolExecutor(8) as pool:

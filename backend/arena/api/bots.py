@@ -23,7 +23,7 @@ from arena.domain.orders import OrderIntent, Side
 from arena.domain.values import InvalidNumber, to_decimal
 from arena.errors import ArenaError, ErrorCode
 from arena.store import bots as bot_store
-from arena.store import fills
+from arena.store import entrants, fills
 
 
 async def register_bot(info: Info[Context, None], name: str) -> RegisterBotPayload:
@@ -84,27 +84,48 @@ async def place_order(info: Info[Context, None], input: PlaceOrderInput) -> Plac
 
 async def me(info: Info[Context, None]) -> Me:
     bot = await info.context.require_bot()
-    live = info.context.state.runner.competition
-    entrant = live.entrant_for_bot(bot.id) if live else None
-    if live is None or entrant is None:
+    state = info.context.state
+    found = await _bot_entrant(info, bot.id)
+    if found is None:
         return Me(bot=Bot.from_row(bot), agent=None, trades=[])
-    agent_id = entrant.info.agent_id
-    standing = next(s for s in live.leaderboard() if s.agent_id == agent_id)
-    rows = await fills.list_fills(info.context.state.db, agent_id=agent_id, limit=50)
+    competition_id, agent_id = found
+    standings = await info.context.standings(competition_id)
+    standing = next((s for s in standings if s.agent_id == agent_id), None)
+    rows = await fills.list_fills(state.db, agent_id=agent_id, limit=50)
     return Me(
-        bot=Bot.from_row(bot), agent=Agent.from_snapshot(live.id, standing), trades=[Trade.from_row(r) for r in rows]
+        bot=Bot.from_row(bot),
+        agent=None if standing is None else Agent.from_snapshot(competition_id, standing),
+        trades=[Trade.from_row(r) for r in rows],
     )
+
+
+async def _bot_entrant(
+    info: Info[Context, None], bot_id: str, competition_id: str | None = None
+) -> tuple[str, str] | None:
+    """(competition id, agent id) of the bot in the running competition (or in `competition_id`):
+    the engine's own, or, on an API replica, the store's."""
+    state = info.context.state
+    if state.engine_client is not None:
+        return await entrants.bot_entrant(state.db, bot_id, competition_id)
+    live = state.runner.competition
+    if live is None or (competition_id is not None and live.id != competition_id):
+        return None
+    entrant = live.entrant_for_bot(bot_id)
+    return None if entrant is None else (live.id, entrant.info.agent_id)
 
 
 async def my_fills(info: Info[Context, None]) -> AsyncGenerator[Trade, None]:
     bot = await info.context.require_bot()
+    known: dict[str, str | None] = {}  # competition id -> the bot's agent id there (None: not in it)
     async with open_feed(info, TRADES) as feed:  # never grouped: it reads the caller
         async for event in feed.events:
             assert isinstance(event, OrderFilled)
-            live = info.context.state.runner.competition
-            entrant = live.entrant_for_bot(bot.id) if live and live.id == event.competition_id else None
-            if entrant is not None and event.fill.agent_id == entrant.info.agent_id:
-                yield Trade.from_fill(event.competition_id, event.fill)
+            competition_id = event.competition_id
+            if competition_id not in known or info.context.state.engine_client is None:
+                found = await _bot_entrant(info, bot.id, competition_id)
+                known[competition_id] = None if found is None else found[1]
+            if known[competition_id] is not None and event.fill.agent_id == known[competition_id]:
+                yield Trade.from_fill(competition_id, event.fill)
 
 
 async def bot_entrants(info: Info[Context, None], bot_ids: list[strawberry.ID]) -> list[AgentSpec]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from arena.agents.spec import BOT_ID_PARAM
 from arena.domain.events import AgentKind, CompetitionStatus, EntrantInfo
 from arena.store.sessions import Source, session_of
 from arena.store.tables import CompetitionRow, EntrantRow
@@ -73,3 +74,24 @@ async def wins_by_agent_name(source: Source) -> dict[str, int]:
             .group_by(col(EntrantRow.name))
         )
         return dict((await session.exec(query)).all())
+
+
+async def bot_entrant(source: Source, bot_id: str, competition_id: str | None = None) -> tuple[str, str] | None:
+    """(competition id, agent id) of a bot's entrant in `competition_id`, or, when None, in the newest
+    competition that is running or paused: what an API replica knows of a bot from the store."""
+    live = (CompetitionStatus.RUNNING.value, CompetitionStatus.PAUSED.value)
+    query = (
+        select(EntrantRow)
+        .join(CompetitionRow, col(CompetitionRow.id) == col(EntrantRow.competition_id))
+        .where(EntrantRow.kind == AgentKind.BOT.value)
+        .order_by(col(CompetitionRow.created_at).desc())
+    )
+    if competition_id is not None:
+        query = query.where(EntrantRow.competition_id == competition_id)
+    else:
+        query = query.where(col(CompetitionRow.status).in_(live))
+    async with session_of(source) as session:
+        for row in (await session.exec(query)).all():
+            if json.loads(row.params_json).get(BOT_ID_PARAM) == bot_id:
+                return row.competition_id, row.id
+    return None
