@@ -112,6 +112,8 @@ def build_state(settings: Settings) -> AppState:
         feed_health=lambda: _feed_health(runner),
     )
     state.alerts = recorder.annex = alert_service
+    if broker is not None:
+        alert_service.on_fired = broker.publish_alert
     hub = state.fanout = FanoutHub(state, schema, enabled=settings.subscription_groups)
     metrics.subscription_groups.set_function(lambda: len(hub.groups))
     metrics.subscription_group_members.set_function(hub.member_count)

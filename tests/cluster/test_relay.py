@@ -4,8 +4,12 @@ twice; a decision comes by reference; what is not a message is skipped and re-sy
 
 from __future__ import annotations
 
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
+from arena.alerts.rules import AlertKind, AlertRule
+from arena.alerts.service import AlertFired
 from arena.cluster.broker import BrokerPublisher, BrokerRelay
 from arena.domain.decisions import Decision, ModelAnswer
 from arena.domain.events import CompetitionStatus, DecisionRecorded, Event, OrderFilled
@@ -105,5 +109,19 @@ async def test_a_decision_goes_by_reference_and_comes_back_whole(tmp_path: Path)
         assert len(message) < 300, "the prompt stays in the database"
         await relay.handle(message)
         assert subscribers.events == [DecisionRecorded("c1", decision)]
+    finally:
+        await db.close()
+
+
+async def test_a_fired_alert_goes_out_without_its_webhook_secret(tmp_path: Path) -> None:
+    db, _recorder, _ledger, publisher, relay, subscribers = await setup(tmp_path)
+    try:
+        rule = AlertRule("alert-1", AlertKind.AGENT_TRADE, webhook_url="https://hooks.example/x", secret="whsec_s3cret")
+        alert = AlertFired(7, rule, "momentum bought", {"price": Decimal("1.50")}, T0)
+        message = publisher.alert_message(alert)
+        assert b"whsec_s3cret" not in message
+        await relay.subscribed()
+        await relay.handle(message)
+        assert subscribers.events == [replace(alert, rule=replace(rule, secret=""))]
     finally:
         await db.close()

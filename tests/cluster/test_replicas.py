@@ -14,6 +14,7 @@ from gql.transport.websockets import WebsocketsTransport
 from arena.api.types.trades import trade_global_id
 from arena.store import fills
 from arena.store.db import Database
+from tests.alerts.receiver import WebhookReceiver
 from tests.e2e.helpers import PAUSE, START, STOP, ArenaServer, client, wait_until
 from tests.e2e.test_bots import ME, order, register
 from tests.e2e.test_crash import round_of
@@ -202,6 +203,34 @@ def test_alert_rules_changed_through_either_replica_are_the_engines(postgres_url
         assert deleted == {"deletedId": alert_id, "userErrors": []}
         assert engine.operator(ALERTS)["data"]["alerts"] == []
         assert replica_b.operator(ALERTS)["data"]["alerts"] == []
+    finally:
+        for server in (replica_a, replica_b, engine):
+            server.stop()
+
+
+async def test_a_fired_alert_reaches_a_replicas_alerts_stream(postgres_url, redis_server, tmp_path):
+    engine, replica_a, replica_b = cluster(
+        postgres_url, redis_server.url, tmp_path, env={"ARENA_ALERTS_ALLOW_PRIVATE": "1"}
+    )
+    fired: list[dict] = []
+    try:
+        with WebhookReceiver() as receiver:
+            rule = {"kind": "AGENT_TRADE", "webhookUrl": receiver.url(), "cooldownSeconds": 7 * 24 * 3600}
+            created = replica_a.operator(CREATE_ALERT, {"input": rule})["data"]["createAlert"]
+            alert_id = created["alert"]["id"]
+            async with client(replica_b, WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL, replica_b.token) as session:
+                stream = session.subscribe(GraphQLRequest("subscription { alerts { id message alert { id kind } } }"))
+                first = asyncio.create_task(anext(stream))
+                await asyncio.sleep(0.3)  # registered once its first frame went out
+                started = replica_a.operator(
+                    START, {"input": {"name": "alerts", "feed": "SIMULATED", "seed": 3, "speed": "0.03s"}}
+                )["data"]["startCompetition"]
+                assert started["userErrors"] == [], started
+                fired.append((await asyncio.wait_for(first, 60))["alerts"])
+            await asyncio.to_thread(receiver.wait_for, 1, 30)
+        assert fired[0]["alert"] == {"id": alert_id, "kind": "AGENT_TRADE"}
+        assert alert_id in receiver.requests[0].body.decode(), "the engine delivered it, once"
+        assert replica_a.operator(STOP)["data"]["stopCompetition"]["userErrors"] == []
     finally:
         for server in (replica_a, replica_b, engine):
             server.stop()

@@ -97,6 +97,7 @@ class AlertService:
         self.evaluator = AlertEvaluator()
         self._wake = asyncio.Event()
         self._rules_lock = asyncio.Lock()
+        self.on_fired: Callable[[AlertFired], None] | None = None  # beyond this process (the broker)
 
     async def load(self) -> None:
         for row in await store.list_rules(self._db):
@@ -169,7 +170,10 @@ class AlertService:
         self.evaluator.adopt(prepared.evaluation)
         for fired, row in zip(prepared.evaluation.fired, prepared.rows, strict=True):
             assert row.id is not None
-            self._pubsub.publish(ALERTS, AlertFired(row.id, fired.rule, fired.message, fired.payload, fired.at))
+            alert = AlertFired(row.id, fired.rule, fired.message, fired.payload, fired.at)
+            self._pubsub.publish(ALERTS, alert)
+            if self.on_fired is not None:
+                self.on_fired(alert)
             if self._metrics is not None:
                 self._metrics.alerts_fired.labels(fired.rule.kind.value).inc()
                 self._metrics.alert_outbox_pending.inc(len(_targets(fired.rule)))

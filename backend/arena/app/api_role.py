@@ -10,11 +10,12 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
+from arena.alerts.service import AlertFired
 from arena.api.context import AppState
 from arena.broker.publisher import Publisher
-from arena.cluster.broker import BrokerRelay
+from arena.broker.topics import ALERTS
+from arena.cluster.broker import BrokerRelay, Relayed
 from arena.cluster.commands import CommandClient
-from arena.domain.events import Event
 
 logger = logging.getLogger(__name__)
 
@@ -24,12 +25,17 @@ class ApiRole:
         self.state = state
         self.broker_url = broker_url
         self.engine_timeout = engine_timeout
-        publisher = Publisher(state.pubsub)
+        pubsub = state.pubsub
+        publisher = Publisher(pubsub)
         prices = state.runner.prices
 
-        async def deliver(events: Sequence[Event]) -> None:
+        async def deliver(relayed: Sequence[Relayed]) -> None:
+            events = [e for e in relayed if not isinstance(e, AlertFired)]
             await prices.observe(events)  # the latest quotes, as an engine keeps them
             await publisher.publish(events)
+            for alert in relayed:
+                if isinstance(alert, AlertFired):
+                    pubsub.publish(ALERTS, alert)
 
         self.relay = BrokerRelay(broker_url, state.db, deliver, on_message=state.db.note_external_commit)
         self._task: asyncio.Task[None] | None = None

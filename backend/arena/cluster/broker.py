@@ -18,11 +18,13 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from arena.alerts.service import AlertFired
 from arena.cluster import codec
 from arena.domain.events import (
     CompetitionStatus,
@@ -39,7 +41,8 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "arena:events"
 _LIVE = (CompetitionStatus.RUNNING, CompetitionStatus.PAUSED)
-Deliver = Callable[[Sequence[Event]], Awaitable[None]]
+Relayed = Event | AlertFired
+Deliver = Callable[[Sequence[Relayed]], Awaitable[None]]
 
 
 class BrokerPublisher:
@@ -62,7 +65,20 @@ class BrokerPublisher:
         return json.dumps({"epoch": self.epoch, "seq": self.seq, "events": encoded}, separators=(",", ":")).encode()
 
     async def publish(self, events: Sequence[Event]) -> None:
-        message = self.message(events)
+        self._send(self.message(events))
+
+    def publish_alert(self, alert: AlertFired) -> None:
+        """A fired alert, once stored (the alert service's hook), for the replicas' `alerts` streams."""
+        self._send(self.alert_message(alert))
+
+    def alert_message(self, alert: AlertFired) -> bytes:
+        """Its rule's webhook secret stays here: nothing downstream signs."""
+        self.seq += 1
+        unsigned = replace(alert, rule=replace(alert.rule, secret=""))
+        body = {"epoch": self.epoch, "seq": self.seq, "events": [codec.encode(unsigned)]}
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    def _send(self, message: bytes | None) -> None:
         if message is None:
             return
         try:
@@ -182,17 +198,17 @@ class BrokerRelay:
             self._seq = seq
         await self.deliver(self._fresh([e for e in events if e is not None]))
 
-    async def _decode(self, item: Any) -> Event | None:
+    async def _decode(self, item: Any) -> Relayed | None:
         if isinstance(item, dict) and "decision" in item:
             competition_id, seq = item["decision"]
             decision = await decisions.get_decision(self.db, str(competition_id), int(seq))
             return None if decision is None else DecisionRecorded(str(competition_id), decision)
-        event: Event = codec.decode(item)
+        event: Relayed = codec.decode(item)
         return event
 
-    def _fresh(self, events: list[Event]) -> list[Event]:
+    def _fresh(self, events: list[Relayed]) -> list[Relayed]:
         """The events minus the trades a re-sync already relayed; notes what is relayed."""
-        fresh: list[Event] = []
+        fresh: list[Relayed] = []
         for event in events:
             if isinstance(event, OrderFilled):
                 if event.fill.seq <= self._relayed.get(event.competition_id, 0):
@@ -211,7 +227,7 @@ class BrokerRelay:
             self.on_message()
         live = {row.id for status in _LIVE for row in await competitions.list_competitions(self.db, status=status)}
         known = set(self._relayed) - self._ended
-        missed: list[Event] = []
+        missed: list[Relayed] = []
         for competition_id in sorted(live | known):
             stored = await fills.competition_fills(self.db, competition_id)
             last = stored[-1].seq if stored else 0

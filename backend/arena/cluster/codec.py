@@ -15,12 +15,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from arena.alerts import rules, webhooks
+from arena.alerts import rules, service, webhooks
 from arena.domain import decisions, events, market, orders
 from arena.errors import ErrorCode
 from arena.store.columns import from_micros, to_micros
 
-_MODULES = (events, market, orders, decisions, rules, webhooks)  # the events, and the alert rules commands carry
+_MODULES = (
+    events,
+    market,
+    orders,
+    decisions,
+    rules,
+    webhooks,
+    service,
+)  # the events, and the alert rules commands carry
 _DATACLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
     for module in _MODULES

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import redis.asyncio as redis
@@ -158,8 +159,9 @@ class CommandServer:
             raise ArenaError(ErrorCode.INTERNAL, "alerts are not running on the engine")
         if op == "alert_create":
             return {"rule": codec.encode(await service.create(codec.decode(args["values"])))}
-        if op == "alert_update":
-            return {"rule": codec.encode(await service.update(str(args["id"]), codec.decode(args["changes"])))}
+        if op == "alert_update":  # the secret was shown at creation, and only then
+            changed = await service.update(str(args["id"]), codec.decode(args["changes"]))
+            return {"rule": codec.encode(replace(changed, secret=""))}
         if op == "alert_delete":
             await service.delete(str(args["id"]))
             return {}
