@@ -5,6 +5,7 @@ twice; a decision comes by reference; what is not a message is skipped and re-sy
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from arena.domain.decisions import Decision, ModelAnswer
 from arena.domain.events import CompetitionStatus, DecisionRecorded, Event, OrderFilled
 from arena.store.db import Database
 from arena.store.recorder import Recorder
-from tests.store.store_builders import T0, Ledger, created, state
+from tests.store.store_builders import T0, Ledger, created, quotes, round_completed, state
 
 UNUSED = "redis://127.0.0.1:9/0"  # neither side connects in these tests
 
@@ -123,5 +124,26 @@ async def test_a_fired_alert_goes_out_without_its_webhook_secret(tmp_path: Path)
         await relay.subscribed()
         await relay.handle(message)
         assert subscribers.events == [replace(alert, rule=replace(rule, secret=""))]
+    finally:
+        await db.close()
+
+
+async def test_a_max_speed_batch_goes_thinned_and_every_trade_still_arrives(tmp_path: Path) -> None:
+    db, recorder, ledger, publisher, relay, subscribers = await setup(tmp_path)
+    try:
+        batch: list[Event] = []
+        for round_ in range(1, 201):
+            at = T0 + timedelta(minutes=round_)
+            batch += [quotes("c1", round_, at), *ledger.fills(2, round_=round_, at=at)]
+            batch.append(round_completed("c1", round_, at, ledger.agents))
+        await relay.subscribed()
+        message = await stored_batch(recorder, publisher, batch)
+        assert len(message) < 4_000, f"{len(message)} bytes: the batch went whole"
+        assert message.count(b'"fills"') == 2, "the trades as two seq ranges (before and after the last quotes)"
+        await relay.handle(message)
+        assert subscribers.trades() == list(range(1, 401)), "every trade, from the database, in order"
+        kinds = [type(e).__name__ for e in subscribers.events if not isinstance(e, OrderFilled)]
+        assert kinds == ["QuotesReceived", "RoundCompleted"]  # the last state of each
+        assert subscribers.events[-1] == batch[-1]
     finally:
         await db.close()

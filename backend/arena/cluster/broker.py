@@ -32,6 +32,8 @@ from arena.domain.events import (
     Event,
     HistoryLoaded,
     OrderFilled,
+    QuotesReceived,
+    RoundCompleted,
     StateChanged,
 )
 from arena.store import competitions, decisions, fills
@@ -40,6 +42,7 @@ from arena.store.db import Database
 logger = logging.getLogger(__name__)
 
 CHANNEL = "arena:events"
+THIN_ABOVE = 256  # events in a stored batch past which its message is thinned (`_batch`)
 _LIVE = (CompetitionStatus.RUNNING, CompetitionStatus.PAUSED)
 Relayed = Event | AlertFired
 Deliver = Callable[[Sequence[Relayed]], Awaitable[None]]
@@ -58,7 +61,7 @@ class BrokerPublisher:
 
     def message(self, events: Sequence[Event]) -> bytes | None:
         """The next message for a stored batch (None: nothing in it for the replicas)."""
-        encoded = [_encode(event) for event in events if not isinstance(event, HistoryLoaded)]
+        encoded = _batch(events)
         if not encoded:
             return None
         self.seq += 1
@@ -178,7 +181,7 @@ class BrokerRelay:
         try:
             envelope = json.loads(raw)
             epoch, seq = str(envelope["epoch"]), int(envelope["seq"])
-            events = [await self._decode(item) for item in envelope["events"]]
+            events = [event for item in envelope["events"] for event in await self._decode(item)]
         except (ValueError, KeyError, TypeError, codec.CodecError) as exc:
             logger.warning("broker: an unreadable message skipped (%s); re-syncing", exc)
             await self._resync("unreadable message")
@@ -196,15 +199,19 @@ class BrokerRelay:
             await self._resync(reason)
         else:
             self._seq = seq
-        await self.deliver(self._fresh([e for e in events if e is not None]))
+        await self.deliver(self._fresh(events))
 
-    async def _decode(self, item: Any) -> Relayed | None:
+    async def _decode(self, item: Any) -> list[Relayed]:
         if isinstance(item, dict) and "decision" in item:
             competition_id, seq = item["decision"]
             decision = await decisions.get_decision(self.db, str(competition_id), int(seq))
-            return None if decision is None else DecisionRecorded(str(competition_id), decision)
+            return [] if decision is None else [DecisionRecorded(str(competition_id), decision)]
+        if isinstance(item, dict) and "fills" in item:
+            competition_id, first, last = str(item["fills"][0]), int(item["fills"][1]), int(item["fills"][2])
+            stored = await fills.competition_fills(self.db, competition_id, after_seq=first - 1, through_seq=last)
+            return [OrderFilled(competition_id, fill) for fill in stored]
         event: Relayed = codec.decode(item)
-        return event
+        return [event]
 
     def _fresh(self, events: list[Relayed]) -> list[Relayed]:
         """The events minus the trades a re-sync already relayed; notes what is relayed."""
@@ -229,14 +236,13 @@ class BrokerRelay:
         known = set(self._relayed) - self._ended
         missed: list[Relayed] = []
         for competition_id in sorted(live | known):
-            stored = await fills.competition_fills(self.db, competition_id)
-            last = stored[-1].seq if stored else 0
-            if not self._started:
-                self._relayed[competition_id] = last
-                continue
             after = self._relayed.get(competition_id, 0)  # new since the last message: all of it was missed
-            missed.extend(OrderFilled(competition_id, fill) for fill in stored if fill.seq > after)
-            self._relayed[competition_id] = max(after, last)
+            if not self._started:
+                self._relayed[competition_id] = await fills.last_fill_seq(self.db, competition_id)
+                continue
+            stored = await fills.competition_fills(self.db, competition_id, after_seq=after)
+            missed.extend(OrderFilled(competition_id, fill) for fill in stored)
+            self._relayed[competition_id] = max(after, stored[-1].seq if stored else 0)
             if competition_id not in live:
                 self._ended.add(competition_id)
         if self._started:
@@ -244,6 +250,44 @@ class BrokerRelay:
             logger.log(level, "broker: re-synced after %s: %d trades from the database", reason, len(missed))
         if missed:
             await self.deliver(missed)
+
+
+def _batch(events: Sequence[Event]) -> list[Any]:
+    """A stored batch as the replicas get it. A big one (a replay at max speed) is thinned: of its
+    quotes and standings only the last per feed and per competition go (they are states: the next
+    replaces them), and its trades go as seq ranges that the replicas read from the database."""
+    events = [e for e in events if not isinstance(e, HistoryLoaded)]
+    if len(events) <= THIN_ABOVE:
+        return [_encode(event) for event in events]
+    last_state: dict[tuple[str, str], int] = {}
+    for index, event in enumerate(events):
+        if isinstance(event, QuotesReceived):
+            last_state[("quotes", event.feed_id)] = index
+        elif isinstance(event, RoundCompleted):
+            last_state[("round", event.competition_id)] = index
+    kept = set(last_state.values())
+    out: list[Any] = []
+    run: list[OrderFilled] = []
+    for index, event in enumerate(events):
+        if isinstance(event, OrderFilled):
+            if run and (run[-1].competition_id != event.competition_id or run[-1].fill.seq + 1 != event.fill.seq):
+                out.append(_fills(run))
+                run = []
+            run.append(event)
+            continue
+        if isinstance(event, (QuotesReceived, RoundCompleted)) and index not in kept:
+            continue  # dropped: the trades around it stay one range
+        if run:
+            out.append(_fills(run))
+            run = []
+        out.append(_encode(event))
+    if run:
+        out.append(_fills(run))
+    return out
+
+
+def _fills(run: list[OrderFilled]) -> Any:
+    return {"fills": [run[0].competition_id, run[0].fill.seq, run[-1].fill.seq]}
 
 
 def _encode(event: Event) -> Any:

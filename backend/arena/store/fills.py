@@ -104,6 +104,13 @@ async def count_fills(
         return (await session.exec(query)).one()
 
 
+async def last_fill_seq(source: Source, competition_id: str) -> int:
+    """The seq of a competition's last stored fill (0 before its first)."""
+    async with session_of(source) as session:
+        query = select(func.max(FillRow.seq)).where(FillRow.competition_id == competition_id)
+        return int((await session.exec(query)).one() or 0)
+
+
 async def get_fill(source: Source, competition_id: str, seq: int) -> FillRow | None:
     """One fill by its competition and sequence number (its stable identity)."""
     statement = select(FillRow).where(FillRow.competition_id == competition_id, FillRow.seq == seq)
@@ -119,14 +126,17 @@ async def fill_by_client_order_id(source: Source, agent_id: str, client_order_id
     return None if row is None else fill_of(row)
 
 
-async def competition_fills(source: Source, competition_id: str) -> list[Fill]:
-    """Every fill of a competition in sequence order (what recovery replays against)."""
-    statement = (
-        select(FillRow)
-        .where(FillRow.competition_id == competition_id)
-        .order_by(col(FillRow.seq))
-        .execution_options(yield_per=_STREAM_CHUNK)
-    )
+async def competition_fills(
+    source: Source, competition_id: str, *, after_seq: int = 0, through_seq: int | None = None
+) -> list[Fill]:
+    """Every fill of a competition in sequence order (what recovery replays against), or those with
+    `after_seq < seq <= through_seq`."""
+    statement = select(FillRow).where(FillRow.competition_id == competition_id)
+    if after_seq:
+        statement = statement.where(col(FillRow.seq) > after_seq)
+    if through_seq is not None:
+        statement = statement.where(col(FillRow.seq) <= through_seq)
+    statement = statement.order_by(col(FillRow.seq)).execution_options(yield_per=_STREAM_CHUNK)
     async with session_of(source) as session:
         return [fill_of(row) async for row in await session.stream_scalars(statement)]
 
