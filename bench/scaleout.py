@@ -171,6 +171,7 @@ def cluster_runs(
             db=url,
             args=("--role", "api", "--broker", redis.url),
             env={"ARENA_SUBSCRIBER_QUEUE": "100000"},
+            token="bench-token",
             log_dir=folder,
         ).start()
         for _ in range(2)

@@ -332,6 +332,13 @@ def _check_role(settings: Any) -> None:
         raise ArenaError(ErrorCode.INVALID_CONFIG, f"unknown role {settings.role!r}: one of {', '.join(ROLES)}", "role")
     if settings.broker is not None and not settings.broker.startswith(("redis://", "rediss://", "unix://")):
         raise ArenaError(ErrorCode.INVALID_CONFIG, "--broker takes a redis:// URL", "broker")
+    if settings.role != "all" and not settings.operator_token:
+        raise ArenaError(
+            ErrorCode.INVALID_CONFIG,
+            f"--role {settings.role} needs --token or ARENA_OPERATOR_TOKEN: every engine and replica must share "
+            "one (a generated token would differ from process to process)",
+            "token",
+        )
     if settings.role == "api":
         if settings.broker is None:
             raise ArenaError(

@@ -12,7 +12,7 @@ import pytest
 from arena.cluster.lease import ENGINE_LOCK
 from arena.store import fills
 from arena.store.db import Database
-from tests.e2e.helpers import START, ArenaServer, wait_until
+from tests.e2e.helpers import PAUSE, RESUME, START, STOP, ArenaServer, wait_until
 from tests.e2e.test_crash import ROUNDS, SEED, fill_keys, round_of, uninterrupted_fills
 
 ENGINE = ("--role", "engine", "--tick-interval", "0.05")
@@ -113,3 +113,33 @@ def test_an_unknown_role_is_refused(args, env, message, tmp_path):
         server.start()
     assert message in str(refused.value)
     assert not (tmp_path / "a.db").exists()
+
+
+def test_an_engine_without_a_shared_operator_token_is_refused(tmp_path):
+    server = ArenaServer(db=tmp_path / "a.db", args=("--role", "engine"), token=None)
+    with pytest.raises(RuntimeError, match="exited with 2") as refused:
+        server.start()
+    assert "--role engine needs --token or ARENA_OPERATOR_TOKEN" in str(refused.value)
+
+
+def test_a_paused_competition_is_taken_over_paused_and_plays_on_when_resumed(postgres_url, tmp_path):
+    active, standby = engines(postgres_url, tmp_path)
+    try:
+        cid = start_on(active)["competition"]["id"]
+        wait_until(lambda: round_of(standby, cid)["round"] >= 5, timeout=60, what="round 5 stored")
+        paused = active.operator(PAUSE)["data"]["pauseCompetition"]
+        assert paused["competition"]["status"] == "PAUSED", paused
+        # the pause is stored with the round it came at (what the record says is what a takeover sees)
+        wait_until(lambda: round_of(standby, cid)["status"] == "PAUSED", timeout=15, what="the pause stored")
+        at = round_of(standby, cid)["round"]
+        active.stop(signal.SIGKILL)
+        wait_until(lambda: engine_of(standby) == "active", timeout=15, what="the standby to take the lease")
+        wait_until(lambda: "took over competition" in standby.log(), timeout=30, what="the takeover")
+        assert round_of(standby, cid) == {"status": "PAUSED", "round": at}, "no round played while paused"
+        resumed = standby.operator(RESUME)["data"]["resumeCompetition"]
+        assert resumed["userErrors"] == [] and resumed["competition"]["status"] == "RUNNING", resumed
+        wait_until(lambda: round_of(standby, cid)["round"] > at, timeout=30, what="play to go on")
+        assert standby.operator(STOP)["data"]["stopCompetition"]["userErrors"] == []
+    finally:
+        active.kill()
+        standby.stop()

@@ -114,16 +114,17 @@ async def test_a_decision_goes_by_reference_and_comes_back_whole(tmp_path: Path)
         await db.close()
 
 
-async def test_a_fired_alert_goes_out_without_its_webhook_secret(tmp_path: Path) -> None:
+async def test_a_fired_alert_goes_out_without_its_secret_or_its_urls(tmp_path: Path) -> None:
     db, _recorder, _ledger, publisher, relay, subscribers = await setup(tmp_path)
     try:
         rule = AlertRule("alert-1", AlertKind.AGENT_TRADE, webhook_url="https://hooks.example/x", secret="whsec_s3cret")
         alert = AlertFired(7, rule, "momentum bought", {"price": Decimal("1.50")}, T0)
         message = publisher.alert_message(alert)
-        assert b"whsec_s3cret" not in message
+        assert b"whsec_s3cret" not in message and b"/x" not in message
         await relay.subscribed()
         await relay.handle(message)
-        assert subscribers.events == [replace(alert, rule=replace(rule, secret=""))]
+        redacted = replace(rule, secret="", webhook_url="https://hooks.example/…")
+        assert subscribers.events == [replace(alert, rule=redacted)]
     finally:
         await db.close()
 

@@ -144,34 +144,37 @@ class EngineRole:
         self._runner_task = asyncio.create_task(runner.run(), name="arena-runner")
         self._runner_task.add_done_callback(self._report_runner_end)
         runner.unavailable = None
-        if settings.broker is not None:  # the API replicas' commands
-            server = CommandServer(settings.broker, state)
-            self._commands_task = asyncio.create_task(server.run(), name="arena-engine-commands")
         resumed = await self._resume(was) if resume and was else False
         if settings.demo and not resumed:
             info = runner.feed_info
             symbols = info.symbols if info else settings.symbols
             await runner.start(CompetitionConfig(name="Demo", symbols=symbols, agents=default_agents()))
+        if settings.broker is not None:  # the API replicas' commands, once what was running runs again
+            server = CommandServer(settings.broker, state)
+            self._commands_task = asyncio.create_task(server.run(), name="arena-engine-commands")
+            self._commands_task.add_done_callback(self._report_runner_end)
 
     async def _resume(self, was: dict[str, CompetitionStatus]) -> bool:
         """Take over the competition the last engine ran (the newest of those it left live)."""
         runner = self.state.runner
         try:
             only = next(iter(was)) if len(was) == 1 else None  # several: the newest
-            competition = await resume_interrupted(runner, self.state.db, only)
+            paused = only is not None and was[only] is CompetitionStatus.PAUSED
+            competition = await resume_interrupted(runner, self.state.db, only, paused=paused)
         except ArenaError as error:
             logger.error("cannot resume the interrupted competition (%s): %s", error.code.value, error)
             return False
-        if was.get(competition.id) is CompetitionStatus.PAUSED:
-            await runner.pause()
         logger.info("took over competition %s at round %d", competition.id, competition.round)
         return True
 
     def _report_runner_end(self, task: asyncio.Task[Any]) -> None:
-        """The round loop ends only at shutdown; if it dies before, /health must say so."""
+        """The round loop (and the command server) end only at shutdown. If one dies before, /health
+        must say so; and an engine under a lease leaves, so that a standby takes over."""
         if not task.cancelled() and task.exception() is not None:
-            logger.error("the round loop stopped", exc_info=task.exception())
-            self.state.runner.last_error = f"the round loop stopped: {task.exception()!r}"
+            logger.error("%s stopped", task.get_name(), exc_info=task.exception())
+            self.state.runner.last_error = f"{task.get_name()} stopped: {task.exception()!r}"
+            if self.lease is not None:
+                _exit_now()
 
 
 def _exit_now() -> None:

@@ -23,8 +23,11 @@ from arena.store.tables import CompetitionRow
 logger = logging.getLogger(__name__)
 
 
-async def resume_interrupted(runner: ArenaRunner, db: Database, competition_id: str | None = None) -> Competition:
-    """Continue the latest INTERRUPTED competition, or `competition_id`, from its last recorded round.
+async def resume_interrupted(
+    runner: ArenaRunner, db: Database, competition_id: str | None = None, *, paused: bool = False
+) -> Competition:
+    """Continue the latest INTERRUPTED competition, or `competition_id`, from its last recorded round
+    (`paused`: as PAUSED, before any round).
 
     Checked before any work: that nothing else runs and the store takes writes. A competition
     that owns its feed is replayed off the event loop (a long one takes a while)."""
@@ -34,7 +37,7 @@ async def resume_interrupted(runner: ArenaRunner, db: Database, competition_id: 
     recorded = await fills.competition_fills(db, row.id)
     started_at = row.started_at or row.created_at
     if config.feed is None:
-        return await _on_shared_feed(runner, db, row, config, recorded)
+        return await _on_shared_feed(runner, db, row, config, recorded, paused)
     feed_spec = config.feed
     feed = await asyncio.to_thread(runner.open_feed, feed_spec, config.symbols, own_feed_id(row.id))
     if not isinstance(feed, RecordedFeed):
@@ -60,11 +63,16 @@ async def resume_interrupted(runner: ArenaRunner, db: Database, competition_id: 
         len(recorded),
         len(made),
     )
-    return await runner.resume_restored(competition, feed, batches)
+    return await runner.resume_restored(competition, feed, batches, paused=paused)
 
 
 async def _on_shared_feed(
-    runner: ArenaRunner, db: Database, row: CompetitionRow, config: CompetitionConfig, recorded: list[Fill]
+    runner: ArenaRunner,
+    db: Database,
+    row: CompetitionRow,
+    config: CompetitionConfig,
+    recorded: list[Fill],
+    paused: bool,
 ) -> Competition:
     market = runner.sources.market
     if market is None:
@@ -93,7 +101,7 @@ async def _on_shared_feed(
         decisions=await decisions.count_decisions(db, competition_id=row.id),
     )
     logger.info("resuming competition %s on the shared feed from round %d (%d fills)", row.id, row.round, len(recorded))
-    return await runner.resume_restored(competition, None, None)
+    return await runner.resume_restored(competition, None, None, paused=paused)
 
 
 async def _interrupted(db: Database, competition_id: str | None) -> CompetitionRow:

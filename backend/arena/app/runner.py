@@ -182,10 +182,16 @@ class ArenaRunner:
         return competition
 
     async def resume_restored(
-        self, competition: Competition, feed: Feed | None, batches: Iterator[QuoteBatch] | None
+        self,
+        competition: Competition,
+        feed: Feed | None,
+        batches: Iterator[QuoteBatch] | None,
+        *,
+        paused: bool = False,
     ) -> Competition:
         """Continue an INTERRUPTED competition rebuilt by `arena.app.resume` (own feed: `feed` and its
-        `batches`, positioned after the recorded rounds; shared feed: None)."""
+        `batches`, positioned after the recorded rounds; shared feed: None); `paused`: back as PAUSED,
+        before any round is played (an engine taking over one that was paused)."""
         self.check_can_take_over()
         await self.models.reset()
         self.check_can_take_over()  # again, after the wait
@@ -200,6 +206,11 @@ class ArenaRunner:
         self.finished.clear()
         reason = f"resumed after interruption at round {competition.round}"
         self._emit(competition, [competition.transition(CompetitionStatus.RUNNING, self._clock(), reason)])
+        if paused:
+            self._emit(
+                competition, competition.leave_running(CompetitionStatus.PAUSED, self._clock(), "paused, as it was")
+            )
+            self.running_time.stop()
         self._wakeup.set()
         await self._record_command("resumed")
         return competition

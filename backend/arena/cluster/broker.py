@@ -19,12 +19,15 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, get_args
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
 
+from arena.alerts.rules import AlertRule
 from arena.alerts.service import AlertFired
+from arena.api.types.alerts import redacted
 from arena.cluster import codec
 from arena.domain.events import (
     CompetitionStatus,
@@ -45,6 +48,7 @@ CHANNEL = "arena:events"
 THIN_ABOVE = 256  # events in a stored batch past which its message is thinned (`_batch`)
 _LIVE = (CompetitionStatus.RUNNING, CompetitionStatus.PAUSED)
 Relayed = Event | AlertFired
+_RELAYED = (*get_args(Event), AlertFired)
 Deliver = Callable[[Sequence[Relayed]], Awaitable[None]]
 
 
@@ -75,10 +79,9 @@ class BrokerPublisher:
         self._send(self.alert_message(alert))
 
     def alert_message(self, alert: AlertFired) -> bytes:
-        """Its rule's webhook secret stays here: nothing downstream signs."""
+        """Its rule's secret and its channels' URLs stay here: nothing downstream signs or sends."""
         self.seq += 1
-        unsigned = replace(alert, rule=replace(alert.rule, secret=""))
-        body = {"epoch": self.epoch, "seq": self.seq, "events": [codec.encode(unsigned)]}
+        body = {"epoch": self.epoch, "seq": self.seq, "events": [codec.encode(replace(alert, rule=shown(alert.rule)))]}
         return json.dumps(body, separators=(",", ":")).encode()
 
     def _send(self, message: bytes | None) -> None:
@@ -92,7 +95,7 @@ class BrokerPublisher:
                 logger.warning("broker: Redis is behind; %d event messages dropped so far", self.dropped)
 
     async def run(self) -> None:
-        client = redis.from_url(self.url)
+        client = connect(self.url)
         failing = False
         try:
             while True:
@@ -141,7 +144,7 @@ class BrokerRelay:
     async def run(self) -> None:
         failing: str | None = None
         while True:
-            client = redis.from_url(self.url)
+            client = connect(self.url)
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(CHANNEL)
@@ -158,6 +161,11 @@ class BrokerRelay:
                 if failing != str(exc):
                     logger.warning("broker: lost Redis (%s); reconnecting", exc)
                     failing = str(exc)
+            except Exception as exc:  # the database failing a re-sync, or a bug: never stop relaying
+                self.connected.clear()
+                if failing != repr(exc):
+                    logger.error("broker: relaying failed (%s: %s); reconnecting", type(exc).__name__, exc)
+                    failing = repr(exc)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
@@ -182,8 +190,10 @@ class BrokerRelay:
             envelope = json.loads(raw)
             epoch, seq = str(envelope["epoch"]), int(envelope["seq"])
             events = [event for item in envelope["events"] for event in await self._decode(item)]
-        except (ValueError, KeyError, TypeError, codec.CodecError) as exc:
-            logger.warning("broker: an unreadable message skipped (%s); re-syncing", exc)
+        except (SQLAlchemyError, OSError):
+            raise  # the database, not the message: run() reconnects and re-syncs
+        except Exception as exc:  # anything else in a message from outside: skipped, never fatal
+            logger.warning("broker: an unreadable message skipped (%s: %s); re-syncing", type(exc).__name__, exc)
             await self._resync("unreadable message")
             return
         if self.on_message is not None:
@@ -210,7 +220,9 @@ class BrokerRelay:
             competition_id, first, last = str(item["fills"][0]), int(item["fills"][1]), int(item["fills"][2])
             stored = await fills.competition_fills(self.db, competition_id, after_seq=first - 1, through_seq=last)
             return [OrderFilled(competition_id, fill) for fill in stored]
-        event: Relayed = codec.decode(item)
+        event = codec.decode(item)
+        if not isinstance(event, _RELAYED):
+            raise codec.CodecError(f"{type(event).__name__} is not an event")
         return [event]
 
     def _fresh(self, events: list[Relayed]) -> list[Relayed]:
@@ -235,21 +247,40 @@ class BrokerRelay:
         live = {row.id for status in _LIVE for row in await competitions.list_competitions(self.db, status=status)}
         known = set(self._relayed) - self._ended
         missed: list[Relayed] = []
+        positions: dict[str, int] = {}
         for competition_id in sorted(live | known):
             after = self._relayed.get(competition_id, 0)  # new since the last message: all of it was missed
             if not self._started:
-                self._relayed[competition_id] = await fills.last_fill_seq(self.db, competition_id)
+                positions[competition_id] = await fills.last_fill_seq(self.db, competition_id)
                 continue
             stored = await fills.competition_fills(self.db, competition_id, after_seq=after)
             missed.extend(OrderFilled(competition_id, fill) for fill in stored)
-            self._relayed[competition_id] = max(after, stored[-1].seq if stored else 0)
-            if competition_id not in live:
-                self._ended.add(competition_id)
+            positions[competition_id] = max(after, stored[-1].seq if stored else 0)
         if self._started:
             level = logging.INFO if missed or reason != "the first message" else logging.DEBUG
             logger.log(level, "broker: re-synced after %s: %d trades from the database", reason, len(missed))
         if missed:
             await self.deliver(missed)
+        # relayed only once delivered: a re-sync cut short is done again in full next time
+        self._relayed.update(positions)
+        self._ended.update(c for c in positions if c not in live)
+
+
+def shown(rule: AlertRule, *, secret: bool = False) -> AlertRule:
+    """A rule as it may travel: channel URLs redacted as the API shows them (they may hold tokens),
+    the secret blank unless `secret` (the creator's answer, shown once)."""
+    return replace(
+        rule,
+        secret=rule.secret if secret else "",
+        webhook_url=redacted(rule.webhook_url) if rule.webhook_url else None,
+        apprise_urls=tuple(redacted(url) for url in rule.apprise_urls),
+    )
+
+
+def connect(url: str) -> redis.Redis:
+    """A client that notices a dead connection: TCP keepalives, and a PING on a connection idle for
+    5 s (pub/sub included), so a half-open socket fails instead of waiting forever."""
+    return redis.from_url(url, socket_keepalive=True, socket_connect_timeout=5, health_check_interval=5)
 
 
 def _batch(events: Sequence[Event]) -> list[Any]:

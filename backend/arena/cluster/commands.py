@@ -1,11 +1,12 @@
 """Commands from the API replicas to the active engine, through Redis, with an answer and a deadline.
 
-A replica pushes `{"id", "op", "args", "deadline"}` onto the `arena:commands` list and waits on its
-own reply list (BLPOP) until the deadline; the active engine (only it: a standby does not listen)
-pops commands one at a time, runs each through `arena.app.commands` (the code a mutation runs in
-a one-process arena) and pushes `{"competition_id", "errors", "fill"}` back. A command whose
-deadline passed before an engine took it is dropped unrun, so a start never happens minutes after
-its caller gave up; the caller's answer then is ENGINE_UNAVAILABLE.
+A replica stores the command `{"op", "args"}` under its own key, expiring when the caller stops
+waiting (Redis's clock alone decides), pushes the key's id onto the `arena:commands` list and
+waits on its own reply list (BLPOP). The active engine (only it: a standby does not listen) pops
+ids and runs each command, side by side, through `arena.app.commands` (the code a mutation runs
+in a one-process arena), pushing `{"competition_id", "errors", "fill", "rule"}` back. A command
+whose key expired before an engine took it is dropped unrun, so a start never happens minutes
+after its caller gave up; the caller's answer then is ENGINE_UNAVAILABLE.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import uuid
-from dataclasses import replace
 from typing import Any
 
-import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from arena.api.context import AppState
 from arena.app import commands
 from arena.cluster import codec
+from arena.cluster.broker import connect, shown
 from arena.engine.config import CompetitionConfig
 from arena.errors import ArenaError, ErrorCode
 
@@ -39,7 +38,7 @@ class CommandClient:
     """An API replica's way to the engine."""
 
     def __init__(self, url: str, timeout: float = COMMAND_TIMEOUT_S) -> None:
-        self._client = redis.from_url(url)
+        self._client = connect(url)
         self.timeout = timeout
 
     async def call(self, op: str, args: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
@@ -47,15 +46,24 @@ class CommandClient:
         client's; an order waits longer, for its round)."""
         timeout = self.timeout if timeout is None else max(timeout, self.timeout)
         request_id = uuid.uuid4().hex
-        request = {"id": request_id, "op": op, "args": args, "deadline": time.time() + timeout}
         try:
-            await self._client.lpush(QUEUE, json.dumps(request))
-            answer = await self._client.blpop([_reply_key(request_id)], timeout=timeout)
-        except (RedisError, OSError) as exc:
-            raise ArenaError(ErrorCode.ENGINE_UNAVAILABLE, f"the broker cannot be reached ({exc})") from None
+            async with asyncio.timeout(timeout + 2):
+                async with self._client.pipeline(transaction=True) as pipe:
+                    request = json.dumps({"op": op, "args": args})
+                    pipe.set(_request_key(request_id), request, px=int(timeout * 1000))
+                    pipe.lpush(QUEUE, request_id)
+                    await pipe.execute()
+                answer = await self._client.blpop([_reply_key(request_id)], timeout=timeout)
+        except (RedisError, OSError, TimeoutError) as exc:
+            logger.warning("engine commands: the broker cannot be reached (%s)", exc)
+            raise ArenaError(ErrorCode.ENGINE_UNAVAILABLE, "the broker cannot be reached") from None
         if answer is None:
             raise ArenaError(ErrorCode.ENGINE_UNAVAILABLE, f"no engine answered within {timeout:g} s")
-        reply: dict[str, Any] = json.loads(answer[1])
+        try:
+            reply: dict[str, Any] = json.loads(answer[1])
+            reply["errors"] = [_error(e) for e in reply.get("errors", [])]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise ArenaError(ErrorCode.INTERNAL, "the engine's answer could not be read") from None
         return reply
 
     async def close(self) -> None:
@@ -72,7 +80,7 @@ class CommandServer:
         self._running: set[asyncio.Task[None]] = set()  # commands run side by side, as mutations do
 
     async def run(self) -> None:
-        client = redis.from_url(self.url)
+        client = connect(self.url)
         failing = False
         try:
             while True:
@@ -98,10 +106,22 @@ class CommandServer:
             await client.aclose()
 
     async def _serve(self, client: Any, raw: bytes | str) -> None:
-        reply = await self._answer(raw)
-        if reply is None:
+        request_id = raw.decode() if isinstance(raw, bytes) else raw
+        try:
+            request = await client.getdel(_request_key(request_id))
+        except (RedisError, OSError) as exc:
+            logger.warning("engine commands: a command could not be read (%s); its caller times out", exc)
             return
-        request_id, body = reply
+        if request is None:
+            logger.info("engine commands: a command came after its caller gave up; not run")
+            return
+        try:
+            body = await self._answer(request)
+        except Exception:  # never lose the command loop to one command
+            logger.exception("engine commands: a command failed")
+            return
+        if body is None:
+            return
         key = _reply_key(request_id)
         try:
             async with client.pipeline(transaction=True) as pipe:
@@ -109,16 +129,12 @@ class CommandServer:
         except (RedisError, OSError) as exc:
             logger.warning("engine commands: an answer was lost (%s); its caller times out", exc)
 
-    async def _answer(self, raw: bytes | str) -> tuple[str, str] | None:
+    async def _answer(self, raw: bytes | str) -> str | None:
         try:
             request = json.loads(raw)
-            request_id, op, args = str(request["id"]), str(request["op"]), dict(request["args"])
-            deadline = float(request["deadline"])
+            op, args = str(request["op"]), dict(request["args"])
         except (ValueError, KeyError, TypeError):
             logger.warning("engine commands: an unreadable command dropped")
-            return None
-        if time.time() > deadline:
-            logger.info("engine commands: a %s command came after its caller gave up; not run", op)
             return None
         reply: dict[str, Any] = {"competition_id": None, "errors": [], "fill": None}
         try:
@@ -130,7 +146,7 @@ class CommandServer:
         except Exception:
             logger.exception("engine commands: %s failed", op)
             reply["errors"] = [{"code": ErrorCode.INTERNAL.value, "message": "the engine failed on it", "field": None}]
-        return request_id, json.dumps(reply)
+        return json.dumps(reply)
 
     async def _run(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
         state = self.state
@@ -158,10 +174,11 @@ class CommandServer:
         if service is None:
             raise ArenaError(ErrorCode.INTERNAL, "alerts are not running on the engine")
         if op == "alert_create":
-            return {"rule": codec.encode(await service.create(codec.decode(args["values"])))}
+            made = await service.create(codec.decode(args["values"]))
+            return {"rule": codec.encode(shown(made, secret=True))}
         if op == "alert_update":  # the secret was shown at creation, and only then
             changed = await service.update(str(args["id"]), codec.decode(args["changes"]))
-            return {"rule": codec.encode(replace(changed, secret=""))}
+            return {"rule": codec.encode(shown(changed))}
         if op == "alert_delete":
             await service.delete(str(args["id"]))
             return {}
@@ -170,3 +187,18 @@ class CommandServer:
 
 def _reply_key(request_id: str) -> str:
     return f"arena:reply:{request_id}"
+
+
+def _request_key(request_id: str) -> str:
+    return f"arena:command:{request_id}"
+
+
+def _error(data: Any) -> dict[str, str | None]:
+    """An error of the engine's answer, as a UserError takes it (a code we know, or INTERNAL)."""
+    code = str(data["code"])
+    known = code in ErrorCode.__members__
+    return {
+        "code": code if known else ErrorCode.INTERNAL.value,
+        "message": str(data["message"]),
+        "field": None if data.get("field") is None else str(data["field"]),
+    }

@@ -55,6 +55,7 @@ class EngineLease:
         self.state = LeaseState.STANDBY
         self.backend_pid: int | None = None  # the lock connection's server process
         self._connection: Any = None
+        self._lost = asyncio.Event()
 
     async def acquire(self) -> None:
         """Wait (standby) until the lock is ours; connection failures are retried, logged once each."""
@@ -88,16 +89,24 @@ class EngineLease:
         return True
 
     async def watch(self) -> None:
-        """Return once the lock is lost (its connection failed or stopped answering)."""
+        """Return once the lock is lost: its connection failed or stopped answering, or a write's
+        fence found it gone."""
         assert self.state is LeaseState.ACTIVE, "acquire first"
-        while True:
-            await asyncio.sleep(self.heartbeat_seconds)
+        while self.state is LeaseState.ACTIVE:
+            try:
+                async with asyncio.timeout(self.heartbeat_seconds):
+                    await self._lost.wait()
+            except TimeoutError:
+                pass
+            if self.state is not LeaseState.ACTIVE:
+                break
             try:
                 await self._connection.fetchval("SELECT 1", timeout=max(self.heartbeat_seconds * 3, 2.0))
-            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:  # whatever the failure, the lock is no longer known to be ours
                 self.state = LeaseState.LOST
                 logger.error("engine lease lost (%s: %s): this engine stops", type(exc).__name__, exc)
                 return
+        logger.error("engine lease lost (a write found the lock gone): this engine stops")
 
     async def fence(self, session: AsyncSession) -> None:
         """In a write's own transaction: refuse it unless this engine still holds the lock."""
@@ -106,6 +115,7 @@ class EngineLease:
         held = await session.exec(_HOLDS, params={"key": ENGINE_LOCK, "pid": self.backend_pid})  # type: ignore[call-overload]
         if held.first() is None:
             self.state = LeaseState.LOST
+            self._lost.set()
             raise StoreError("this engine lost the engine lease; nothing is written")
 
     async def release(self) -> None:
