@@ -5,10 +5,11 @@ client's connection does: a killed engine (kill -9) closes its socket, and the s
 standby take the lock at once; a machine that vanishes is noticed by the server's TCP keepalives
 (asked for on this connection) within about ten seconds. No lease row, no clock to trust.
 
-The active engine checks the lock in every transaction it writes (`fence`): once its lock
-connection is gone, the server no longer lists the lock under that connection's backend, and the
-write is refused before anything of it is stored, so a stalled engine that lost the lease can
-never write beside the one that took it.
+Fencing: an engine that takes the lock raises the generation of the one `engine_lease` row, and
+every batch it writes reads that row FOR SHARE in its own transaction and goes on only while the
+generation is still its own (`fence`). The raise waits for the transactions holding the row, so
+once a new engine is active no batch of the old one can commit, even one begun before the
+takeover; a stalled old engine's next batch finds a newer generation and is refused.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import asyncio
 import contextlib
 import enum
 import logging
+import os
+import socket
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -24,16 +28,20 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from arena.store.columns import to_micros
+from arena.store.db import POSTGRES_KEEPALIVES
 from arena.store.errors import StoreError
 
 logger = logging.getLogger(__name__)
 
 # the advisory lock's key (one 64-bit number per database; classid 0, objid this): "arena engine"
 ENGINE_LOCK = 0x41524E45
-_KEEPALIVE = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
-_HOLDS = text(
-    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = :key"
-    " AND objsubid = 1 AND pid = :pid"
+_KEEPALIVE = {**POSTGRES_KEEPALIVES, "application_name": "arena-engine-lease"}
+_FENCE = text("SELECT generation FROM engine_lease WHERE id = 1 FOR SHARE")
+_RAISE = (
+    "INSERT INTO engine_lease (id, generation, holder, taken_at) VALUES (1, 1, $1, $2)"
+    " ON CONFLICT (id) DO UPDATE SET generation = engine_lease.generation + 1,"
+    " holder = EXCLUDED.holder, taken_at = EXCLUDED.taken_at RETURNING generation"
 )
 
 
@@ -54,6 +62,7 @@ class EngineLease:
         self.heartbeat_seconds = heartbeat_seconds
         self.state = LeaseState.STANDBY
         self.backend_pid: int | None = None  # the lock connection's server process
+        self.generation: int | None = None  # the fencing generation this engine raised
         self._connection: Any = None
         self._lost = asyncio.Event()
 
@@ -84,6 +93,9 @@ class EngineLease:
         if not await self._connection.fetchval("SELECT pg_try_advisory_lock($1::bigint)", ENGINE_LOCK):
             return False
         self.backend_pid = int(await self._connection.fetchval("SELECT pg_backend_pid()"))
+        # waits for any batch of the previous engine still open: it commits or rolls back first
+        holder = f"{socket.gethostname()}:{os.getpid()}"
+        self.generation = int(await self._connection.fetchval(_RAISE, holder, to_micros(datetime.now(UTC))))
         self.state = LeaseState.ACTIVE
         logger.info("engine lease taken on %s: this engine is active", self._where)
         return True
@@ -91,7 +103,7 @@ class EngineLease:
     async def watch(self) -> None:
         """Return once the lock is lost: its connection failed or stopped answering, or a write's
         fence found it gone."""
-        assert self.state is LeaseState.ACTIVE, "acquire first"
+        assert self.state is not LeaseState.STANDBY, "acquire first"
         while self.state is LeaseState.ACTIVE:
             try:
                 async with asyncio.timeout(self.heartbeat_seconds):
@@ -110,13 +122,13 @@ class EngineLease:
 
     async def fence(self, session: AsyncSession) -> None:
         """In a write's own transaction: refuse it unless this engine still holds the lock."""
-        if self.state is not LeaseState.ACTIVE or self.backend_pid is None:
+        if self.state is not LeaseState.ACTIVE or self.generation is None:
             raise StoreError(f"this engine does not hold the engine lease ({self.state.value}); nothing is written")
-        held = await session.exec(_HOLDS, params={"key": ENGINE_LOCK, "pid": self.backend_pid})  # type: ignore[call-overload]
-        if held.first() is None:
+        current = (await session.exec(_FENCE)).scalar()  # type: ignore[call-overload]
+        if current != self.generation:
             self.state = LeaseState.LOST
             self._lost.set()
-            raise StoreError("this engine lost the engine lease; nothing is written")
+            raise StoreError("this engine lost the engine lease to another; nothing is written")
 
     async def release(self) -> None:
         if self._connection is not None and not self._connection.is_closed() and self.state is LeaseState.ACTIVE:

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
 BUSY_TIMEOUT_MS = 5_000
+POSTGRES_KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
 # the async drivers each database is reached through, by the names people write in a URL
 _DRIVERS = {
     "sqlite": DRIVER,
@@ -74,6 +75,9 @@ class Database:
                 options["poolclass"] = StaticPool  # one shared connection, or every session sees an empty db
         else:
             options["pool_pre_ping"] = True  # a server restarted under us: reconnect instead of failing once
+            # the server notices a vanished client within ~10 s and rolls its transaction back (so a
+            # takeover's fence waits no longer than that for a dead engine's open batch)
+            options["connect_args"] = {"server_settings": {**POSTGRES_KEEPALIVES, "application_name": "arena"}}
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _set_pragmas)

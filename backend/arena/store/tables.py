@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from arena.store.columns import DecimalText, UTCDateTime
@@ -247,3 +247,15 @@ class AlertDeliveryRow(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EngineLeaseRow(SQLModel, table=True):
+    """The engine lease's fence (arena.cluster.lease): one row, its generation raised by each engine
+    that takes the lease; every batch it writes checks the generation is still its own."""
+
+    __tablename__ = "engine_lease"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    generation: int = Field(sa_type=BigInteger)
+    holder: str  # host and process of the engine that raised it last (for people reading the table)
+    taken_at: datetime = Field(sa_type=UTCDateTime)
