@@ -13,10 +13,17 @@ from arena.alerts.rules import AlertKind, AlertRule
 from arena.alerts.service import AlertFired
 from arena.cluster.broker import BrokerPublisher, BrokerRelay
 from arena.domain.decisions import Decision, ModelAnswer
-from arena.domain.events import CompetitionStatus, DecisionRecorded, Event, OrderFilled
+from arena.domain.events import (
+    CompetitionFinished,
+    CompetitionStatus,
+    DecisionRecorded,
+    Event,
+    OrderFilled,
+    StateChanged,
+)
 from arena.store.db import Database
 from arena.store.recorder import Recorder
-from tests.store.store_builders import T0, Ledger, created, quotes, round_completed, state
+from tests.store.store_builders import T0, Ledger, created, finished, quotes, round_completed, state
 
 UNUSED = "redis://127.0.0.1:9/0"  # neither side connects in these tests
 
@@ -143,8 +150,36 @@ async def test_a_max_speed_batch_goes_thinned_and_every_trade_still_arrives(tmp_
         assert message.count(b'"fills"') == 2, "the trades as two seq ranges (before and after the last quotes)"
         await relay.handle(message)
         assert subscribers.trades() == list(range(1, 401)), "every trade, from the database, in order"
-        kinds = [type(e).__name__ for e in subscribers.events if not isinstance(e, OrderFilled)]
-        assert kinds == ["QuotesReceived", "RoundCompleted"]  # the last state of each
-        assert subscribers.events[-1] == batch[-1]
+        states = [e for e in subscribers.events if not isinstance(e, OrderFilled)]
+        assert sorted(type(e).__name__ for e in states) == ["QuotesReceived", "RoundCompleted"]  # the last of each
+        assert batch[-1] in states, "the last standings, as the engine had them"
+    finally:
+        await db.close()
+
+
+async def test_an_end_lost_in_a_gap_is_re_synced_with_its_standings(tmp_path: Path) -> None:
+    db, recorder, ledger, publisher, relay, subscribers = await setup(tmp_path)
+    try:
+        at1, at2 = T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)
+        await relay.subscribed()
+        first = [*ledger.fills(1, round_=1, at=at1), round_completed("c1", 1, at1, ledger.agents)]
+        await relay.handle(await stored_batch(recorder, publisher, first))
+        await relay.handle(
+            await stored_batch(recorder, publisher, [state("c1", CompetitionStatus.IDLE, CompetitionStatus.RUNNING)])
+        )
+        end = finished("c1", 2, at2, ledger.agents, CompetitionStatus.FINISHED)
+        lost = [
+            round_completed("c1", 2, at2, ledger.agents),
+            state("c1", CompetitionStatus.RUNNING, CompetitionStatus.FINISHED, round_=2, at=at2),
+            end,
+        ]
+        await stored_batch(recorder, publisher, lost)  # never arrives
+        await relay.handle(await stored_batch(recorder, publisher, [quotes(None, None, at2)]))  # the market goes on
+        ended = [e for e in subscribers.events if isinstance(e, (StateChanged, CompetitionFinished))]
+        assert [(type(e).__name__, e.status) for e in ended][-2:] == [
+            ("StateChanged", CompetitionStatus.FINISHED),
+            ("CompetitionFinished", CompetitionStatus.FINISHED),
+        ]
+        assert ended[-1].leaderboard == end.leaderboard and ended[-1].winner_id == end.winner_id
     finally:
         await db.close()

@@ -30,6 +30,7 @@ from arena.alerts.service import AlertFired
 from arena.api.types.alerts import redacted
 from arena.cluster import codec
 from arena.domain.events import (
+    CompetitionFinished,
     CompetitionStatus,
     DecisionRecorded,
     Event,
@@ -39,7 +40,7 @@ from arena.domain.events import (
     RoundCompleted,
     StateChanged,
 )
-from arena.store import competitions, decisions, fills
+from arena.store import competitions, decisions, equity, fills
 from arena.store.db import Database
 
 logger = logging.getLogger(__name__)
@@ -138,7 +139,10 @@ class BrokerRelay:
         self._epoch: str | None = None
         self._seq = 0
         self._relayed: dict[str, int] = {}  # competition id -> seq of the last trade relayed
+        self._rounds: dict[str, int] = {}  # competition id -> the last round whose standings were relayed
+        self._statuses: dict[str, CompetitionStatus] = {}  # competition id -> the last status relayed
         self._ended: set[str] = set()
+        self._finished: set[str] = set()  # competitions whose end was relayed
         self._started = False
 
     async def run(self) -> None:
@@ -233,10 +237,58 @@ class BrokerRelay:
                 if event.fill.seq <= self._relayed.get(event.competition_id, 0):
                     continue
                 self._relayed[event.competition_id] = event.fill.seq
-            elif isinstance(event, StateChanged) and event.status not in _LIVE:
-                self._ended.add(event.competition_id)
+            elif self._known(event):
+                continue  # a re-sync already brought this state
+            else:
+                self._note(event)
             fresh.append(event)
         return fresh
+
+    def _known(self, event: Relayed) -> bool:
+        if isinstance(event, RoundCompleted):
+            return event.round <= self._rounds.get(event.competition_id, 0)
+        if isinstance(event, StateChanged):
+            return self._statuses.get(event.competition_id) is event.status
+        if isinstance(event, CompetitionFinished):
+            return event.competition_id in self._finished
+        return False
+
+    def _note(self, event: Relayed) -> None:
+        """What the subscribers have now seen of a competition's state."""
+        if isinstance(event, StateChanged):
+            self._statuses[event.competition_id] = event.status
+            if event.status not in _LIVE:
+                self._ended.add(event.competition_id)
+        elif isinstance(event, (RoundCompleted, CompetitionFinished)):
+            self._rounds[event.competition_id] = max(event.round, self._rounds.get(event.competition_id, 0))
+            if isinstance(event, CompetitionFinished):
+                self._finished.add(event.competition_id)
+
+    async def _state_since(self, competition_id: str) -> list[Relayed]:
+        """The competition's state as stored, where it is ahead of what was relayed: its status (and
+        its end), then its standings."""
+        row = await competitions.get_competition(self.db, competition_id)
+        if row is None:
+            return []
+        status = CompetitionStatus(row.status)
+        events: list[Relayed] = []
+        seen = self._statuses.get(competition_id)
+        if seen is not None and seen is not status:
+            changed = row.ended_at or await equity.round_time(self.db, competition_id, row.round) or row.created_at
+            events.append(StateChanged(competition_id, seen, status, row.round, changed, "re-synced from the record"))
+        if row.round > self._rounds.get(competition_id, 0):
+            at = await equity.round_time(self.db, competition_id, row.round)
+            standings = tuple(await equity.latest_standings(self.db, competition_id))
+            if at is not None and standings:
+                ended = status in (CompetitionStatus.FINISHED, CompetitionStatus.STOPPED)
+                if ended and competition_id not in self._finished:
+                    end = row.ended_at or at
+                    events.append(
+                        CompetitionFinished(competition_id, status, row.round, end, row.winner_agent_id, standings)
+                    )
+                else:
+                    events.append(RoundCompleted(competition_id, row.round, at, standings))
+        return events
 
     async def _resync(self, reason: str) -> None:
         """Relay, from the database, every trade stored after the last one relayed (per competition).
@@ -248,6 +300,7 @@ class BrokerRelay:
         known = set(self._relayed) - self._ended
         missed: list[Relayed] = []
         positions: dict[str, int] = {}
+        states: list[Relayed] = []
         for competition_id in sorted(live | known):
             after = self._relayed.get(competition_id, 0)  # new since the last message: all of it was missed
             if not self._started:
@@ -256,13 +309,18 @@ class BrokerRelay:
             stored = await fills.competition_fills(self.db, competition_id, after_seq=after)
             missed.extend(OrderFilled(competition_id, fill) for fill in stored)
             positions[competition_id] = max(after, stored[-1].seq if stored else 0)
+            states.extend(await self._state_since(competition_id))
+        missed.extend(states)  # the trades first, then the state they led to
         if self._started:
             level = logging.INFO if missed or reason != "the first message" else logging.DEBUG
-            logger.log(level, "broker: re-synced after %s: %d trades from the database", reason, len(missed))
+            trades = len(missed) - len(states)
+            logger.log(level, "broker: re-synced after %s: %d trades from the database", reason, trades)
         if missed:
             await self.deliver(missed)
         # relayed only once delivered: a re-sync cut short is done again in full next time
         self._relayed.update(positions)
+        for event in states:
+            self._note(event)
         self._ended.update(c for c in positions if c not in live)
 
 

@@ -88,3 +88,10 @@ async def equity_history(
         found = list((await session.exec(query)).all())
         found.reverse()
         return found
+
+
+async def round_time(source: Source, competition_id: str, round_: int) -> datetime | None:
+    """The feed time of a competition's stored round (None before it is stored)."""
+    query = select(EquityRow.at).where(EquityRow.competition_id == competition_id, EquityRow.round == round_).limit(1)
+    async with session_of(source) as session:
+        return (await session.exec(query)).first()
