@@ -12,6 +12,7 @@ import pytest
 from arena.cluster.lease import ENGINE_LOCK
 from arena.store import fills
 from arena.store.db import Database
+from tests.cluster.servers import stop_all
 from tests.e2e.helpers import PAUSE, RESUME, START, STOP, ArenaServer, wait_until
 from tests.e2e.test_crash import ROUNDS, SEED, fill_keys, round_of, uninterrupted_fills
 
@@ -25,9 +26,15 @@ def engine_of(server: ArenaServer) -> str:
 
 
 def engines(url: str, tmp_path) -> tuple[ArenaServer, ArenaServer]:
+    """Two engines, the first active (none left running on failure)."""
     first = ArenaServer(db=url, args=ENGINE, log_dir=tmp_path).start()
-    wait_until(lambda: engine_of(first) == "active", what="the first engine to take the lease")
-    second = ArenaServer(db=url, args=ENGINE, log_dir=tmp_path).start()
+    second = ArenaServer(db=url, args=ENGINE, log_dir=tmp_path)
+    try:
+        wait_until(lambda: engine_of(first) == "active", what="the first engine to take the lease")
+        second.start()
+    except BaseException:
+        stop_all([first, second])
+        raise
     return first, second
 
 
@@ -72,7 +79,7 @@ async def test_the_standby_takes_over_a_killed_engine_and_the_run_ends_as_if_uni
         assert "took over competition" in standby.log()
     finally:
         active.kill()
-        standby.stop()
+        stop_all([standby])
     assert await stored_fills(postgres_url, cid) == await uninterrupted_fills()
 
 
@@ -97,7 +104,7 @@ async def test_an_engine_that_loses_its_lease_stops_and_the_standby_takes_over(p
         wait_until(lambda: engine_of(standby) == "active", timeout=15, what="the standby to take the lease")
     finally:
         active.kill()
-        standby.stop()
+        stop_all([standby])
 
 
 @pytest.mark.parametrize(
@@ -142,4 +149,4 @@ def test_a_paused_competition_is_taken_over_paused_and_plays_on_when_resumed(pos
         assert standby.operator(STOP)["data"]["stopCompetition"]["userErrors"] == []
     finally:
         active.kill()
-        standby.stop()
+        stop_all([standby])

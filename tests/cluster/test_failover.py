@@ -9,6 +9,7 @@ import asyncio
 import signal
 
 from arena.api.types.trades import trade_global_id
+from tests.cluster.servers import stop_all
 from tests.cluster.test_engine_takeover import engine_of
 from tests.cluster.test_replicas import broker_of, stored_trade_ids, watch_trades
 from tests.e2e.helpers import START, ArenaServer, wait_until
@@ -21,17 +22,20 @@ async def test_kill_the_active_engine_and_every_subscriber_still_sees_every_trad
     postgres_url, redis_server, tmp_path
 ) -> None:
     engine_args = ("--role", "engine", "--broker", redis_server.url, "--tick-interval", "0.05")
-    active = ArenaServer(db=postgres_url, args=engine_args, log_dir=tmp_path).start()
-    wait_until(lambda: engine_of(active) == "active", what="the first engine to take the lease")
-    standby = ArenaServer(db=postgres_url, args=engine_args, log_dir=tmp_path).start()
+    active = ArenaServer(db=postgres_url, args=engine_args, log_dir=tmp_path)
+    standby = ArenaServer(db=postgres_url, args=engine_args, log_dir=tmp_path)
     replicas = [
-        ArenaServer(db=postgres_url, args=("--role", "api", "--broker", redis_server.url), log_dir=tmp_path).start()
+        ArenaServer(db=postgres_url, args=("--role", "api", "--broker", redis_server.url), log_dir=tmp_path)
         for _ in range(2)
     ]
     servers = [*replicas, standby, active]
     seen: list[list[dict]] = [[], []]
     watchers: list[asyncio.Task[None]] = []
     try:
+        active.start()
+        wait_until(lambda: engine_of(active) == "active", what="the first engine to take the lease")
+        for server in (standby, *replicas):
+            server.start()
         assert engine_of(standby) == "standby"
         for replica in [*replicas, standby]:
             wait_until(lambda r=replica: broker_of(r) == "connected", what="Redis reached")
@@ -64,6 +68,4 @@ async def test_kill_the_active_engine_and_every_subscriber_still_sees_every_trad
         for watcher in watchers:
             watcher.cancel()
         await asyncio.gather(*watchers, return_exceptions=True)
-        for server in servers:
-            if server.alive():
-                server.stop()
+        stop_all(servers)

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from arena.testing.server import HOST, free_port
+from tests.cluster.servers import stop_all
 from tests.cluster.test_replicas import cluster, stored_trade_ids, watch_trades
 from tests.conftest import missing_server
 from tests.e2e.helpers import START, ArenaServer, wait_until
@@ -121,5 +122,4 @@ async def test_a_killed_replicas_clients_reconnect_through_nginx_to_the_other(
             watcher.cancel()
         await asyncio.gather(*watchers, return_exceptions=True)
         nginx.stop()
-        for server in (replica_b, engine):
-            server.stop()
+        stop_all((replica_b, engine))

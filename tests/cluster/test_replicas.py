@@ -15,6 +15,7 @@ from arena.api.types.trades import trade_global_id
 from arena.store import fills
 from arena.store.db import Database
 from tests.alerts.receiver import WebhookReceiver
+from tests.cluster.servers import stop_all
 from tests.e2e.helpers import PAUSE, START, STOP, ArenaServer, client, wait_until
 from tests.e2e.test_bots import ME, order, register
 from tests.e2e.test_crash import round_of
@@ -32,21 +33,22 @@ def broker_of(server: ArenaServer) -> str | None:
 def cluster(
     postgres_url: str, redis_url: str, tmp_path, env: dict | None = None
 ) -> tuple[ArenaServer, ArenaServer, ArenaServer]:
-    engine = ArenaServer(
-        db=postgres_url,
-        args=("--role", "engine", "--broker", redis_url, "--tick-interval", "0.05"),
-        log_dir=tmp_path,
-        env=env or {},
-    ).start()
-    replicas = tuple(
-        ArenaServer(
-            db=postgres_url, args=("--role", "api", "--broker", redis_url), log_dir=tmp_path, env=env or {}
-        ).start()
+    """An engine and two API replicas, all up and the replicas on Redis (none left running on failure)."""
+    engine_args = ("--role", "engine", "--broker", redis_url, "--tick-interval", "0.05")
+    servers = [ArenaServer(db=postgres_url, args=engine_args, log_dir=tmp_path, env=env or {})]
+    servers += [
+        ArenaServer(db=postgres_url, args=("--role", "api", "--broker", redis_url), log_dir=tmp_path, env=env or {})
         for _ in range(2)
-    )
-    for replica in replicas:
-        wait_until(lambda r=replica: broker_of(r) == "connected", what="the replica to reach Redis")
-    return engine, replicas[0], replicas[1]
+    ]
+    try:
+        for server in servers:
+            server.start()
+        for replica in servers[1:]:
+            wait_until(lambda r=replica: broker_of(r) == "connected", what="the replica to reach Redis")
+    except BaseException:
+        stop_all(servers)
+        raise
+    return servers[0], servers[1], servers[2]
 
 
 async def stored_trade_ids(url: str, cid: str) -> list[str]:
@@ -94,8 +96,7 @@ async def run_through(postgres_url, redis_url, tmp_path, *, restart_redis=None) 
     finally:
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
-        for server in (replica_a, replica_b, engine):
-            server.stop()
+        stop_all((replica_a, replica_b, engine))
     return replica_b
 
 
@@ -156,8 +157,7 @@ async def test_a_bot_trading_through_one_replica_is_on_the_other_ones_leaderboar
         stopped = replica_b.operator(STOP)["data"]["stopCompetition"]
         assert stopped["userErrors"] == [] and stopped["competition"]["status"] == "STOPPED"
     finally:
-        for server in (replica_a, replica_b, engine):
-            server.stop()
+        stop_all((replica_a, replica_b, engine))
 
 
 def test_without_an_engine_a_replicas_commands_answer_engine_unavailable(postgres_url, redis_server, tmp_path):
@@ -171,8 +171,7 @@ def test_without_an_engine_a_replicas_commands_answer_engine_unavailable(postgre
         status, report = replica_b.get("/health")
         assert status == 200 and report["role"] == "api" and report["engine"] == "replica"
     finally:
-        for server in (replica_a, replica_b):
-            server.stop()
+        stop_all((replica_a, replica_b))
 
 
 CREATE_ALERT = """mutation($input: CreateAlertInput!) {
@@ -204,8 +203,7 @@ def test_alert_rules_changed_through_either_replica_are_the_engines(postgres_url
         assert engine.operator(ALERTS)["data"]["alerts"] == []
         assert replica_b.operator(ALERTS)["data"]["alerts"] == []
     finally:
-        for server in (replica_a, replica_b, engine):
-            server.stop()
+        stop_all((replica_a, replica_b, engine))
 
 
 async def test_a_fired_alert_reaches_a_replicas_alerts_stream(postgres_url, redis_server, tmp_path):
@@ -232,5 +230,4 @@ async def test_a_fired_alert_reaches_a_replicas_alerts_stream(postgres_url, redi
         assert alert_id in receiver.requests[0].body.decode(), "the engine delivered it, once"
         assert replica_a.operator(STOP)["data"]["stopCompetition"]["userErrors"] == []
     finally:
-        for server in (replica_a, replica_b, engine):
-            server.stop()
+        stop_all((replica_a, replica_b, engine))
