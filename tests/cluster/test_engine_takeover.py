@@ -52,7 +52,7 @@ async def stored_fills(url: str, cid: str) -> list:
 
 def start_on(server: ArenaServer) -> dict:
     return server.operator(
-        START, {"input": {"name": "takeover", "feed": "SIMULATED", "seed": SEED, "rounds": ROUNDS, "speed": "0.04s"}}
+        START, {"input": {"name": "takeover", "feed": "SIMULATED", "seed": SEED, "rounds": ROUNDS, "speed": "0.02s"}}
     )["data"]["startCompetition"]
 
 

@@ -15,7 +15,7 @@ from tests.cluster.test_replicas import broker_of, stored_trade_ids, watch_trade
 from tests.e2e.helpers import START, ArenaServer, wait_until
 from tests.e2e.test_crash import round_of
 
-ROUNDS = 400
+ROUNDS = 250
 
 
 async def test_kill_the_active_engine_and_every_subscriber_still_sees_every_trade(
@@ -35,7 +35,9 @@ async def test_kill_the_active_engine_and_every_subscriber_still_sees_every_trad
         active.start()
         wait_until(lambda: engine_of(active) == "active", what="the first engine to take the lease")
         for server in (standby, *replicas):
-            server.start()
+            server.launch()
+        for server in (standby, *replicas):
+            server.wait_ready()
         assert engine_of(standby) == "standby"
         for replica in [*replicas, standby]:
             wait_until(lambda r=replica: broker_of(r) == "connected", what="Redis reached")

@@ -11,6 +11,7 @@ from gql import GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
+from .conftest import serve_on
 from .helpers import (
     PAUSE,
     PROTOCOLS,
@@ -25,6 +26,12 @@ from .helpers import (
     wait_for_status,
     wait_until,
 )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(tmp_path, request):
+    """Every test here on an SQLite file and on a PostgreSQL database."""
+    yield from serve_on(request.param, tmp_path, request)
 
 
 def test_mutations_are_refused_without_the_operator_token(server):

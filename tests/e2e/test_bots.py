@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from .conftest import serve_on
 from .helpers import START, wait_until
 
 EXAMPLE_BOT = Path(__file__).resolve().parents[2] / "examples" / "bot.py"
@@ -13,6 +16,12 @@ REGISTER = "mutation($name: String!) { registerBot(name: $name) { bot { id name 
 ORDER = """mutation($input: PlaceOrderInput!) {
   placeOrder(input: $input) { trade { id side quantity price agentName } userErrors { code message } } }"""
 ME = "{ me { bot { name } agent { id kind cash equity tradeCount positions { symbol quantity } } trades { id side } } }"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(tmp_path, request):
+    """Every test here on an SQLite file and on a PostgreSQL database."""
+    yield from serve_on(request.param, tmp_path, request)
 
 
 def register(server, name: str) -> tuple[str, str]:

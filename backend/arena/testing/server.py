@@ -75,6 +75,11 @@ class ServerProcess:
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
         """Start (or start again, on the same port and database) and wait until `ready_path` answers."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> ServerProcess:
+        """Start the process without waiting for it (several servers start side by side; then
+        `wait_ready` each)."""
         if isinstance(self.db, Path):
             self.log_path = self.db.with_suffix(f".{self.port}.log")
         else:
@@ -99,6 +104,11 @@ class ServerProcess:
         ]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=self.cwd)
+        return self
+
+    def wait_ready(self, timeout: float = 30.0) -> ServerProcess:
+        """Wait until the launched server answers `ready_path`; raises (and kills it) if it exits or does not."""
+        assert self.process is not None, "launch first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
