@@ -67,10 +67,7 @@ class BrokerPublisher:
     def message(self, events: Sequence[Event]) -> bytes | None:
         """The next message for a stored batch (None: nothing in it for the replicas)."""
         encoded = _batch(events)
-        if not encoded:
-            return None
-        self.seq += 1
-        return json.dumps({"epoch": self.epoch, "seq": self.seq, "events": encoded}, separators=(",", ":")).encode()
+        return self._envelope(encoded) if encoded else None
 
     async def publish(self, events: Sequence[Event]) -> None:
         self._send(self.message(events))
@@ -81,9 +78,11 @@ class BrokerPublisher:
 
     def alert_message(self, alert: AlertFired) -> bytes:
         """Its rule's secret and its channels' URLs stay here: nothing downstream signs or sends."""
+        return self._envelope([codec.encode(replace(alert, rule=shown(alert.rule)))])
+
+    def _envelope(self, encoded: list[Any]) -> bytes:
         self.seq += 1
-        body = {"epoch": self.epoch, "seq": self.seq, "events": [codec.encode(replace(alert, rule=shown(alert.rule)))]}
-        return json.dumps(body, separators=(",", ":")).encode()
+        return json.dumps({"epoch": self.epoch, "seq": self.seq, "events": encoded}, separators=(",", ":")).encode()
 
     def _send(self, message: bytes | None) -> None:
         if message is None:
