@@ -346,3 +346,41 @@ async def test_a_batch_refused_behind_play_is_kept_ahead_of_later_rounds():
     await asyncio.wait_for(outbox.flush_behind(), 5)  # waits for the refused batch, then stores what is kept
     assert await outbox.flush_until_stored(asyncio.Event()) is True
     assert store.attempts[0] == ["r1"] and store.stored == ["r1", "r2"] and outbox.healthy
+
+
+async def test_while_a_batch_commits_the_next_is_due_only_at_twice_the_policy():
+    clock = FakeClock(0.0)
+    store = GatedStore()
+    outbox = EventOutbox(store, policy=FlushPolicy(rounds=3, seconds=0.5), monotonic=clock)
+    for _ in range(3):
+        outbox.round_played()
+    outbox.add(["r1-3"])
+    await outbox.flush_behind()
+    await asyncio.wait_for(store.entered.wait(), 5)
+    for _ in range(5):
+        outbox.round_played()  # played while the batch commits: they count for the next one
+    clock.now = 10.0  # long past the policy's seconds: time does not make it due while one is in flight
+    assert outbox.storing and outbox.due(max_speed=True) is False
+    outbox.round_played()  # 6 = twice the policy
+    assert outbox.due(max_speed=True) is True
+    outbox.add(["r4-9"])
+    store.gate.set()
+    await outbox.flush_behind()  # waits for the first commit, then starts the next
+    assert outbox.due(max_speed=True) is False  # the 6 rounds went with the batch just taken
+    assert await outbox.flush() is True
+    assert store.attempts == [["r1-3"], ["r4-9"]] and store.stored == ["r1-3", "r4-9"]
+
+
+async def test_rounds_of_a_refused_batch_count_again():
+    store = GatedStore(fails=1)
+    outbox = EventOutbox(store, policy=FlushPolicy(rounds=2, seconds=60.0), backoff=Backoff(first=0.001))
+    outbox.round_played()
+    outbox.round_played()
+    outbox.add(["r1-2"])
+    await outbox.flush_behind()
+    await asyncio.wait_for(store.entered.wait(), 5)
+    store.gate.set()
+    await asyncio.wait_for(store.refused.wait(), 5)
+    await outbox.flush_behind()  # finds the batch refused: starts nothing (the runner retries it)
+    assert not outbox.healthy and not outbox.storing and outbox.due(max_speed=True) is True
+    assert len(store.attempts) == 1 and outbox.pending == 1

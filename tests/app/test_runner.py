@@ -9,6 +9,7 @@ import itertools
 import pytest
 
 from arena.app.readers import ArenaReader
+from arena.app.runner import ArenaRunner
 from arena.domain.events import (
     CompetitionCreated,
     CompetitionFinished,
@@ -207,3 +208,42 @@ async def test_a_competition_is_finished_only_once_its_end_is_stored():
 async def _until(condition) -> None:
     while not condition():
         await asyncio.sleep(0.005)
+
+
+async def test_at_max_speed_play_runs_ahead_of_a_commit_by_at_most_two_batches_and_publishes_after_it():
+    from arena.app.outbox import EventOutbox, FlushPolicy
+
+    gate, entered = asyncio.Event(), asyncio.Event()
+    stored: list = []
+
+    async def gated_store(events) -> None:
+        entered.set()
+        await gate.wait()
+        stored.extend(events)
+
+    sink = CollectingSink()
+    runner = ArenaRunner(EventOutbox(gated_store, [sink], policy=FlushPolicy(rounds=50, seconds=60.0)))
+    gate.set()  # the start is stored at once
+    await runner.start(sim_config(rounds=400))
+    gate.clear()
+    entered.clear()
+    task = asyncio.create_task(runner.run())
+    await asyncio.wait_for(entered.wait(), 10)  # the first 50 rounds are being stored
+    played_while_storing = asyncio.Event()
+
+    async def until_held() -> None:
+        while runner.rounds_total < 150:
+            await asyncio.sleep(0)
+        played_while_storing.set()
+
+    await asyncio.wait_for(until_held(), 10)
+    for _ in range(200):  # the loop gets every chance to run further: it must wait for the commit
+        await asyncio.sleep(0)
+    assert runner.rounds_total == 150  # 50 in flight + twice the policy computed meanwhile
+    assert not sink.of(RoundCompleted), "nothing is published before its commit"
+    gate.set()
+    await asyncio.wait_for(runner.finished.wait(), 10)
+    runner.request_shutdown()
+    await task
+    assert [e.round for e in sink.of(RoundCompleted)] == list(range(1, 401))
+    assert sink.events == stored

@@ -115,6 +115,10 @@ class EventOutbox:
     def due(self, max_speed: bool) -> bool:
         if not max_speed:
             return True
+        if self.storing:
+            # the next batch is computed while one commits; past twice the policy, play waits for it
+            # (bounded backpressure: what waits never grows past two batches)
+            return self._rounds >= 2 * self._policy.rounds
         return self._rounds >= self._policy.rounds or self._monotonic() - self._last_flush >= self._policy.seconds
 
     # --- flushing ------------------------------------------------------------------
@@ -134,7 +138,10 @@ class EventOutbox:
         a refusal shows in `failure` (and `healthy`), as with `flush`."""
         if self._behind is not None and not self._behind.done():
             await asyncio.shield(self._behind)
+        if not self.healthy:
+            return  # the batch before was refused: the runner retries it (with backoff), not play
         self._behind = self._start_flush()
+        await asyncio.sleep(0)  # it takes its events (and their rounds) now, so the next ones count anew
 
     @property
     def storing(self) -> bool:
@@ -154,17 +161,22 @@ class EventOutbox:
                 return True
             events, self._events = self._events, []
             tickets, self._tickets = self._tickets, []
+            # the rounds of this batch are taken with it: those played while it commits count for the next
+            rounds, self._rounds = self._rounds, 0
+            self._last_flush = self._monotonic()
             if self.store is not None and events:
                 try:
                     await self.store(events)
                 except Exception as exc:  # the store's failure is reported and retried, never dropped
                     self._events = events + self._events
                     self._tickets = tickets + self._tickets
+                    self._rounds += rounds
                     self._refused(exc)
                     return False
                 except BaseException:  # cancelled (only at shutdown: callers are shielded): keep it too
                     self._events = events + self._events
                     self._tickets = tickets + self._tickets
+                    self._rounds += rounds
                     raise
             self._stored()
             for sink in self.after:
@@ -213,5 +225,3 @@ class EventOutbox:
                 self._monotonic() - failure.since,
             )
         self._failure = None
-        self._rounds = 0
-        self._last_flush = self._monotonic()
