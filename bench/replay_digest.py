@@ -89,8 +89,9 @@ async def replay(csv: Path, db_path: Path, rounds: int | None) -> tuple[_Digest,
     return digest, competition.id
 
 
-def rows_digest(db_path: Path, competition_id: str) -> tuple[str, dict[str, int]]:
-    digest, counts = hashlib.sha256(), {}
+def rows_digest(db_path: Path, competition_id: str) -> tuple[str, dict[str, int], dict[str, str]]:
+    """One SHA-256 of every stored row, the row count of each table, and each table's own SHA-256."""
+    digest, counts, tables_sha = hashlib.sha256(), {}, {}
     with sqlite3.connect(db_path) as connection:
         tables = [
             name
@@ -100,9 +101,13 @@ def rows_digest(db_path: Path, competition_id: str) -> tuple[str, dict[str, int]
         for table in tables:
             rows = connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
             counts[table] = len(rows)
+            own = hashlib.sha256()
             for row in rows:
-                digest.update(normalise(f"{table}{row!r}", competition_id).encode())
-    return digest.hexdigest(), counts
+                text = normalise(f"{table}{row!r}", competition_id).encode()
+                digest.update(text)
+                own.update(text)
+            tables_sha[table] = own.hexdigest()
+    return digest.hexdigest(), counts, tables_sha
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -114,8 +119,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="arena-digest-") as folder:
         db_path = Path(folder) / "digest.db"
         events, competition_id = asyncio.run(replay(args.csv, db_path, args.rounds))
-        rows, counts = rows_digest(db_path, competition_id)
-    result = {"events": events.count, "events_sha256": events.hash.hexdigest(), "rows_sha256": rows, "rows": counts}
+        rows, counts, tables = rows_digest(db_path, competition_id)
+    result = {
+        "events": events.count,
+        "events_sha256": events.hash.hexdigest(),
+        "rows_sha256": rows,
+        "rows": counts,
+        "tables_sha256": tables,
+    }
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:

@@ -55,16 +55,24 @@ async def latest_standings_of(source: Source, competition_ids: Sequence[str]) ->
 
 
 async def equity_series(source: Source, competition_id: str) -> dict[str, list[Decimal]]:
-    """Each agent's recorded equity, round by round (what rebuilds its drawdown and Sharpe)."""
+    """Each agent's recorded equity, round by round (what rebuilds its drawdown and Sharpe).
+
+    A round with no row of its own (held back by the recorder as equal to the round before) has
+    the equity of the agent's row before it."""
     query = (
-        select(col(EquityRow.agent_id), col(EquityRow.equity))
+        select(col(EquityRow.agent_id), col(EquityRow.round), col(EquityRow.equity))
         .where(EquityRow.competition_id == competition_id)
         .order_by(col(EquityRow.round), col(EquityRow.agent_id))
     )
     series: dict[str, list[Decimal]] = {}
+    last_round: dict[str, int] = {}
     async with session_of(source) as session:
-        for agent_id, value in (await session.exec(query)).all():
-            series.setdefault(agent_id, []).append(value)
+        for agent_id, round_, value in (await session.exec(query)).all():
+            values = series.setdefault(agent_id, [])
+            if values:
+                values.extend([values[-1]] * (round_ - last_round[agent_id] - 1))
+            values.append(value)
+            last_round[agent_id] = round_
     return series
 
 
@@ -76,7 +84,11 @@ async def equity_history(
     until: datetime | None = None,
     limit: int = 1000,
 ) -> list[EquityRow]:
-    """An agent's equity rows with `since <= at < until`, oldest first; the latest `limit` of them."""
+    """An agent's equity rows with `since <= at < until`, oldest first; the latest `limit` of them.
+
+    Rows are stored where the standing changed (see `arena.store.recorder`): a run of equal
+    rounds keeps its first and last row, so the line through these rows, by round, is the curve
+    of every round."""
     check_limit(limit)
     async with session_of(source) as session:
         query = select(EquityRow).where(EquityRow.agent_id == agent_id)

@@ -13,7 +13,14 @@ Rules:
   (no de-duplication, no sampling), tagged with its feed and with the competition and
   round that played it (both None when no competition was running).
 * OrderFilled -> a fill row; OrderRejected -> a rejection row.
-* RoundCompleted -> one equity row per agent in the leaderboard; competition.round.
+* RoundCompleted -> an agent's equity row where its standing changed; competition.round.
+  A row whose equity, cash, unrealized PnL, trade count, status and rank are those of the
+  agent's round before is held back, and stored only as the last round of such a run (before
+  the change, or at the batch's end): every run of equal rounds keeps its first and its last
+  row, so the curve through the stored rows is the curve of every round, and the last round of
+  every batch has every agent's row (the latest standings). Only the skipped rows' Sharpe
+  (which moves with every round's zero return) is not kept. At max speed most rounds of a flat
+  agent are such rows; paced play stores one round per batch, hence every row.
 * StateChanged -> competition status; started_at the first time it is RUNNING;
   ended_at when it becomes STOPPED or FINISHED.
 * CompetitionFinished -> status, winner, ended_at and round; its leaderboard is
@@ -37,6 +44,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from arena.domain.events import (
+    AgentSnapshot,
     CompetitionCreated,
     CompetitionFinished,
     CompetitionStatus,
@@ -82,10 +90,22 @@ class _CompetitionPatch:
     started_at: datetime | None = None  # applied only if the stored started_at is NULL
 
 
+StandingKey = tuple[Any, ...]
+
+
+def _standing_key(s: AgentSnapshot) -> StandingKey:
+    """What makes an agent's round worth a row of its own (see the module's rules)."""
+    return (s.equity, s.cash, s.unrealized_pnl, s.trade_count, s.status, s.rank)
+
+
 @dataclass(slots=True)
 class _Plan:
     """A batch of events turned into rows, in event order, before any I/O."""
 
+    # each agent's standing in its latest round (the recorder's, from batches before; this batch's on commit)
+    standings: dict[str, StandingKey] = field(default_factory=dict)
+    # an agent's latest round equal to the round before it, not stored (yet): (competition, round, at, snapshot)
+    held: dict[str, tuple[str, int, datetime, AgentSnapshot]] = field(default_factory=dict)
     competitions: dict[str, rows.Row] = field(default_factory=dict)
     entrants: list[rows.Row] = field(default_factory=list)
     ticks: list[rows.Row] = field(default_factory=list)
@@ -113,9 +133,18 @@ class _Plan:
             case DecisionRecorded():
                 self.decisions.append(rows.decision_row(event.decision))
             case RoundCompleted():
+                standings, held = self.standings, self.held
                 for snapshot in event.leaderboard:
-                    row = rows.equity_row(event.competition_id, event.round, event.at, snapshot)
-                    self.equity[(snapshot.agent_id, event.round)] = row
+                    agent_id = snapshot.agent_id
+                    key = _standing_key(snapshot)
+                    if standings.get(agent_id) == key:
+                        held[agent_id] = (event.competition_id, event.round, event.at, snapshot)
+                        continue
+                    standings[agent_id] = key
+                    run_end = held.pop(agent_id, None)
+                    if run_end is not None:  # the last round of a run of equal ones
+                        self._equity(*run_end)
+                    self._equity(event.competition_id, event.round, event.at, snapshot)
                 self._set(event.competition_id, round=event.round)
             case StateChanged():
                 self._set(event.competition_id, status=event.status.value)
@@ -124,7 +153,9 @@ class _Plan:
                 if event.status in _ENDED:
                     self._set(event.competition_id, ended_at=event.at)
             case CompetitionFinished():
+                self.release_held()
                 for snapshot in event.leaderboard:
+                    self.standings.pop(snapshot.agent_id, None)  # it plays no more rounds
                     row = rows.equity_row(event.competition_id, event.round, event.at, snapshot)
                     earlier = self.equity.get((snapshot.agent_id, event.round))
                     if earlier is not None:
@@ -139,6 +170,15 @@ class _Plan:
                 )
             case _:
                 raise RecordError(f"cannot record {type(event).__name__}")
+
+    def release_held(self) -> None:
+        """Store the rows held back: each the last round of a run of equal ones."""
+        for held in self.held.values():
+            self._equity(*held)
+        self.held.clear()
+
+    def _equity(self, competition_id: str, round_: int, at: datetime, snapshot: AgentSnapshot) -> None:
+        self.equity[(snapshot.agent_id, round_)] = rows.equity_row(competition_id, round_, at, snapshot)
 
     def _set(self, competition_id: str, **values: Any) -> None:
         created = self.competitions.get(competition_id)
@@ -179,6 +219,7 @@ class Recorder:
         self.fence: Callable[[AsyncSession], Awaitable[None]] | None = None
         self._lock = asyncio.Lock()  # one writer per process; SQLite serializes writers anyway
         self._fills_persisted = 0
+        self._standings: dict[str, StandingKey] = {}  # agent id -> its standing in the latest stored round
 
     @property
     def fills_persisted(self) -> int:
@@ -189,12 +230,13 @@ class Recorder:
         """Commit a whole batch atomically; raises (and stores nothing) on any failure."""
         if not events:
             return
-        plan = _Plan()
-        for event in events:
-            plan.add(event)
         started = time.perf_counter()
         annex = self.annex
         async with self._lock:
+            plan = _Plan(standings=dict(self._standings))  # under the lock: planned from the batch before
+            for event in events:
+                plan.add(event)
+            plan.release_held()
             prepared = _prepare(annex, events)
             try:
                 async with self._db.session() as session, session.begin():
@@ -211,6 +253,7 @@ class Recorder:
                     annex.committed(prepared)
                 except Exception:  # the batch is stored: never make it look unstored (it would be written twice)
                     logger.exception("the recorder's annex failed after a batch was stored")
+            self._standings = plan.standings  # only once stored: a refused batch is planned again from the same state
         self._fills_persisted += len(plan.fills)
         logger.debug(
             "recorded %d events (%d fills, %d ticks) in %.1f ms",
