@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from arena.agents.spec import MAIN_STRATEGIES, AgentSpec
@@ -234,7 +236,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from tqdm import tqdm  # type: ignore[import-untyped]
     from tqdm.contrib.logging import logging_redirect_tqdm  # type: ignore[import-untyped]
@@ -262,6 +263,8 @@ def _sweep(args: argparse.Namespace) -> int:
     )
     plan = plan_sweep(grid, base)
     db_path = None if args.no_db else (args.db or get_settings().db)
+    if args.json:
+        _check_writable(Path(args.json), "json")  # before the runs, not after minutes of them
 
     bar = tqdm(total=plan.size, desc=f"sweep {grid.strategy}", unit="run", file=sys.stderr, disable=args.quiet)
     with bar, logging_redirect_tqdm():  # log lines above the bar, not through it
@@ -285,6 +288,16 @@ def _sweep(args: argparse.Namespace) -> int:
         write_json(Path(args.json), plan, done.results, stored=done.stored_in is not None)
         print(f"results written to {args.json}")
     return 0
+
+
+def _check_writable(path: Path, option: str) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ArenaError(ErrorCode.INVALID_CONFIG, f"--{option} {path} is a folder, not a file", option)
+    if not folder.is_dir():
+        raise ArenaError(ErrorCode.INVALID_CONFIG, f"--{option} {path}: no folder {folder}", option)
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ArenaError(ErrorCode.INVALID_CONFIG, f"--{option} {path} cannot be written", option)
 
 
 def _decimal(text: str, option: str) -> Decimal:
@@ -476,8 +489,6 @@ def _export_schema(args: argparse.Namespace) -> int:
 
 
 def _export_prices(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from arena.app.export import export_prices
     from arena.feeds.naming import symbol_from_filename
     from arena.store.db import Database

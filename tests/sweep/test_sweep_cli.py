@@ -174,3 +174,13 @@ def test_a_postgresql_target_is_refused_before_anything_runs(capsys):
     )
     err = capsys.readouterr().err
     assert err.startswith("error [INVALID_CONFIG]: a sweep copies its runs into an SQLite file"), err
+
+
+def test_a_json_file_that_cannot_be_written_is_refused_before_anything_runs(tmp_path, capsys):
+    db = tmp_path / "arena.db"
+    base = ["sweep", "--feed", "sim:3", "--agent", "momentum", "--grid", "fast_window=5", "--db", str(db), "--quiet"]
+    assert main([*base, "--json", str(tmp_path / "no-such-folder" / "out.json")]) == 2
+    assert capsys.readouterr().err.startswith("error [INVALID_CONFIG]: --json ")
+    assert main([*base, "--json", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert not db.exists()

@@ -21,7 +21,6 @@ from typing import Any, Protocol
 from arena.app.clock import utc_now
 from arena.domain.decisions import DecisionRequest, ModelAnswer
 from arena.engine.competition import ACTIVE_STATES, Competition
-from arena.llm.client import ModelClient
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +35,9 @@ ClientFactory = Callable[[Mapping[str, Any], float], Asker]
 
 
 def openai_client(params: Mapping[str, Any], timeout: float, clock: Callable[[], datetime] = utc_now) -> Asker:
+    # imported here: the openai package takes ~1 s to import, and most runs ask no model
+    from arena.llm.client import ModelClient
+
     return ModelClient(params, timeout=timeout, clock=clock)
 
 
