@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import math
 from collections.abc import AsyncIterator
@@ -30,6 +29,7 @@ from arena.api.request_timer import RequestTimer
 from arena.api.schema import schema
 from arena.app.api_role import ApiRole
 from arena.app.bot_orders import BotOrders
+from arena.app.collector import tune_for_serving
 from arena.app.engine_role import EngineRole
 from arena.app.health import SILENT, health_report
 from arena.app.readers import ArenaReader
@@ -49,8 +49,6 @@ from arena.store.db import Database
 from arena.store.recorder import Recorder
 
 logger = logging.getLogger(__name__)
-
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def live_options(settings: Settings, metrics: Metrics) -> LiveOptions:
@@ -163,9 +161,7 @@ def create_app(settings: Settings, state: AppState | None = None) -> Starlette:
         # grows with every connection held, is made rare: young collections every 50k allocations
         # rather than 700 promote far fewer short-lived objects (BENCHMARKS.md, "gc max ms").
         if settings.tune_gc:
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(*GC_THRESHOLDS)
+            tune_for_serving()
         try:
             yield
         finally:

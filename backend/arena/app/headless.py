@@ -7,9 +7,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from arena.app.collector import tuned_for_backtest
 from arena.app.model_desk import ModelDesk
 from arena.app.runner import ArenaRunner
 from arena.app.wiring import event_pipeline, prepare_database
+from arena.config import get_settings
 from arena.domain.events import AgentSnapshot, CompetitionFinished, Event, RoundCompleted
 from arena.engine.config import CompetitionConfig
 from arena.feeds.factory import build_feed
@@ -92,20 +94,21 @@ async def run_headless(
     )
     progress.models = runner.models
     try:
-        started = time.perf_counter()
-        competition = await runner.start(config)
-        loop_task = asyncio.create_task(runner.run())
-        finished = asyncio.create_task(runner.finished.wait())
-        await asyncio.wait({loop_task, finished}, return_when=asyncio.FIRST_COMPLETED)
-        finished.cancel()
-        runner.request_shutdown()
-        await loop_task
-        seconds = time.perf_counter() - started
-        if runner.outbox.pending:
-            failure = runner.outbox.failure
-            raise StoreError(
-                f"{runner.outbox.pending} events were not stored" + (f": {failure.reason}" if failure else "")
-            )
+        with tuned_for_backtest(get_settings().tune_gc):
+            started = time.perf_counter()
+            competition = await runner.start(config)
+            loop_task = asyncio.create_task(runner.run())
+            finished = asyncio.create_task(runner.finished.wait())
+            await asyncio.wait({loop_task, finished}, return_when=asyncio.FIRST_COMPLETED)
+            finished.cancel()
+            runner.request_shutdown()
+            await loop_task
+            seconds = time.perf_counter() - started
+            if runner.outbox.pending:
+                failure = runner.outbox.failure
+                raise StoreError(
+                    f"{runner.outbox.pending} events were not stored" + (f": {failure.reason}" if failure else "")
+                )
     finally:
         if database is not None:
             await database.close()
