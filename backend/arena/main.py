@@ -43,6 +43,7 @@ from arena.feeds.base import LiveFeed
 from arena.feeds.factory import build_feed
 from arena.feeds.live.exchanges import LiveOptions
 from arena.feeds.spec import FeedMode, FeedSpec, SpeedMode, SpeedSpec
+from arena.llm import client as _model_client  # noqa: F401  # the server imports openai at start, not mid-loop
 from arena.metrics import Metrics
 from arena.store import fills
 from arena.store.db import Database

@@ -109,10 +109,17 @@ export class EquityCurves {
   }
 }
 
-/** Keep long curves bounded: halve the density of the older half (the recent half stays exact). */
+/** Keep long curves bounded, the recent half exact. In the older half, first drop the points inside
+ * a flat run (the line through its ends is the same line: the history's points are such ends), and
+ * only if that is not enough, every other point. */
 function thin(points) {
   if (points.length <= MAX_POINTS) return;
   const half = Math.floor(points.length / 2);
-  const older = points.slice(0, half).filter((_, i) => i % 2 === 0);
-  points.splice(0, half, ...older);
+  const older = points.slice(0, half);
+  const last = older.length - 1;
+  const bends = older.filter(
+    (p, i) => i === 0 || i === last || p.equity !== older[i - 1].equity || p.equity !== older[i + 1].equity,
+  );
+  const kept = points.length - half + bends.length <= MAX_POINTS ? bends : bends.filter((_, i) => i % 2 === 0);
+  points.splice(0, half, ...kept);
 }

@@ -48,6 +48,7 @@ def _curve(snapshot: AgentSnapshot) -> tuple[object, ...]:
 async def test_the_stored_rows_are_fewer_and_the_line_through_them_is_every_rounds_curve(db: Database) -> None:
     competition_id, sink = await _play(db)
     every = _every_round(sink)
+    times = {event.round: event.at for event in sink.of(RoundCompleted)}
     stored_rows = 0
     for agent_id, by_round in every.items():
         rows = await equity.equity_history(db, agent_id, limit=100_000)
@@ -55,7 +56,7 @@ async def test_the_stored_rows_are_fewer_and_the_line_through_them_is_every_roun
         stored_rows += len(stored)
         assert min(stored) == 1 and max(stored) == ROUNDS  # the first round and the last always
         for round_, row in stored.items():  # a stored row is that round's standing
-            expected = equity_row(competition_id, round_, row.at, by_round[round_])
+            expected = equity_row(competition_id, round_, times[round_], by_round[round_])
             assert {k: getattr(row, k) for k in expected} == expected
         marks = sorted(stored)
         for before, after in itertools.pairwise(marks):

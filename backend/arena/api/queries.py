@@ -188,7 +188,11 @@ class Query:
         candles = await prices.price_candles(info.context.state.db, feed, symbol, since, until, interval)
         return [Candle.from_candle(c) for c in candles[-MAX_CANDLES:]]
 
-    @strawberry.field(permission_classes=[CanRead], description="An agent's equity after each round, oldest first.")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="An agent's equity where it changed, and at both ends of every flat run (the line through the "
+        "points is every round's curve), oldest first.",
+    )
     async def equity_history(
         self,
         info: Info[Context, None],

@@ -85,7 +85,8 @@ class FillRow(SQLModel, table=True):
 
 
 class EquityRow(SQLModel, table=True):
-    """One agent's standing after one round (one row per agent and round)."""
+    """One agent's standing after a round: a row where it changed, and both ends of every run of
+    equal rounds (see `arena.store.recorder`)."""
 
     __tablename__ = "equity"
     __table_args__ = (Index("ix_equity_competition_round", "competition_id", "round"),)

@@ -139,7 +139,10 @@ class Agent(Node):
     async def wins(self, info: Info[Context, None]) -> int:
         return (await info.context.wins_by_name()).get(self.name, 0)
 
-    @strawberry.field(description="Equity after each round, oldest first: the latest `limit` points.")
+    @strawberry.field(
+        description="Equity after each round where it changed, and at both ends of every flat run (the line through "
+        "the points is every round's curve), oldest first: the latest `limit` points."
+    )
     async def equity_history(
         self,
         info: Info[Context, None],
