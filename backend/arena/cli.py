@@ -236,7 +236,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-
     from tqdm import tqdm  # type: ignore[import-untyped]
     from tqdm.contrib.logging import logging_redirect_tqdm  # type: ignore[import-untyped]
 
@@ -291,7 +290,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _check_writable(path: Path, option: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path.parent  # Path(".") for a bare file name
     if path.is_dir():
         raise ArenaError(ErrorCode.INVALID_CONFIG, f"--{option} {path} is a folder, not a file", option)
     if not folder.is_dir():

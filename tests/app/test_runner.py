@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from arena.app.outbox import EventOutbox, FlushPolicy
 from arena.app.readers import ArenaReader
 from arena.app.runner import ArenaRunner
 from arena.domain.events import (
@@ -211,8 +212,6 @@ async def _until(condition) -> None:
 
 
 async def test_at_max_speed_play_runs_ahead_of_a_commit_by_at_most_two_batches_and_publishes_after_it():
-    from arena.app.outbox import EventOutbox, FlushPolicy
-
     gate, entered = asyncio.Event(), asyncio.Event()
     stored: list = []
 
@@ -229,12 +228,10 @@ async def test_at_max_speed_play_runs_ahead_of_a_commit_by_at_most_two_batches_a
     entered.clear()
     task = asyncio.create_task(runner.run())
     await asyncio.wait_for(entered.wait(), 10)  # the first 50 rounds are being stored
-    played_while_storing = asyncio.Event()
 
     async def until_held() -> None:
         while runner.rounds_total < 150:
             await asyncio.sleep(0)
-        played_while_storing.set()
 
     await asyncio.wait_for(until_held(), 10)
     for _ in range(200):  # the loop gets every chance to run further: it must wait for the commit
