@@ -30,16 +30,6 @@ def open_account(cash: Decimal | int = 10_000) -> Account:
     return Account.open(to_decimal(cash))
 
 
-def view(account: Account, prices: Mapping[str, Decimal]) -> AccountView:
-    return AccountView(
-        cash=account.cash,
-        equity=account.equity(prices),
-        starting_cash=account.starting_cash,
-        positions={s: p.quantity for s, p in account.positions.items()},
-        prices=dict(prices),
-    )
-
-
 def run(
     agent: Agent,
     paths: Mapping[str, Sequence[Price]],
@@ -51,6 +41,7 @@ def run(
     lengths = {len(path) for path in paths.values()}
     assert len(lengths) == 1, "paths must be equally long"
     prices: dict[str, Decimal] = {}
+    view = AccountView(account, prices)  # as the engine does: one live view for the whole run
     fills: list[Fill] = []
     for round_no in range(lengths.pop()):
         at = START + timedelta(minutes=round_no)
@@ -62,7 +53,7 @@ def run(
                 prices[symbol] = quotes[symbol].price
         if not quotes:
             continue
-        for intent in agent.on_round(quotes, view(account, prices)):
+        for intent in agent.on_round(quotes, view):
             try:
                 done = execute(account, intent, prices, frozenset(prices), costs)
             except ArenaError as refusal:

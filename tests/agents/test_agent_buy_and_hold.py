@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from arena.agents.base import AccountView
 from arena.agents.buy_and_hold import BuyAndHoldAgent
+from arena.domain.account import Account, Position
 from arena.domain.market import Quote
 from arena.domain.orders import Side
 
@@ -32,8 +33,10 @@ def test_invest_fraction() -> None:
 def test_buys_again_only_if_nothing_was_ever_filled() -> None:
     agent = BuyAndHoldAgent()
     quotes = {"A": Quote("A", Decimal(10), START)}
-    empty = AccountView(Decimal(100), Decimal(100), Decimal(100), {}, {"A": Decimal(10)})
+    prices = {"A": Decimal(10)}
+    empty = AccountView(Account.open(Decimal(100)), prices)
     assert agent.on_round(quotes, empty)  # first try
     assert agent.on_round(quotes, empty)  # it was not filled: try again
-    holding = AccountView(Decimal(1), Decimal(100), Decimal(100), {"A": Decimal(9)}, {"A": Decimal(10)})
+    held = {"A": Position("A", Decimal(9), Decimal(99))}
+    holding = AccountView(Account(Decimal(100), Decimal(1), held), prices)
     assert agent.on_round(quotes, holding) == []

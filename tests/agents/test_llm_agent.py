@@ -9,11 +9,12 @@ import pytest
 
 from arena.agents.base import AccountView
 from arena.agents.llm import DEFAULT_BASE_URL, LlmAgent
+from arena.domain.account import Account
 from arena.domain.market import Quote
 from arena.errors import ArenaError, ErrorCode
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
-VIEW = AccountView(Decimal(1000), Decimal(1000), Decimal(1000), {}, {})
+VIEW = AccountView(Account.open(Decimal(1000)), {})
 
 
 def test_defaults_need_only_a_model_and_read_the_endpoint_from_the_environment(monkeypatch) -> None:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from arena.agents.base import AccountView, Agent
 from arena.agents.llm import LlmAgent
 from arena.agents.registry import create_agent
+from arena.agents.rounds import RoundQuotes
 from arena.agents.spec import BOT_ID_PARAM
 from arena.domain.account import Account
 from arena.domain.decisions import Decision, DecisionOrder, DecisionRequest, DecisionStatus, ModelAnswer
@@ -35,7 +36,7 @@ from arena.domain.events import (
     RoundCompleted,
     StateChanged,
 )
-from arena.domain.market import Quote, QuoteBatch
+from arena.domain.market import QuoteBatch
 from arena.domain.orders import Fill, OrderIntent, Rejection, Side
 from arena.domain.values import ZERO, bps, quantize
 from arena.engine.config import CompetitionConfig
@@ -67,6 +68,8 @@ _TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset
     }
 )
 ACTIVE_STATES = frozenset({RUNNING, PAUSED})
+ACTIVE = AgentStatus.ACTIVE
+RESTING = AgentStatus.RESTING
 _NO_OUTCOMES: list[tuple[object, Fill | Rejection]] = []  # shared and never filled: see take_outcomes
 ZERO_MONEY = quantize(ZERO)  # a flat account's unrealized PnL, as `Account.unrealized_pnl` gives it
 MODEL_FAILURES_BEFORE_REST = 3  # failed decisions in a row before a model agent rests
@@ -83,11 +86,30 @@ class Entrant:
     agent: Agent | None  # None for external bots: they order through submit_external
     account: Account
     tracker: PerformanceTracker
+    view: AccountView  # the agent's look at `account`, marked at the competition's prices
     status: AgentStatus = AgentStatus.ACTIVE
     rest_until: int = 0
     inbox: deque[tuple[OrderIntent, object]] = field(default_factory=deque)  # (order, caller's ticket)
     answers: deque[ModelAnswer] = field(default_factory=deque)  # a model's answers, executed next round
     model_failures: int = 0  # failed decisions in a row
+    # (cash, cash quantized): a flat account's equity, worked out again only when its cash changes
+    flat_equity: tuple[Decimal, Decimal] | None = None
+
+    def marked_equity(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """The account's equity at `prices`: `Account.equity`, without Decimal work for a flat account."""
+        account = self.account
+        if account.positions:
+            return account.equity(prices)
+        cash = account.cash
+        flat = self.flat_equity
+        if flat is None or flat[0] is not cash:
+            flat = self.flat_equity = (cash, quantize(cash))  # what `equity` gives with no position
+        return flat[1]
+
+    def use_account(self, account: Account, prices: dict[str, Decimal]) -> None:
+        self.account = account
+        self.view = AccountView(account, prices)
+        self.flat_equity = None
 
     @property
     def bot_id(self) -> str | None:
@@ -140,9 +162,13 @@ class Competition:
                 params=dict(agent.params) if agent else dict(spec.params),
                 slot=slot,
             )
+            account = Account.open(config.starting_cash)
             self.entrants[agent_id] = Entrant(
-                info, agent, Account.open(config.starting_cash), PerformanceTracker(config.starting_cash)
+                info, agent, account, PerformanceTracker(config.starting_cash), AccountView(account, self.prices)
             )
+        # the entrants in slot order, and those with a strategy (bots have none): what every round walks
+        self._in_order = tuple(self.entrants.values())
+        self._deciding = tuple(entrant for entrant in self._in_order if entrant.agent is not None)
 
     # --- state machine -------------------------------------------------------------
 
@@ -239,7 +265,7 @@ class Competition:
                 self._closed_trade(entrant, fill.realized_pnl, fill.round)
             last_seq = max(last_seq, fill.seq)
         for agent_id, account in accounts.items():
-            self.entrants[agent_id].account = account
+            self.entrants[agent_id].use_account(account, self.prices)
         for agent_id, series in (equity or {}).items():
             tracker = self.entrants[agent_id].tracker
             for value in series:
@@ -287,7 +313,7 @@ class Competition:
             status = DecisionStatus.RESTING
         elif status is DecisionStatus.EXECUTED:
             entrant.model_failures = 0
-            intents = orders_for(answer.actions, self._view(entrant), agent.params["max_position_fraction"])
+            intents = orders_for(answer.actions, entrant.view, agent.params["max_position_fraction"])
             for intent in intents:
                 outcome = self._execute(entrant, intent, at, events)
                 orders.append(_order_outcome(intent, outcome))
@@ -332,49 +358,48 @@ class Competition:
         """Run one round on a batch of quotes; returns its events in order."""
         if self.status is not RUNNING:
             raise ArenaError(ErrorCode.NOT_RUNNING, f"competition is {self.status.value}")
-        self.round += 1
+        self.round = round_ = self.round + 1
         at = batch.timestamp
         self.last_timestamp = at
-        quotes: dict[str, Quote] = {}
+        prices, symbols = self.prices, self.symbols
+        quotes = RoundQuotes()
         for quote in batch.quotes:
-            if quote.symbol in self.symbols:
+            if quote.symbol in symbols:
                 quotes[quote.symbol] = quote
-                self.prices[quote.symbol] = quote.price
-        events: list[Event] = [QuotesReceived(self.feed_id, self.id, self.round, batch)]
-        marked: dict[str, tuple[Decimal, int]] = {}  # agent id -> (equity, trade count) when its view was made
-        for entrant in self.entrants.values():
-            while entrant.inbox:
-                intent, ticket = entrant.inbox.popleft()
-                self.outcomes.append((ticket, self._execute(entrant, intent, at, events)))
-            if entrant.status is AgentStatus.RESTING and self.round >= entrant.rest_until:
-                entrant.status = AgentStatus.ACTIVE
-            while entrant.answers:
-                self._decide(entrant, entrant.answers.popleft(), at, events)
-        for entrant in self.entrants.values():
-            if entrant.agent is None:
-                continue
-            if not quotes:
-                continue
-            # a resting agent still sees prices (its indicators stay current); its orders are dropped
-            view = self._view(entrant)
-            marked[entrant.info.agent_id] = (view.equity, entrant.account.trade_count)
-            try:
-                intents = entrant.agent.on_round(quotes, view)
-            except Exception as exc:  # a strategy's bug skips its turn; the round stays whole
-                self.agent_failures.append((entrant.info.agent_id, exc))
-                continue
-            if entrant.status is AgentStatus.RESTING:
-                continue
-            if isinstance(entrant.agent, LlmAgent):
-                self._ask(entrant, entrant.agent, at)
-            for intent in intents:
-                self._execute(entrant, intent, at, events)
+                prices[quote.symbol] = quote.price
+        events: list[Event] = [QuotesReceived(self.feed_id, self.id, round_, batch)]
+        entrants = self._in_order
+        for entrant in entrants:
+            if entrant.inbox:
+                while entrant.inbox:
+                    intent, ticket = entrant.inbox.popleft()
+                    self.outcomes.append((ticket, self._execute(entrant, intent, at, events)))
+            if entrant.status is RESTING and round_ >= entrant.rest_until:
+                entrant.status = ACTIVE
+            if entrant.answers:
+                while entrant.answers:
+                    self._decide(entrant, entrant.answers.popleft(), at, events)
+        if quotes:
+            for entrant in self._deciding:
+                agent = entrant.agent
+                assert agent is not None
+                # a resting agent still sees prices (its indicators stay current); its orders are dropped
+                try:
+                    intents = agent.on_round(quotes, entrant.view)
+                except Exception as exc:  # a strategy's bug skips its turn; the round stays whole
+                    self.agent_failures.append((entrant.info.agent_id, exc))
+                    continue
+                if entrant.status is RESTING:
+                    continue
+                if isinstance(agent, LlmAgent):
+                    self._ask(entrant, agent, at)
+                for intent in intents:
+                    self._execute(entrant, intent, at, events)
         # each entrant's marked equity, computed once: its tracker and the leaderboard share it
-        # (the view's, when the account has not traded since: prices are fixed for the round)
-        equities = [self._equity(entrant, marked.get(entrant.info.agent_id)) for entrant in self.entrants.values()]
-        for entrant, equity in zip(self.entrants.values(), equities, strict=False):
+        equities = [entrant.marked_equity(prices) for entrant in entrants]
+        for entrant, equity in zip(entrants, equities, strict=True):
             entrant.tracker.record_equity(equity)
-        events.append(RoundCompleted(self.id, self.round, at, self._ranked(equities)))
+        events.append(RoundCompleted(self.id, round_, at, self._ranked(equities)))
         return events
 
     def _execute(self, entrant: Entrant, intent: OrderIntent, at: datetime, events: list[Event]) -> Fill | Rejection:
@@ -422,17 +447,6 @@ class Competition:
             entrant.rest_until = round_ + 1 + self.config.rest_rounds
             entrant.tracker.consecutive_losses = 0
 
-    def _equity(self, entrant: Entrant, marked: tuple[Decimal, int] | None) -> Decimal:
-        account = entrant.account
-        if marked is not None and marked[1] == account.trade_count:  # only fills change an account
-            return marked[0]
-        return account.equity(self.prices)
-
-    def _view(self, entrant: Entrant) -> AccountView:
-        account = entrant.account
-        positions = {s: p.quantity for s, p in account.positions.items()} if account.positions else {}
-        return AccountView(account.cash, account.equity(self.prices), account.starting_cash, positions, self.prices)
-
     # --- standings ---------------------------------------------------------------------
 
     def snapshot(self, entrant: Entrant, rank: int = 0, equity: Decimal | None = None) -> AgentSnapshot:
@@ -454,7 +468,7 @@ class Competition:
             tracker.return_pct(equity),
             account.trade_count,
             tracker.win_rate,
-            tracker.scars,
+            tracker.losses,  # the scars
             tracker.max_drawdown,
             tracker.sharpe,
             tracker.profit_factor,
@@ -463,13 +477,15 @@ class Competition:
 
     def leaderboard(self) -> tuple[AgentSnapshot, ...]:
         """Ranked by equity, ties broken by entry order."""
-        return self._ranked([entrant.account.equity(self.prices) for entrant in self.entrants.values()])
+        return self._ranked([entrant.account.equity(self.prices) for entrant in self._in_order])
 
-    def _ranked(self, equities: Sequence[Decimal]) -> tuple[AgentSnapshot, ...]:
+    def _ranked(self, equities: list[Decimal]) -> tuple[AgentSnapshot, ...]:
         """Snapshots in rank order, built once each with their rank, from the entrants' current equities."""
-        entrants = tuple(self.entrants.values())
-        order = sorted(range(len(entrants)), key=lambda i: (-equities[i], i))
-        return tuple(self.snapshot(entrants[i], rank, equities[i]) for rank, i in enumerate(order, start=1))
+        entrants = self._in_order
+        # highest equity first; a stable sort keeps entry order among equals (reverse=True keeps it too)
+        order = sorted(range(len(entrants)), key=equities.__getitem__, reverse=True)
+        snapshot = self.snapshot
+        return tuple([snapshot(entrants[i], rank, equities[i]) for rank, i in enumerate(order, start=1)])
 
 
 def _order_outcome(intent: OrderIntent, outcome: Fill | Rejection) -> DecisionOrder:

@@ -25,14 +25,16 @@ class PerformanceTracker:
         "_mean",
         "_n",
         "_peak",
-        "_profit_factor",
         "_return_of",
         "consecutive_losses",
         "gross_loss",
         "gross_profit",
         "losses",
         "max_drawdown",
+        "profit_factor",
+        "sharpe",
         "starting_cash",
+        "win_rate",
         "wins",
     )
 
@@ -49,7 +51,10 @@ class PerformanceTracker:
         self._n = 0
         self._mean = 0.0
         self._m2 = 0.0
-        self._profit_factor: float | None = None  # recomputed when a trade closes
+        self.profit_factor: float | None = None  # gross profit / gross loss, once a trade lost
+        # read for every agent every round: kept up to date where they change, not derived per read
+        self.win_rate: float | None = None  # winning closed trades / closed trades
+        self.sharpe: float | None = None  # mean / sample std of per-round returns, once they vary
         self._return_of: tuple[Decimal, float] | None = None  # (equity, return %) last computed
 
     def record_closed_trade(self, realized_pnl: Decimal) -> None:
@@ -61,7 +66,8 @@ class PerformanceTracker:
             self.losses += 1
             self.gross_loss -= realized_pnl
             self.consecutive_losses += 1
-        self._profit_factor = None if self.gross_loss == 0 else float(self.gross_profit / self.gross_loss)
+        self.profit_factor = None if self.gross_loss == 0 else float(self.gross_profit / self.gross_loss)
+        self.win_rate = self.wins / (self.wins + self.losses)
 
     def record_equity(self, equity: Decimal) -> None:
         value = float(equity)
@@ -78,6 +84,8 @@ class PerformanceTracker:
             delta = ret - self._mean
             self._mean += delta / self._n
             self._m2 += delta * (ret - self._mean)
+            if self._n >= 2:
+                self.sharpe = self._sharpe()
         self._last_equity = value
 
     @property
@@ -88,24 +96,13 @@ class PerformanceTracker:
     def scars(self) -> int:
         return self.losses
 
-    @property
-    def win_rate(self) -> float | None:
-        return self.wins / self.closed_trades if self.closed_trades else None
-
-    @property
-    def sharpe(self) -> float | None:
-        if self._n < 2:
-            return None
+    def _sharpe(self) -> float | None:
         variance = self._m2 / (self._n - 1)
         # a constant return leaves float residue (~1e-32) in M2: below this, the returns did not vary
         mean = self._mean
         if variance <= FLAT_RELATIVE_VARIANCE * mean * mean or variance <= 0:
             return None
         return mean / math.sqrt(variance)
-
-    @property
-    def profit_factor(self) -> float | None:
-        return self._profit_factor
 
     def return_pct(self, equity: Decimal) -> float:
         last = self._return_of
