@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint install clean
+.PHONY: run test lint install native clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-run: $(STAMP)
+# the round's modules compiled with mypyc (arena.native), rebuilt only when a source changed since;
+# without a C compiler the sources run, a little slower
+native: $(STAMP)
+	@$(BIN)/arena native --check >/dev/null 2>&1 || $(BIN)/arena native --quiet \
+		|| echo "the compiled round could not be built: the pure-Python one runs (see: $(BIN)/arena native)"
+
+run: native
 	$(BIN)/arena serve --demo
 
 # lint: ruff (lint and format) over everything, mypy --strict over backend/arena; zero findings
@@ -27,10 +33,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# browser tests run in their own pytest session (Playwright must not share a loop with pytest-asyncio)
-test: lint
+# browser tests run in their own pytest session (Playwright must not share a loop with pytest-asyncio);
+# the round's own tests run once more on its sources, as where the compiled round is not built
+test: lint native
 	$(BIN)/python -m pytest --ignore=tests/browser
+	ARENA_NATIVE=0 $(BIN)/python -m pytest -q tests/domain tests/engine tests/agents
 	$(BIN)/python -m pytest tests/browser
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis backend/arena/_native

@@ -1,4 +1,4 @@
-"""The `arena` command: serve, run, sweep, db, export-schema, export-prices."""
+"""The `arena` command: serve, run, sweep, db, export-schema, export-prices, native."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from arena import native
 from arena.agents.spec import MAIN_STRATEGIES, AgentSpec
 from arena.config import ROLES, get_settings
 from arena.domain.events import AgentSnapshot
@@ -152,6 +154,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress lines")
     run.set_defaults(handler=_run)
     _sweep_parser(commands)
+
+    native = commands.add_parser(
+        "native", help="compile the round's modules with mypyc (backtests run about twice as fast), or --check"
+    )
+    native.add_argument(
+        "--check", action="store_true", help="say whether the compiled modules are in use (exit 1 if not)"
+    )
+    native.add_argument("--quiet", action="store_true", help="show the compiler's output only if it fails")
+    native.set_defaults(handler=_native)
     return parser
 
 
@@ -229,9 +240,30 @@ def _run(args: argparse.Namespace) -> int:
         f"\n{report.rounds:,} bars x {report.agents} agents in {report.seconds:.2f}s = "
         f"{report.bar_steps_per_second:,.0f} bar-steps/s; {report.fills:,} fills"
         + (f" persisted to {db_path}" if db_path else "")
+        + f"; {native.status().describe()}"
     )
     if report.model_requests:
         print(f"{report.model_requests:,} model requests; the rounds waited {report.model_wait_s:.1f}s on models")
+    return 0
+
+
+def _native(args: argparse.Namespace) -> int:
+    if args.check:
+        current = native.status()
+        print(current.describe())
+        return 0 if current.active else 1
+    from arena.native_build import BuildError, build
+
+    started = time.perf_counter()
+    try:
+        manifest = build(quiet=args.quiet)
+    except BuildError as exc:
+        print(f"error [NATIVE]: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"compiled {len(native.NATIVE_MODULES)} modules with mypyc in {time.perf_counter() - started:.0f}s "
+        f"into {manifest.parent}: arena uses them from its next start"
+    )
     return 0
 
 

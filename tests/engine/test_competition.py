@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from arena.agents.base import Agent
 from arena.agents.spec import AgentSpec
 from arena.domain.events import AgentStatus, CompetitionStatus, OrderFilled, OrderRejected, RoundCompleted
 from arena.domain.market import Quote, QuoteBatch
@@ -150,12 +151,12 @@ def test_agent_rests_after_consecutive_losses():
 
 
 def test_a_strategy_that_raises_skips_its_turn_and_the_round_stays_whole():
-    class Broken:
+    class Broken(Agent):
+        strategy = "broken"
+        description = "a strategy with a bug"
+
         def on_round(self, quotes, account):
             raise ZeroDivisionError("a bug in the strategy")
-
-        def on_fill(self, fill):
-            pass
 
     config = sim_config(agents=(AgentSpec("broken", "momentum"), AgentSpec("steady", "buy_and_hold")))
     competition = Competition("c", config)

@@ -8,6 +8,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from mypy_extensions import mypyc_attr
+
 from arena.agents.params import Param, resolve
 from arena.domain.account import Account
 from arena.domain.market import Quote
@@ -58,6 +60,7 @@ class AccountView:
         return position.quantity if position is not None else ZERO
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Agent(ABC):
     """A strategy that decides from prices only.
 

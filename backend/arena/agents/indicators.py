@@ -13,21 +13,29 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from math import isfinite
+
+from mypy_extensions import mypyc_attr
 
 MIN_WINDOW = 1
 RESYNC_AT_LEAST = 64
 COLLAPSE_RATIO = 2.0**-20  # RollingStats: M2 below this share of its peak is recomputed
 
 
+@mypyc_attr(native_class=False)
 class NotReady(RuntimeError):
     """An indicator's value was read before its warm-up finished."""
 
 
 def _finite(x: float) -> float:
     value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"indicator input must be finite, got {x!r}")
+    if not isfinite(value):
+        raise _not_finite(x)
     return value
+
+
+def _not_finite(x: object) -> ValueError:
+    return ValueError(f"indicator input must be finite, got {x!r}")
 
 
 def _checked_window(window: int, minimum: int = MIN_WINDOW) -> int:
@@ -56,6 +64,8 @@ class _Resync:
 class SimpleMovingAverage:
     """Mean of the last `window` values, from a running sum over a deque."""
 
+    __slots__ = ("_resync", "_sum", "_values", "window")
+
     def __init__(self, window: int) -> None:
         self.window = _checked_window(window)
         self._values: deque[float] = deque()
@@ -63,13 +73,17 @@ class SimpleMovingAverage:
         self._resync = _Resync(self.window)
 
     def update(self, x: float) -> None:
-        value = _finite(x)
-        self._values.append(value)
-        self._sum += value
-        if len(self._values) > self.window:
-            self._sum -= self._values.popleft()
+        value = float(x)
+        if not isfinite(value):
+            raise _not_finite(x)
+        values = self._values
+        values.append(value)
+        total = self._sum + value
+        if len(values) > self.window:
+            total -= values.popleft()
         if self._resync.due():
-            self._sum = math.fsum(self._values)
+            total = math.fsum(values)
+        self._sum = total
 
     @property
     def ready(self) -> bool:
@@ -77,7 +91,7 @@ class SimpleMovingAverage:
 
     @property
     def value(self) -> float:
-        if not self.ready:
+        if len(self._values) != self.window:
             raise NotReady(f"SMA({self.window}) has {len(self._values)} of {self.window} values")
         return self._sum / self.window
 
@@ -93,6 +107,8 @@ class RollingStats:
     so a tiny M2 left behind would be mostly error. `value` is the mean.
     """
 
+    __slots__ = ("_m2", "_mean", "_peak_m2", "_resync", "_values", "window")
+
     def __init__(self, window: int) -> None:
         self.window = _checked_window(window, minimum=2)
         self._values: deque[float] = deque()
@@ -102,20 +118,26 @@ class RollingStats:
         self._resync = _Resync(self.window)
 
     def update(self, x: float) -> None:
-        value = _finite(x)
-        self._values.append(value)
-        if len(self._values) > self.window:
-            old = self._values.popleft()
-            old_mean = self._mean
-            self._mean += (value - old) / self.window
-            self._m2 += (value - old) * (value - self._mean + old - old_mean)
+        value = float(x)
+        if not isfinite(value):
+            raise _not_finite(x)
+        values = self._values
+        values.append(value)
+        mean, m2 = self._mean, self._m2
+        if len(values) > self.window:
+            old = values.popleft()
+            old_mean = mean
+            mean += (value - old) / self.window
+            m2 += (value - old) * (value - mean + old - old_mean)
         else:
-            delta = value - self._mean
-            self._mean += delta / len(self._values)
-            self._m2 += delta * (value - self._mean)
-        self._peak_m2 = max(self._peak_m2, self._m2)
+            delta = value - mean
+            mean += delta / len(values)
+            m2 += delta * (value - mean)
+        self._mean, self._m2 = mean, m2
+        if m2 > self._peak_m2:
+            self._peak_m2 = m2
         # (a negative M2, which rounding can produce near zero, always counts as collapsed)
-        if self._resync.due() or self._m2 < self._peak_m2 * COLLAPSE_RATIO:
+        if self._resync.due() or m2 < self._peak_m2 * COLLAPSE_RATIO:
             self._recompute()
 
     def _recompute(self) -> None:
@@ -128,7 +150,7 @@ class RollingStats:
         return len(self._values) == self.window
 
     def _require_ready(self) -> None:
-        if not self.ready:
+        if len(self._values) != self.window:
             raise NotReady(f"RollingStats({self.window}) has {len(self._values)} of {self.window} values")
 
     @property
@@ -163,14 +185,18 @@ class RollingStats:
 
     def zscore(self, x: float) -> float | None:
         """How many population std devs `x` lies from the mean; None while the window is flat."""
-        std = self.std
-        if std <= 1e-12 * max(1.0, abs(self._mean)):
+        self._require_ready()
+        std = math.sqrt(self._m2 / self.window)
+        mean = self._mean
+        if std <= 1e-12 * max(1.0, abs(mean)):
             return None
-        return (x - self._mean) / std
+        return (x - mean) / std
 
 
 class ExponentialMovingAverage:
     """EMA with alpha = 2 / (span + 1), seeded with the first value; ready after `span` values."""
+
+    __slots__ = ("_count", "_value", "alpha", "span")
 
     def __init__(self, span: int) -> None:
         self.span = _checked_window(span)
@@ -179,13 +205,16 @@ class ExponentialMovingAverage:
         self._count = 0
 
     def update(self, x: float) -> None:
-        value = _finite(x)
-        if self._count == 0:
+        value = float(x)
+        if not isfinite(value):
+            raise _not_finite(x)
+        count = self._count
+        if count == 0:
             self._value = value
         else:
             self._value += self.alpha * (value - self._value)
-        if self._count < self.span:
-            self._count += 1
+        if count < self.span:
+            self._count = count + 1
 
     @property
     def ready(self) -> bool:
@@ -193,7 +222,7 @@ class ExponentialMovingAverage:
 
     @property
     def value(self) -> float:
-        if not self.ready:
+        if self._count < self.span:
             raise NotReady(f"EMA({self.span}) has {self._count} of {self.span} warm-up values")
         return self._value
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mypy_extensions import mypyc_attr
+
 from arena.domain.market import Quote
 
 SortedPrices = list[tuple[str, float]]
 
 
+@mypyc_attr(native_class=False)
 class RoundQuotes(dict[str, Quote]):
     """The quotes of one round by symbol, as the engine hands them to every agent.
 

@@ -26,6 +26,8 @@ def share(amount: Decimal, fraction: float) -> Decimal:
 class OrderPlan:
     """One round's orders for one account."""
 
+    __slots__ = ("_account", "_buys", "_sells")
+
     def __init__(self, account: AccountView) -> None:
         self._account = account
         self._sells: dict[str, Decimal] = {}

@@ -171,7 +171,7 @@ class BrokerRelay:
                     failing = repr(exc)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed only in newer redis-py
                 with contextlib.suppress(Exception):
                     await client.aclose()
             await asyncio.sleep(self.retry_seconds)

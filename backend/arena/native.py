@@ -1,0 +1,143 @@
+"""The compiled round: the engine's hot modules built with mypyc, and used only while they match their sources.
+
+A backtest spends its time in a round's Python: the strategies, the accounts, the standings.
+mypyc (it ships with mypy) compiles these typed modules to C extensions that run them about
+twice as fast, with the same results (`tests/test_native.py` checks a replay both ways).
+
+The build is a copy beside the sources (`arena/_native/`), never in place: an extension module
+next to its `.py` would shadow every later edit of it. `activate` (run when `arena` is first
+imported) puts the compiled modules in front of the sources only if the build's manifest holds
+the hash of every source it was compiled from and each still matches, all or none (compiled
+modules call each other directly, so they cannot be mixed with their sources); otherwise the
+sources run, and `status()` says why. `ARENA_NATIVE=0` keeps to the sources; `ARENA_NATIVE_DIR`
+puts the build elsewhere.
+
+    arena native           build (or rebuild) the compiled modules (`arena.native_build`)
+    arena native --check   say whether they are in use, and why not
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
+
+# the modules a round runs through; each is compiled from arena/<path>.py
+NATIVE_MODULES: tuple[str, ...] = (
+    "arena.domain.values",
+    "arena.domain.market",
+    "arena.domain.account",
+    "arena.domain.orders",
+    "arena.domain.events",
+    "arena.engine.stats",
+    "arena.engine.risk",
+    "arena.engine.matching",
+    "arena.engine.competition",
+    "arena.agents.indicators",
+    "arena.agents.rounds",
+    "arena.agents.base",
+    "arena.agents.sizing",
+    "arena.agents.momentum",
+    "arena.agents.mean_reversion",
+    "arena.agents.balanced",
+    "arena.agents.buy_and_hold",
+    "arena.agents.random_control",
+)
+GROUP = "arena_native"  # the shared library holding every compiled module: arena_native__mypyc
+PACKAGE_DIR = Path(__file__).resolve().parent
+OFF_ENV = "ARENA_NATIVE"  # 0: keep to the sources
+DIR_ENV = "ARENA_NATIVE_DIR"  # the build's folder, if not arena/_native
+BUILD_DIR = Path(os.environ.get(DIR_ENV) or PACKAGE_DIR / "_native")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class NativeStatus:
+    active: bool
+    detail: str  # what runs: "compiled (mypyc 1.x, 18 modules)" or why the sources run
+
+    def describe(self) -> str:
+        return f"{'compiled' if self.active else 'pure-Python'} round ({self.detail})"
+
+
+_status: NativeStatus | None = None
+
+
+def status() -> NativeStatus:
+    """Whether the compiled modules are in use (see `activate`)."""
+    return _status if _status is not None else NativeStatus(False, "not activated")
+
+
+def source_path(module: str, root: Path = PACKAGE_DIR.parent) -> Path:
+    return root.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def source_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def abi() -> str:
+    return f"{sys.implementation.cache_tag}-{sys.platform}"
+
+
+class _CompiledModules(importlib.abc.MetaPathFinder):
+    """Finds the compiled modules (and their shared library) in the build, before any other finder."""
+
+    def __init__(self, files: dict[str, Path]) -> None:
+        self.files = files
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        file = self.files.get(fullname)
+        if file is None:
+            return None
+        loader = importlib.machinery.ExtensionFileLoader(fullname, str(file))
+        return importlib.util.spec_from_file_location(fullname, file, loader=loader)
+
+
+def activate() -> NativeStatus:
+    """Use the compiled modules when a build of the current sources exists (once per process)."""
+    global _status
+    if _status is None:
+        _status = _activate()
+    return _status
+
+
+def _activate() -> NativeStatus:
+    if os.environ.get(OFF_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return NativeStatus(False, f"{OFF_ENV}=0")
+    manifest_file = BUILD_DIR / MANIFEST
+    if not manifest_file.exists():
+        return NativeStatus(False, "not built (arena native)")
+    try:
+        manifest = json.loads(manifest_file.read_text())
+        if manifest["abi"] != abi():
+            return NativeStatus(False, f"built for {manifest['abi']}, not {abi()} (rebuild: arena native)")
+        modules: dict[str, str] = manifest["modules"]
+        if set(modules) != set(NATIVE_MODULES):
+            return NativeStatus(False, "built for another list of modules (rebuild: arena native)")
+        stale = [name for name, digest in modules.items() if source_hash(source_path(name)) != digest]
+        if stale:
+            names = ", ".join(sorted(stale))
+            return NativeStatus(False, f"out of date ({names} changed; rebuild: arena native)")
+        files = {name: BUILD_DIR / relative for name, relative in manifest["files"].items()}
+        missing = [str(file) for file in files.values() if not file.exists()]
+        if missing:
+            return NativeStatus(False, f"incomplete build (no {missing[0]})")
+        already = [name for name in NATIVE_MODULES if name in sys.modules]
+        if already:
+            return NativeStatus(False, f"{already[0]} was imported before the compiled modules could be used")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return NativeStatus(False, f"unreadable build ({type(exc).__name__}: {exc})")
+    sys.meta_path.insert(0, _CompiledModules(files))
+    return NativeStatus(True, f"mypyc {manifest.get('mypyc', '?')}, {len(modules)} modules")
