@@ -7,6 +7,13 @@ two digests are equal when every event (its repr) and every stored row is the sa
 between any two runs is normalised first: the competition's id (random), the entrants' ids that
 embed it, and wall-clock times (the competition's creation, state changes and end, and rows'
 created-at stamps: the replayed data is from 2022, the wall clock is not).
+
+Equity rows are compared by the standings they record, not by how many there are: the recorder
+keeps a row where an agent's standing changed, and also closes every run of equal rounds at the
+end of each batch it commits; at max speed where batches end depends on how fast the store keeps
+up (a timing), so two runs of the same replay may store a few more or fewer run-closing rows, all
+on the same curve. The digest of `equity` is over the rows where the standing changes (and each
+agent's last row): those every run stores, with the same values; `equity_rows` is only reported.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from arena.engine.config import CompetitionConfig
 from arena.feeds.spec import FeedSpec, SpeedSpec
 from arena.store.db import Database
 from arena.store.recorder import Recorder
+from arena.store.writer import WriterProcess
 from bench.common import BTC_CSV
 
 STRATEGIES = ("momentum", "mean_reversion", "balanced", "buy_and_hold", "random")
@@ -62,11 +70,12 @@ def normalise(text: str, competition_id: str) -> str:
     return WALL_CLOCK.sub("NOW", text)
 
 
-async def replay(csv: Path, db_path: Path, rounds: int | None) -> tuple[_Digest, str]:
+async def replay(csv: Path, db_path: Path, rounds: int | None, writer_process: bool = True) -> tuple[_Digest, str]:
     database = Database.open(str(db_path))
     await prepare_database(database)
     digest = _Digest()
-    runner = ArenaRunner(event_pipeline(Recorder(database), extra=[digest]))
+    writer = await WriterProcess(str(db_path)).start() if writer_process else None
+    runner = ArenaRunner(event_pipeline(Recorder(database, writer=writer), extra=[digest]))
     feed = FeedSpec.parse(f"replay:{csv}", seed=42)
     config = CompetitionConfig(
         name="digest",
@@ -85,12 +94,37 @@ async def replay(csv: Path, db_path: Path, rounds: int | None) -> tuple[_Digest,
         runner.request_shutdown()
         await loop
     finally:
+        if writer is not None:
+            await writer.close()
         await database.close()
     return digest, competition.id
 
 
+# the columns that make a standing worth a row of its own (as `arena.store.plan.BatchPlan` decides)
+STANDING_KEY = ("equity", "cash", "unrealized_pnl", "trade_count", "status", "rank")
+
+
+def standing_changes(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    """The equity rows where an agent's standing changed, and each agent's last row, by agent and round."""
+    cursor = connection.execute("SELECT * FROM equity ORDER BY agent_id, round")
+    names = [column[0] for column in cursor.description]
+    key_at = [names.index(name) for name in STANDING_KEY]
+    agent_at = names.index("agent_id")
+    rows = cursor.fetchall()
+    kept = []
+    for i, row in enumerate(rows):
+        before = rows[i - 1] if i else None
+        after = rows[i + 1] if i + 1 < len(rows) else None
+        changed = before is None or before[agent_at] != row[agent_at] or any(before[k] != row[k] for k in key_at)
+        last = after is None or after[agent_at] != row[agent_at]
+        if changed or last:
+            kept.append(row)
+    return kept
+
+
 def rows_digest(db_path: Path, competition_id: str) -> tuple[str, dict[str, int], dict[str, str]]:
-    """One SHA-256 of every stored row, the row count of each table, and each table's own SHA-256."""
+    """One SHA-256 of every stored row (equity: see the module), the row count of each table, and
+    each table's own SHA-256."""
     digest, counts, tables_sha = hashlib.sha256(), {}, {}
     with sqlite3.connect(db_path) as connection:
         tables = [
@@ -99,7 +133,10 @@ def rows_digest(db_path: Path, competition_id: str) -> tuple[str, dict[str, int]
             if name != "alembic_version"
         ]
         for table in tables:
-            rows = connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            if table == "equity":
+                rows = standing_changes(connection)
+            else:
+                rows = connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
             counts[table] = len(rows)
             own = hashlib.sha256()
             for row in rows:
@@ -115,17 +152,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--csv", type=Path, default=BTC_CSV)
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--writer",
+        choices=("process", "session"),
+        default="process",
+        help="commit through a writer process, as `arena run` does (default), or this process's own connection",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="arena-digest-") as folder:
         db_path = Path(folder) / "digest.db"
-        events, competition_id = asyncio.run(replay(args.csv, db_path, args.rounds))
+        events, competition_id = asyncio.run(replay(args.csv, db_path, args.rounds, args.writer == "process"))
         rows, counts, tables = rows_digest(db_path, competition_id)
+        with sqlite3.connect(db_path) as connection:
+            (equity_rows,) = connection.execute("SELECT count(*) FROM equity").fetchone()
     result = {
         "events": events.count,
         "events_sha256": events.hash.hexdigest(),
         "rows_sha256": rows,
         "rows": counts,
         "tables_sha256": tables,
+        "equity_rows": equity_rows,  # all of them (not compared: see the module)
     }
     text = json.dumps(result, indent=2)
     print(text)

@@ -31,7 +31,7 @@ from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
 
-# the modules a round runs through; each is compiled from arena/<path>.py
+# the modules a round runs through (a replay's loading, and a batch's rows); each compiled from arena/<path>.py
 NATIVE_MODULES: tuple[str, ...] = (
     "arena.domain.values",
     "arena.domain.market",
@@ -51,6 +51,13 @@ NATIVE_MODULES: tuple[str, ...] = (
     "arena.agents.balanced",
     "arena.agents.buy_and_hold",
     "arena.agents.random_control",
+    "arena.feeds.formats",
+    "arena.feeds.changes",
+    "arena.feeds.loader",
+    "arena.feeds.replay",
+    "arena.store.micros",
+    "arena.store.event_rows",
+    "arena.store.plan",
 )
 GROUP = "arena_native"  # the shared library holding every compiled module: arena_native__mypyc
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -2,12 +2,19 @@
 
 import asyncio
 import contextlib
+import os
+import signal
+from dataclasses import replace
 
+from arena.app.outbox import Backoff, EventOutbox, FlushPolicy
+from arena.app.runner import ArenaRunner
 from arena.domain.events import CompetitionStatus, RoundCompleted
+from arena.feeds.spec import SpeedMode, SpeedSpec
 from arena.store import competitions, equity, fills
 from arena.store.db import Database
 from arena.store.rebuild import rebuild_accounts
 from arena.store.recorder import Recorder
+from arena.store.writer import WriterProcess
 
 from ..builders import CollectingSink, runner_with, sim_config
 
@@ -75,3 +82,43 @@ async def test_a_competition_left_running_is_marked_interrupted_on_start(tmp_pat
         assert set(rebuilt) == set(competition.entrants)
     finally:
         await reopened.close()
+
+
+async def test_a_backtest_whose_writer_process_dies_goes_on_and_stores_everything(tmp_path):
+    """At max speed through a writer process: it is killed after the first batch it commits; the
+    next batch is refused, retried once a new writer runs, and every round and fill gets stored."""
+    path = tmp_path / "arena.db"
+    db = Database.from_path(path)
+    await db.init()
+    writer = await WriterProcess(str(path)).start()
+    killed: list[int] = []
+
+    async def kill_the_writer_once(events):  # a sink after the store: the batch before is committed
+        if not killed and writer.pid is not None:
+            killed.append(writer.pid)
+            os.kill(writer.pid, signal.SIGKILL)
+
+    outbox = EventOutbox(
+        Recorder(db, writer=writer).record,
+        [kill_the_writer_once],
+        policy=FlushPolicy(rounds=50, seconds=60.0),
+        backoff=Backoff(first=0.01),
+    )
+    runner = ArenaRunner(outbox)
+    config = replace(sim_config(rounds=600, seed=5), speed=SpeedSpec(SpeedMode.MAX))
+    try:
+        competition = await runner.start(config)
+        task = asyncio.create_task(runner.run())
+        await asyncio.wait_for(runner.finished.wait(), 60)
+        runner.request_shutdown()
+        await task
+        assert killed and writer.restarts == 1
+        row = await competitions.get_competition(db, competition.id)
+        assert row.status == CompetitionStatus.FINISHED.value and row.round == 600
+        count = await fills.count_fills(db, competition_id=competition.id)
+        assert count == sum(e.account.trade_count for e in competition.entrants.values()) > 0
+        series = await equity.equity_series(db, competition.id)
+        assert all(len(values) == 600 for values in series.values())
+    finally:
+        await writer.close()
+        await db.close()

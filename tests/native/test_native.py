@@ -130,4 +130,9 @@ def test_compiled_and_pure_python_rounds_give_the_same_events_and_rows(
         digests[mode] = json.loads(out.read_text())
     compiled_run, pure_run = digests["compiled"], digests["sources"]
     assert compiled_run["rows"]["fill"] > 100  # the strategies traded: the comparison covers fills, not only ticks
+    for run in (
+        compiled_run,
+        pure_run,
+    ):  # how many run-closing equity rows a run stores is a timing (bench.replay_digest)
+        del run["equity_rows"]
     assert compiled_run == pure_run

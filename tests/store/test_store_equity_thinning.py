@@ -9,10 +9,9 @@ from collections import defaultdict
 
 from arena.app.outbox import EventOutbox, FlushPolicy
 from arena.app.runner import ArenaRunner
-from arena.domain.events import AgentSnapshot, RoundCompleted
+from arena.domain.events import STANDING_FIELDS, AgentSnapshot, RoundCompleted
 from arena.store import equity
 from arena.store.db import Database
-from arena.store.event_rows import equity_row
 from arena.store.recorder import Recorder
 from tests.builders import CollectingSink, sim_config
 
@@ -56,7 +55,9 @@ async def test_the_stored_rows_are_fewer_and_the_line_through_them_is_every_roun
         stored_rows += len(stored)
         assert min(stored) == 1 and max(stored) == ROUNDS  # the first round and the last always
         for round_, row in stored.items():  # a stored row is that round's standing
-            expected = equity_row(competition_id, round_, times[round_], by_round[round_])
+            snapshot = by_round[round_]
+            expected = {name: getattr(snapshot, name) for name in STANDING_FIELDS}
+            expected.update(status=snapshot.status.value, competition_id=competition_id, at=times[round_])
             assert {k: getattr(row, k) for k in expected} == expected
         marks = sorted(stored)
         for before, after in itertools.pairwise(marks):

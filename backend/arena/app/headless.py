@@ -20,6 +20,7 @@ from arena.feeds.spec import FeedMode, SpeedMode, SpeedSpec
 from arena.store.db import Database
 from arena.store.errors import StoreError
 from arena.store.recorder import Recorder
+from arena.store.writer import WriterProcess
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +74,13 @@ async def run_headless(
     db_path: str | None,
     on_progress: Progress | None = None,
     live: LiveOptions | None = None,
+    *,
+    writer_process: bool = True,
 ) -> RunReport:
     """Run `config` to its end. A live feed (`config.feed` `live:...`) plays as the market, one
-    round per `live.interval` seconds, and the competition trades it."""
+    round per `live.interval` seconds, and the competition trades it. On an SQLite file the
+    batches are committed by a process of their own (`arena.store.writer`) unless
+    `writer_process` is False (a sweep whose runs already take every core)."""
     live = live or LiveOptions()
     market = None
     if config.feed is not None and config.feed.mode is FeedMode.LIVE:
@@ -83,9 +88,12 @@ async def run_headless(
         config = replace(config, feed=None, symbols=market.info.symbols)
     database = Database.open(db_path) if db_path else None
     recorder: Recorder | None = None
+    writer: WriterProcess | None = None
     if database is not None:
         await prepare_database(database)
-        recorder = Recorder(database)
+        if writer_process and database.is_sqlite and database.file is not None:
+            writer = await WriterProcess(str(database.file)).start()
+        recorder = Recorder(database, writer=writer)
     progress = _Progress(on_progress)
     runner = ArenaRunner(
         event_pipeline(recorder, extra=[progress]),
@@ -110,6 +118,8 @@ async def run_headless(
                     f"{runner.outbox.pending} events were not stored" + (f": {failure.reason}" if failure else "")
                 )
     finally:
+        if writer is not None:
+            await writer.close()
         if database is not None:
             await database.close()
     ending = progress.finished

@@ -94,17 +94,27 @@ class Entrant:
     model_failures: int = 0  # failed decisions in a row
     # (cash, cash quantized): a flat account's equity, worked out again only when its cash changes
     flat_equity: tuple[Decimal, Decimal] | None = None
+    unrealized: Decimal = ZERO_MONEY  # the unrealized PnL of the latest `mark`
 
-    def marked_equity(self, prices: Mapping[str, Decimal]) -> Decimal:
-        """The account's equity at `prices`: `Account.equity`, without Decimal work for a flat account."""
+    def mark(self, prices: Mapping[str, Decimal]) -> Decimal:
+        """The account marked at `prices`: its equity, returned, and its unrealized PnL, kept in
+        `unrealized` (`Account.equity` and `Account.unrealized_pnl`, each position valued once;
+        no Decimal work at all for a flat account)."""
         account = self.account
-        if account.positions:
-            return account.equity(prices)
-        cash = account.cash
-        flat = self.flat_equity
-        if flat is None or flat[0] is not cash:
-            flat = self.flat_equity = (cash, quantize(cash))  # what `equity` gives with no position
-        return flat[1]
+        if not account.positions:
+            self.unrealized = ZERO_MONEY
+            cash = account.cash
+            flat = self.flat_equity
+            if flat is None or flat[0] is not cash:
+                flat = self.flat_equity = (cash, quantize(cash))  # what `equity` gives with no position
+            return flat[1]
+        value = gain = ZERO  # the same additions, in the same order, as the two methods of Account
+        for position in account.positions.values():
+            worth = position.quantity * prices[position.symbol]
+            value += worth
+            gain += worth - position.cost_basis
+        self.unrealized = quantize(gain)
+        return quantize(account.cash + value)
 
     def use_account(self, account: Account, prices: dict[str, Decimal]) -> None:
         self.account = account
@@ -395,11 +405,11 @@ class Competition:
                     self._ask(entrant, agent, at)
                 for intent in intents:
                     self._execute(entrant, intent, at, events)
-        # each entrant's marked equity, computed once: its tracker and the leaderboard share it
-        equities = [entrant.marked_equity(prices) for entrant in entrants]
+        # each entrant marked once: its tracker and the leaderboard share it
+        equities = [entrant.mark(prices) for entrant in entrants]
         for entrant, equity in zip(entrants, equities, strict=True):
             entrant.tracker.record_equity(equity)
-        events.append(RoundCompleted(self.id, round_, at, self._ranked(equities)))
+        events.append(RoundCompleted(self.id, round_, at, self._ranked(equities, marked=True)))
         return events
 
     def _execute(self, entrant: Entrant, intent: OrderIntent, at: datetime, events: list[Event]) -> Fill | Rejection:
@@ -449,11 +459,18 @@ class Competition:
 
     # --- standings ---------------------------------------------------------------------
 
-    def snapshot(self, entrant: Entrant, rank: int = 0, equity: Decimal | None = None) -> AgentSnapshot:
-        """`equity`, when given, is the entrant's equity marked at the current prices."""
+    def snapshot(
+        self, entrant: Entrant, rank: int = 0, equity: Decimal | None = None, marked: bool = False
+    ) -> AgentSnapshot:
+        """`equity`, when given, is the entrant's equity marked at the current prices; `marked`: by
+        `Entrant.mark` (whose unrealized PnL goes with it)."""
         account, tracker = entrant.account, entrant.tracker
         if equity is None:
             equity = account.equity(self.prices)
+        if marked:
+            unrealized = entrant.unrealized
+        else:
+            unrealized = account.unrealized_pnl(self.prices) if account.positions else ZERO_MONEY
         info = entrant.info
         return AgentSnapshot(  # positional: in the field order (a round builds one per agent)
             info.agent_id,
@@ -464,7 +481,7 @@ class Competition:
             account.cash,
             equity,
             account.realized_pnl,
-            account.unrealized_pnl(self.prices) if account.positions else ZERO_MONEY,
+            unrealized,
             tracker.return_pct(equity),
             account.trade_count,
             tracker.win_rate,
@@ -479,13 +496,14 @@ class Competition:
         """Ranked by equity, ties broken by entry order."""
         return self._ranked([entrant.account.equity(self.prices) for entrant in self._in_order])
 
-    def _ranked(self, equities: list[Decimal]) -> tuple[AgentSnapshot, ...]:
-        """Snapshots in rank order, built once each with their rank, from the entrants' current equities."""
+    def _ranked(self, equities: list[Decimal], marked: bool = False) -> tuple[AgentSnapshot, ...]:
+        """Snapshots in rank order, built once each with their rank, from the entrants' current
+        equities (`marked`: by `Entrant.mark`, this round)."""
         entrants = self._in_order
         # highest equity first; a stable sort keeps entry order among equals (reverse=True keeps it too)
         order = sorted(range(len(entrants)), key=equities.__getitem__, reverse=True)
         snapshot = self.snapshot
-        return tuple([snapshot(entrants[i], rank, equities[i]) for rank, i in enumerate(order, start=1)])
+        return tuple([snapshot(entrants[i], rank, equities[i], marked) for rank, i in enumerate(order, start=1)])
 
 
 def _order_outcome(intent: OrderIntent, outcome: Fill | Rejection) -> DecisionOrder:

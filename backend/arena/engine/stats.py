@@ -20,6 +20,7 @@ class PerformanceTracker:
     """
 
     __slots__ = (
+        "_last_decimal",
         "_last_equity",
         "_m2",
         "_mean",
@@ -48,6 +49,7 @@ class PerformanceTracker:
         self._peak = float(starting_cash)
         self.max_drawdown = 0.0
         self._last_equity = float(starting_cash)
+        self._last_decimal: Decimal | None = None  # the equity `_last_equity` is the float of
         self._n = 0
         self._mean = 0.0
         self._m2 = 0.0
@@ -70,7 +72,8 @@ class PerformanceTracker:
         self.win_rate = self.wins / (self.wins + self.losses)
 
     def record_equity(self, equity: Decimal) -> None:
-        value = float(equity)
+        # a flat account's equity is the same Decimal round after round: converted once
+        value = self._last_equity if equity is self._last_decimal else float(equity)
         if value > self._peak:
             self._peak = value
         elif self._peak > 0:
@@ -87,6 +90,7 @@ class PerformanceTracker:
             if self._n >= 2:
                 self.sharpe = self._sharpe()
         self._last_equity = value
+        self._last_decimal = equity
 
     @property
     def closed_trades(self) -> int:

@@ -26,11 +26,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from mypy_extensions import mypyc_attr
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Binance switched its spot exports to microseconds in 2025; a 16-digit open time is one of those.
 _MICROSECOND_EPOCH_THRESHOLD = 10**15
 
 
+@mypyc_attr(native_class=False)
 class FieldError(ValueError):
     """One field that does not hold what its column should; the message says what was expected."""
 

@@ -10,26 +10,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import BigInteger, Dialect, Text
 from sqlalchemy.types import TypeDecorator
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
+from arena.store.micros import EPOCH, from_micros, to_micros
 
-
-def to_micros(value: datetime) -> int:
-    """Exact microseconds since the epoch; refuses naive datetimes."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime cannot be stored: {value!r}")
-    return (value - EPOCH) // _MICROSECOND
-
-
-def from_micros(value: int) -> datetime:
-    return EPOCH + timedelta(microseconds=value)
+__all__ = ["EPOCH", "DecimalText", "UTCDateTime", "from_micros", "to_micros"]
 
 
 class DecimalText(TypeDecorator[Decimal]):

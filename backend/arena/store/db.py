@@ -17,12 +17,14 @@ from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from arena.store import migrate
+from arena.store.sqlite_pragmas import BUSY_TIMEOUT_MS, apply_pragmas
+
+__all__ = ["BUSY_TIMEOUT_MS", "Database"]
 
 logger = logging.getLogger(__name__)
 
 DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
-BUSY_TIMEOUT_MS = 5_000
 POSTGRES_KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2", "tcp_keepalives_count": "3"}
 # the async drivers each database is reached through, by the names people write in a URL
 _DRIVERS = {
@@ -54,14 +56,7 @@ def _is_memory(url: URL) -> bool:
 
 
 def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    finally:
-        cursor.close()
+    apply_pragmas(dbapi_connection)
 
 
 class Database:
@@ -92,6 +87,13 @@ class Database:
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def file(self) -> Path | None:
+        """The SQLite file (None for PostgreSQL or an in-memory database)."""
+        if not self.is_sqlite or _is_memory(self.url) or self.url.database is None:
+            return None
+        return Path(self.url.database)
 
     @property
     def dialect(self) -> str:

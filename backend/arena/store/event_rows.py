@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -11,14 +10,9 @@ from typing import Any
 
 from arena.domain.decisions import Decision
 from arena.domain.events import (
-    STANDING_FIELDS,
-    AgentSnapshot,
     CompetitionCreated,
     CompetitionStatus,
-    HistoryLoaded,
-    QuotesReceived,
 )
-from arena.domain.market import Quote
 from arena.domain.orders import Fill, Rejection
 
 Row = dict[str, Any]
@@ -71,31 +65,6 @@ def entrant_rows(event: CompetitionCreated) -> list[Row]:
             "slot": entrant.slot,
         }
         for entrant in event.entrants
-    ]
-
-
-def tick_rows(event: QuotesReceived) -> list[Row]:
-    return quote_rows(event.feed_id, event.batch.quotes, event.competition_id, event.round)
-
-
-def history_rows(event: HistoryLoaded) -> list[Row]:
-    """A live feed's first day, from the exchange's candles: ticks of the feed, in no round."""
-    return quote_rows(event.feed_id, event.quotes, None, None)
-
-
-def quote_rows(feed_id: str, quotes: Sequence[Quote], competition_id: str | None, round_: int | None) -> list[Row]:
-    return [
-        {
-            "feed_id": feed_id,
-            "symbol": quote.symbol,
-            "price": quote.price,
-            "volume": quote.volume,
-            "change_pct": quote.change_pct,
-            "timestamp": quote.timestamp,
-            "competition_id": competition_id,
-            "round": round_,
-        }
-        for quote in quotes
     ]
 
 
@@ -160,23 +129,3 @@ def rejection_row(competition_id: str, rejection: Rejection) -> Row:
         "round": rejection.round,
         "at": rejection.at,
     }
-
-
-def _equity_row_function() -> Callable[[str, int, datetime, AgentSnapshot], Row]:
-    """`equity_row`, written out from `STANDING_FIELDS` once, as `dataclasses` writes `__init__`:
-    it runs for every agent every round, and a literal dict is 2-3x faster than a loop over the
-    fields, while the list of fields stays in one place (the snapshot)."""
-    values = ", ".join(f"{name!r}: s.{name}" for name in STANDING_FIELDS if name != "status")
-    source = (
-        "def equity_row(competition_id, round_, at, s):\n"
-        f"    return {{'agent_id': s.agent_id, 'round': round_, 'competition_id': competition_id, 'at': at, "
-        f"{values}, 'status': s.status.value}}\n"
-    )
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)
-    function: Callable[[str, int, datetime, AgentSnapshot], Row] = namespace["equity_row"]
-    function.__doc__ = "The standing's own fields (`STANDING_FIELDS`), keyed by agent and round."
-    return function
-
-
-equity_row = _equity_row_function()

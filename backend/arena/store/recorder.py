@@ -34,34 +34,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Table, func, insert, literal, update
+from sqlalchemy import Table, bindparam, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from arena.domain.events import (
-    AgentSnapshot,
-    CompetitionCreated,
-    CompetitionFinished,
-    CompetitionStatus,
-    DecisionRecorded,
-    Event,
-    HistoryLoaded,
-    OrderFilled,
-    OrderRejected,
-    QuotesReceived,
-    RoundCompleted,
-    StateChanged,
-)
-from arena.store import event_rows as rows
-from arena.store.bulk import bulk_write
+from arena.domain.events import Event
+from arena.store.bulk import Write, rows_write, single_write, values_write
 from arena.store.columns import UTCDateTime
 from arena.store.db import Database
 from arena.store.errors import RecordError
+from arena.store.plan import EQUITY_COLUMNS, TICK_COLUMNS, BatchPlan, CompetitionPatch, Row, StandingKey
 from arena.store.tables import (
     CompetitionRow,
     DecisionRow,
@@ -71,131 +57,15 @@ from arena.store.tables import (
     PriceTickRow,
     RejectionRow,
 )
+from arena.store.writer import WriterError, WriterProcess
 
 logger = logging.getLogger(__name__)
 
-_ENDED = (CompetitionStatus.STOPPED, CompetitionStatus.FINISHED)
 _EQUITY_KEY = ("agent_id", "round")
 
 
 def _table(model: Any) -> Table:
     return model.__table__  # type: ignore[no-any-return]  # SQLModel declares it untyped
-
-
-@dataclass(slots=True)
-class _CompetitionPatch:
-    """Updates to a competition that already exists in the database."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    started_at: datetime | None = None  # applied only if the stored started_at is NULL
-
-
-StandingKey = tuple[Any, ...]
-
-
-def _standing_key(s: AgentSnapshot) -> StandingKey:
-    """What makes an agent's round worth a row of its own (see the module's rules)."""
-    return (s.equity, s.cash, s.unrealized_pnl, s.trade_count, s.status, s.rank)
-
-
-@dataclass(slots=True)
-class _Plan:
-    """A batch of events turned into rows, in event order, before any I/O."""
-
-    # each agent's standing in its latest round (the recorder's, from batches before; this batch's on commit)
-    standings: dict[str, StandingKey] = field(default_factory=dict)
-    # an agent's latest round equal to the round before it, not stored (yet): (competition, round, at, snapshot)
-    held: dict[str, tuple[str, int, datetime, AgentSnapshot]] = field(default_factory=dict)
-    competitions: dict[str, rows.Row] = field(default_factory=dict)
-    entrants: list[rows.Row] = field(default_factory=list)
-    ticks: list[rows.Row] = field(default_factory=list)
-    fills: list[rows.Row] = field(default_factory=list)
-    rejections: list[rows.Row] = field(default_factory=list)
-    decisions: list[rows.Row] = field(default_factory=list)
-    equity: dict[tuple[str, int], rows.Row] = field(default_factory=dict)
-    patches: dict[str, _CompetitionPatch] = field(default_factory=dict)
-
-    def add(self, event: Event) -> None:
-        match event:
-            case CompetitionCreated():
-                if event.competition_id in self.competitions:
-                    raise RecordError(f"competition {event.competition_id} created twice in one batch")
-                self.competitions[event.competition_id] = rows.competition_row(event)
-                self.entrants.extend(rows.entrant_rows(event))
-            case QuotesReceived():
-                self.ticks.extend(rows.tick_rows(event))
-            case HistoryLoaded():
-                self.ticks.extend(rows.history_rows(event))
-            case OrderFilled():
-                self.fills.append(rows.fill_row(event.competition_id, event.fill))
-            case OrderRejected():
-                self.rejections.append(rows.rejection_row(event.competition_id, event.rejection))
-            case DecisionRecorded():
-                self.decisions.append(rows.decision_row(event.decision))
-            case RoundCompleted():
-                standings, held = self.standings, self.held
-                for snapshot in event.leaderboard:
-                    agent_id = snapshot.agent_id
-                    key = _standing_key(snapshot)
-                    if standings.get(agent_id) == key:
-                        held[agent_id] = (event.competition_id, event.round, event.at, snapshot)
-                        continue
-                    standings[agent_id] = key
-                    run_end = held.pop(agent_id, None)
-                    if run_end is not None:  # the last round of a run of equal ones
-                        self._equity(*run_end)
-                    self._equity(event.competition_id, event.round, event.at, snapshot)
-                self._set(event.competition_id, round=event.round)
-            case StateChanged():
-                self._set(event.competition_id, status=event.status.value)
-                if event.status is CompetitionStatus.RUNNING:
-                    self._start(event.competition_id, event.at)
-                if event.status in _ENDED:
-                    self._set(event.competition_id, ended_at=event.at)
-            case CompetitionFinished():
-                self.release_held()
-                for snapshot in event.leaderboard:
-                    self.standings.pop(snapshot.agent_id, None)  # it plays no more rounds
-                    row = rows.equity_row(event.competition_id, event.round, event.at, snapshot)
-                    earlier = self.equity.get((snapshot.agent_id, event.round))
-                    if earlier is not None:
-                        row["at"] = earlier["at"]
-                    self.equity[(snapshot.agent_id, event.round)] = row
-                self._set(
-                    event.competition_id,
-                    status=event.status.value,
-                    winner_agent_id=event.winner_id,
-                    ended_at=event.at,
-                    round=event.round,
-                )
-            case _:
-                raise RecordError(f"cannot record {type(event).__name__}")
-
-    def release_held(self) -> None:
-        """Store the rows held back: each the last round of a run of equal ones."""
-        for held in self.held.values():
-            self._equity(*held)
-        self.held.clear()
-
-    def _equity(self, competition_id: str, round_: int, at: datetime, snapshot: AgentSnapshot) -> None:
-        self.equity[(snapshot.agent_id, round_)] = rows.equity_row(competition_id, round_, at, snapshot)
-
-    def _set(self, competition_id: str, **values: Any) -> None:
-        created = self.competitions.get(competition_id)
-        if created is not None:
-            created.update(values)
-        else:
-            self.patches.setdefault(competition_id, _CompetitionPatch()).values.update(values)
-
-    def _start(self, competition_id: str, at: datetime) -> None:
-        created = self.competitions.get(competition_id)
-        if created is not None:
-            if created["started_at"] is None:
-                created["started_at"] = at
-            return
-        patch = self.patches.setdefault(competition_id, _CompetitionPatch())
-        if patch.started_at is None:
-            patch.started_at = at
 
 
 class Annex(Protocol):
@@ -210,11 +80,18 @@ class Annex(Protocol):
 
 
 class Recorder:
-    """Writes event batches to the database, one transaction per batch."""
+    """Writes event batches to the database, one transaction per batch.
 
-    def __init__(self, db: Database, annex: Annex | None = None) -> None:
+    With a `writer` (an SQLite file; a backtest, with nothing else to write in a batch's
+    transaction: no annex, no fence), the transactions are committed by that process of their own
+    (`arena.store.writer`); otherwise through this process's own connection."""
+
+    def __init__(self, db: Database, annex: Annex | None = None, *, writer: WriterProcess | None = None) -> None:
+        if writer is not None and (annex is not None or not db.is_sqlite):
+            raise ValueError("a writer process takes the batches of an SQLite file with no annex")
         self._db = db
         self.annex = annex
+        self.writer = writer
         # checked first in every batch's transaction (the engine lease's, on PostgreSQL): raising refuses the batch
         self.fence: Callable[[AsyncSession], Awaitable[None]] | None = None
         self._lock = asyncio.Lock()  # one writer per process; SQLite serializes writers anyway
@@ -233,18 +110,22 @@ class Recorder:
         started = time.perf_counter()
         annex = self.annex
         async with self._lock:
-            plan = _Plan(standings=dict(self._standings))  # under the lock: planned from the batch before
+            plan = BatchPlan(dict(self._standings))  # under the lock: planned from the batch before
             for event in events:
                 plan.add(event)
             plan.release_held()
             prepared = _prepare(annex, events)
+            writes = render(plan, self._db.engine.dialect)
             try:
-                async with self._db.session() as session, session.begin():
-                    if self.fence is not None:
-                        await self.fence(session)
-                    await _write(session, plan)
-                    if annex is not None and prepared is not None:
-                        await annex.write(session, prepared)
+                if self.writer is not None and self.fence is None:
+                    await self._write_elsewhere(self.writer, writes)
+                else:
+                    async with self._db.session() as session, session.begin():
+                        if self.fence is not None:
+                            await self.fence(session)
+                        await execute(await session.connection(), writes)
+                        if annex is not None and prepared is not None:
+                            await annex.write(session, prepared)
             except Exception:
                 logger.debug("failed to record a batch of %d events; nothing of it was stored", len(events))
                 raise
@@ -263,6 +144,13 @@ class Recorder:
             (time.perf_counter() - started) * 1000,
         )
 
+    async def _write_elsewhere(self, writer: WriterProcess, writes: list[Write]) -> None:
+        try:
+            await writer.write([(w.sql, w.params, w.single, w.refusal) for w in writes])
+        except WriterError as exc:
+            raise RecordError(str(exc)) from None
+        self._db.note_external_commit()  # reads of this process before it are outdated now
+
 
 def _prepare(annex: Annex | None, events: Sequence[Event]) -> Any:
     """The annex's rows for a batch; None (the batch is stored without them) if it fails: a bug
@@ -276,29 +164,46 @@ def _prepare(annex: Annex | None, events: Sequence[Event]) -> Any:
         return None
 
 
-async def _write(session: AsyncSession, plan: _Plan) -> None:
-    # Parents first so foreign keys hold; one executemany per table.
-    parents: tuple[tuple[type[SQLModel], list[rows.Row]], ...] = (
+def render(plan: BatchPlan, dialect: Any) -> list[Write]:
+    """Every statement of a batch, in the order they run: parents first, so foreign keys hold;
+    one executemany per table."""
+    writes: list[Write] = []
+    parents: tuple[tuple[type[SQLModel], list[Row]], ...] = (
         (CompetitionRow, list(plan.competitions.values())),
         (EntrantRow, plan.entrants),
     )
-    for model, batch in parents:
-        if batch:
-            await session.exec(insert(_table(model)), params=batch)
-    bulk: tuple[tuple[type[SQLModel], list[rows.Row]], ...] = (
-        (PriceTickRow, plan.ticks),
+    for model, rows in parents:
+        if rows:
+            writes.append(rows_write(insert(_table(model)), _table(model), rows, dialect))
+    if plan.ticks:
+        ticks = _table(PriceTickRow)
+        writes.append(values_write(insert(ticks), ticks, TICK_COLUMNS, plan.ticks, dialect))
+    children: tuple[tuple[type[SQLModel], list[Row]], ...] = (
         (FillRow, plan.fills),
         (RejectionRow, plan.rejections),
         (DecisionRow, plan.decisions),
     )
-    for model, batch in bulk:
-        if batch:
-            await bulk_write(session, insert(_table(model)), _table(model), batch)
+    for model, rows in children:
+        if rows:
+            writes.append(rows_write(insert(_table(model)), _table(model), rows, dialect))
     if plan.equity:
-        dialect = session.get_bind().dialect.name
-        await bulk_write(session, _equity_upsert(dialect), _table(EquityRow), list(plan.equity.values()))
+        equity = _table(EquityRow)
+        standings = list(plan.equity.values())
+        writes.append(values_write(_equity_upsert(dialect.name), equity, EQUITY_COLUMNS, standings, dialect))
     for competition_id, patch in plan.patches.items():
-        await _patch_competition(session, competition_id, patch)
+        writes.append(_patch_write(competition_id, patch, dialect))
+    return writes
+
+
+async def execute(connection: AsyncConnection, writes: list[Write]) -> None:
+    """Run a batch's statements on `connection`, in its transaction."""
+    for write in writes:
+        if write.single:
+            result = await connection.exec_driver_sql(write.sql, write.params[0])
+            if result.rowcount != 1:
+                raise RecordError(write.refusal)
+        else:
+            await connection.exec_driver_sql(write.sql, write.params)
 
 
 def _equity_upsert(dialect: str) -> Any:
@@ -311,11 +216,17 @@ def _equity_upsert(dialect: str) -> Any:
     )
 
 
-async def _patch_competition(session: AsyncSession, competition_id: str, patch: _CompetitionPatch) -> None:
+def _patch_write(competition_id: str, patch: CompetitionPatch, dialect: Any) -> Write:
+    """UPDATE competition SET <the patch's values> [, started_at = COALESCE(started_at, <its start>)]
+    WHERE id = <competition_id>: it must change the one row (an unknown competition refuses the batch)."""
     table = _table(CompetitionRow)
-    values = dict(patch.values)
+    names = tuple(sorted(patch.values))
+    values: dict[str, Any] = {name: bindparam(f"set_{name}", type_=table.c[name].type) for name in names}
+    params: dict[str, Any] = {f"set_{name}": patch.values[name] for name in names}
     if patch.started_at is not None:
-        values["started_at"] = func.coalesce(table.c.started_at, literal(patch.started_at, UTCDateTime()))
-    result = await session.exec(update(table).where(table.c.id == competition_id).values(**values))
-    if result.rowcount != 1:
-        raise RecordError(f"unknown competition {competition_id!r}")
+        values["started_at"] = func.coalesce(table.c.started_at, bindparam("first_start", type_=UTCDateTime()))
+        params["first_start"] = patch.started_at
+    params["competition_id"] = competition_id
+    statement = update(table).where(table.c.id == bindparam("competition_id")).values(values)
+    shape = ("competition patch", names, patch.started_at is not None)
+    return single_write(statement, shape, params, dialect, f"unknown competition {competition_id!r}")

@@ -63,12 +63,15 @@ def run_sweep(
             template = Path(scratch) / "template.db"
             target = asyncio.run(_prepare(db, template))
             merger = stack.enter_context(Merger(target))
+        # a run's own writer process only where a core is left for it
+        writer_process = workers < default_workers()
         jobs = [
             Job(
                 run.index,
                 run.config,
                 str(Path(scratch) / f"run-{run.index}.db") if merger else None,
                 str(template) if template else None,
+                writer_process,
             )
             for run in plan.runs
         ]

@@ -21,6 +21,7 @@ class Job:
     config: CompetitionConfig
     db_path: str | None  # this run's own SQLite file; None: not stored
     template: str | None  # an empty database at the current schema, copied to `db_path`
+    writer_process: bool = False  # commit through a process of its own (arena.store.writer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ def run_job(job: Job) -> RunResult | RunFailure:
         if job.db_path is not None and job.template is not None:
             # a copy of a migrated file, instead of running every migration once per run
             shutil.copyfile(job.template, job.db_path)
-        report = asyncio.run(run_headless(job.config, job.db_path))
+        report = asyncio.run(run_headless(job.config, job.db_path, writer_process=job.writer_process))
     except ArenaError as exc:
         return RunFailure(job.index, exc.code.value, exc.message)
     except StoreError as exc:

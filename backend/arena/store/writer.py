@@ -1,0 +1,186 @@
+"""A process of its own that writes batches to an SQLite file: a backtest's commit beside its play.
+
+A replay at max speed computes its next rounds while a batch commits. In one process the two take
+turns: CPython's sqlite3 binds every row holding the interpreter's lock (the GIL), which the
+round loop holds all the time, so a writer thread advances a row or so per switch interval and
+play soon waits for it. In a process of its own the batch is written on the other core, really
+beside play: on the BTC month persistence costs ~10 % of the run instead of ~75 % (BENCHMARKS.md).
+
+The parent sends a batch's statements (`bulk.Write`s, rendered in the parent) as one frame: an
+8-byte length and a pickle of plain tuples (sql, parameter tuples, single, refusal); the child runs
+them in one transaction with sqlite3 itself and answers ("ok",) or ("error", "Type: message"),
+having rolled everything back. Nothing but the two processes of the arena ever reads the pipe.
+A child that dies (killed, out of memory) fails the batch it had, with its exit code, and the
+next batch starts a new child: the outbox retries the batch, in order, as after any refusal.
+
+    python -m arena.store.writer PATH    (started by `WriterProcess`; its stdin and stdout are the pipe)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import pickle
+import signal
+import sqlite3
+import struct
+import sys
+from collections.abc import Sequence
+from typing import Any, BinaryIO
+
+from arena.store.sqlite_pragmas import apply_pragmas
+
+logger = logging.getLogger(__name__)
+
+HEADER = struct.Struct(">Q")
+CLOSE_TIMEOUT_S = 30.0  # a last batch still committing when the run closes
+
+Statement = tuple[str, list[tuple[Any, ...]], bool, str]  # sql, parameters, single, refusal
+
+
+class WriterError(Exception):
+    """The writer process refused a batch (its database's error) or stopped; nothing of it was stored."""
+
+
+def _frame(message: object) -> bytes:
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return HEADER.pack(len(payload)) + payload
+
+
+class WriterProcess:
+    """The parent's end: `write` one batch at a time (the recorder holds its lock around it)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._process: asyncio.subprocess.Process | None = None
+        self._starts = 0
+
+    @property
+    def restarts(self) -> int:
+        """Children started after the first (each after one stopped)."""
+        return max(0, self._starts - 1)
+
+    async def start(self) -> WriterProcess:
+        """Start the child now (it opens the file while the caller goes on: loading a replay, say)."""
+        await self._running()
+        return self
+
+    async def write(self, statements: Sequence[Statement]) -> None:
+        """Commit `statements` in one transaction; raises `WriterError` (nothing stored) otherwise."""
+        process = await self._running()
+        # shielded: a caller cancelled half-way must not leave a reply unread for the next batch
+        reply = await asyncio.shield(self._exchange(process, _frame(("batch", list(statements)))))
+        if reply[0] != "ok":
+            raise WriterError(str(reply[1]))
+
+    async def close(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.returncode is not None:
+            return
+        assert process.stdin is not None
+        with contextlib.suppress(ConnectionError):
+            process.stdin.write(_frame(("close",)))
+            await process.stdin.drain()
+            process.stdin.close()
+        try:
+            async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                await process.wait()
+        except TimeoutError:
+            logger.error("the database writer did not stop within %.0fs; killing it", CLOSE_TIMEOUT_S)
+            process.kill()
+            await process.wait()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    async def _running(self) -> asyncio.subprocess.Process:
+        process = self._process
+        if process is None or process.returncode is not None:
+            self._starts += 1
+            process = self._process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "arena.store.writer",
+                self.path,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+            )
+        return process
+
+    async def _exchange(self, process: asyncio.subprocess.Process, frame: bytes) -> tuple[Any, ...]:
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(frame)
+            await process.stdin.drain()
+            header = await process.stdout.readexactly(HEADER.size)
+            (size,) = HEADER.unpack(header)
+            reply: tuple[Any, ...] = pickle.loads(await process.stdout.readexactly(size))
+            return reply
+        except (ConnectionError, asyncio.IncompleteReadError):
+            code = await process.wait()
+            if self._process is process:
+                self._process = None  # the next batch starts a new one
+            raise WriterError(f"the database writer process stopped (exit code {code})") from None
+
+
+# --- the child ------------------------------------------------------------------------------
+
+
+def serve(path: str, requests: BinaryIO, replies: BinaryIO) -> int:
+    """Run batches from `requests` until it closes or says "close"; each answered on `replies`."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    apply_pragmas(connection)
+    try:
+        while True:
+            header = requests.read(HEADER.size)
+            if len(header) < HEADER.size:
+                return 0  # the parent went away: nothing is half-written (each batch is one transaction)
+            (size,) = HEADER.unpack(header)
+            message = pickle.loads(_read_exactly(requests, size))
+            if message[0] == "close":
+                return 0
+            replies.write(_frame(_commit(connection, message[1])))
+            replies.flush()
+    finally:
+        connection.close()
+
+
+def _commit(connection: sqlite3.Connection, statements: list[Statement]) -> tuple[str, ...]:
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        for sql, params, single, refusal in statements:
+            if single:
+                if connection.execute(sql, params[0]).rowcount != 1:
+                    raise WriterError(refusal)
+            else:
+                connection.executemany(sql, params)
+        connection.execute("COMMIT")
+    except Exception as exc:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        return ("error", f"{type(exc).__name__}: {exc}".splitlines()[0])
+    return ("ok",)
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError(f"the parent closed the pipe within a frame ({len(data)} of {size} bytes)")
+    return data
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    (path,) = argv if argv is not None else sys.argv[1:]
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the parent's to handle: it closes us
+    requests = sys.stdin.buffer
+    # the pipe to the parent is fd 1: keep it for the replies, and send anything else printed to stderr
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return serve(path, requests, replies)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

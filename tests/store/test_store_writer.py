@@ -1,0 +1,142 @@
+"""Batches committed by a writer process of their own: the same rows as through this process's
+connection, a refused batch leaves nothing behind, and a writer that dies is replaced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from arena.domain.events import CompetitionStatus, Event
+from arena.store.db import Database
+from arena.store.errors import RecordError
+from arena.store.recorder import Recorder
+from arena.store.writer import WriterProcess
+from tests.store.store_builders import T0, Ledger, created, finished, quotes, round_completed, state
+
+TABLES = ("competition", "entrant", "price_tick", "fill", "equity")
+
+
+def batches(competition_id: str) -> list[list[Event]]:
+    """A competition's life in three batches: created and started, 40 rounds with fills, finished."""
+    birth = created(competition_id)
+    agents = [e.agent_id for e in birth.entrants]
+    ledger = Ledger(competition_id, agents)
+    first: list[Event] = [birth, state(competition_id, CompetitionStatus.IDLE, CompetitionStatus.RUNNING)]
+    play: list[Event] = []
+    for round_ in range(1, 41):
+        at = T0 + timedelta(minutes=round_)
+        play.append(quotes(competition_id, round_, at))
+        play.extend(ledger.fills(2, round_=round_, at=at))
+        play.append(round_completed(competition_id, round_, at, agents))
+    end: list[Event] = [finished(competition_id, 40, T0 + timedelta(minutes=41), agents, CompetitionStatus.FINISHED)]
+    return [first, play, end]
+
+
+def stored(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as connection:
+        return {table: connection.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall() for table in TABLES}
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database.open(tmp_path / "writer.db")
+    await db.init()
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def writer(database: Database) -> AsyncIterator[WriterProcess]:
+    assert database.file is not None
+    process = await WriterProcess(str(database.file)).start()
+    yield process
+    await process.close()
+
+
+async def record_all(recorder: Recorder, events: Sequence[Sequence[Event]]) -> None:
+    for batch in events:
+        await recorder.record(batch)
+
+
+async def test_a_writer_process_stores_what_the_recorders_own_connection_stores(
+    database: Database, writer: WriterProcess, tmp_path: Path
+) -> None:
+    await record_all(Recorder(database, writer=writer), batches("c1"))
+    reference = Database.open(tmp_path / "reference.db")
+    await reference.init()
+    try:
+        await record_all(Recorder(reference), batches("c1"))
+    finally:
+        await reference.close()
+    assert database.file is not None
+    mine, theirs = stored(database.file), stored(tmp_path / "reference.db")
+    assert len(mine["fill"]) == 80 and len(mine["price_tick"]) == 120
+    assert mine == theirs
+
+
+async def test_a_refused_batch_stores_nothing_and_the_next_one_goes_in(
+    database: Database, writer: WriterProcess
+) -> None:
+    recorder = Recorder(database, writer=writer)
+    first, play, _ = batches("c1")
+    await recorder.record(first)
+    generation = database.generation
+    refused = [*play[:3], state("nope", CompetitionStatus.RUNNING, CompetitionStatus.PAUSED)]  # an unknown competition
+    with pytest.raises(RecordError, match="unknown competition 'nope'"):
+        await recorder.record(refused)
+    assert database.file is not None
+    assert stored(database.file)["price_tick"] == []  # the ticks before the refusal went with it
+    assert database.generation == generation
+    await recorder.record(play)
+    assert len(stored(database.file)["price_tick"]) == 120
+    assert database.generation == generation + 1  # readers of this process know the record moved
+
+
+async def test_a_writer_that_dies_fails_its_batch_and_the_next_batch_starts_another(
+    database: Database, writer: WriterProcess
+) -> None:
+    recorder = Recorder(database, writer=writer)
+    first, play, end = batches("c1")
+    await recorder.record(first)
+    assert writer.pid is not None
+    os.kill(writer.pid, signal.SIGKILL)
+    with pytest.raises(RecordError, match=r"writer process stopped \(exit code -9\)"):
+        await recorder.record(play)  # as the outbox would, the same batch again
+    await recorder.record(play)
+    await recorder.record(end)
+    assert writer.restarts == 1
+    assert database.file is not None
+    rows = stored(database.file)
+    assert len(rows["fill"]) == 80 and len(rows["equity"]) > 0
+
+
+async def test_closing_ends_the_process(database: Database) -> None:
+    assert database.file is not None
+    process = await WriterProcess(str(database.file)).start()
+    pid = process.pid
+    assert pid is not None
+    await process.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+async def test_a_writer_is_only_for_an_sqlite_file_without_an_annex(tmp_path: Path) -> None:
+    class Annex:
+        def prepare(self, events: object) -> None: ...
+
+        async def write(self, session: object, prepared: object) -> None: ...
+
+        def committed(self, prepared: object) -> None: ...
+
+    db = Database.open(tmp_path / "a.db")
+    try:
+        with pytest.raises(ValueError):
+            Recorder(db, Annex(), writer=WriterProcess(str(tmp_path / "a.db")))
+    finally:
+        await db.close()
