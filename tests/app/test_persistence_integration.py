@@ -85,8 +85,9 @@ async def test_a_competition_left_running_is_marked_interrupted_on_start(tmp_pat
 
 
 async def test_a_backtest_whose_writer_process_dies_goes_on_and_stores_everything(tmp_path):
-    """At max speed through a writer process: it is killed after the first batch it commits; the
-    next batch is refused, retried once a new writer runs, and every round and fill gets stored."""
+    """At max speed through a writer process, killed once play is under way (after the first batch
+    it commits, maybe with the next one in it): a batch it had is refused and retried, a batch after
+    it starts a new writer, and every round and fill gets stored."""
     path = tmp_path / "arena.db"
     db = Database.from_path(path)
     await db.init()

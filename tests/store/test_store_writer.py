@@ -3,6 +3,7 @@ connection, a refused batch leaves nothing behind, and a writer that dies is rep
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -98,22 +99,45 @@ async def test_a_refused_batch_stores_nothing_and_the_next_one_goes_in(
     assert database.generation == generation + 1  # readers of this process know the record moved
 
 
-async def test_a_writer_that_dies_fails_its_batch_and_the_next_batch_starts_another(
-    database: Database, writer: WriterProcess
-) -> None:
+async def test_a_writer_that_died_between_batches_is_replaced(database: Database, writer: WriterProcess) -> None:
     recorder = Recorder(database, writer=writer)
     first, play, end = batches("c1")
     await recorder.record(first)
     assert writer.pid is not None
     os.kill(writer.pid, signal.SIGKILL)
-    with pytest.raises(RecordError, match=r"writer process stopped \(exit code -9\)"):
-        await recorder.record(play)  # as the outbox would, the same batch again
-    await recorder.record(play)
+    try:  # its death is seen when the next batch is sent, or already before (then a new one takes it)
+        await recorder.record(play)
+    except RecordError as refused:
+        assert "writer process stopped (exit code -9)" in str(refused)
+        await recorder.record(play)  # as the outbox retries it
     await recorder.record(end)
     assert writer.restarts == 1
     assert database.file is not None
     rows = stored(database.file)
-    assert len(rows["fill"]) == 80 and len(rows["equity"]) > 0
+    assert len(rows["fill"]) == 80 and len(rows["competition"]) == 1
+
+
+async def test_a_writer_that_dies_with_a_batch_fails_it_and_the_same_batch_goes_in_again(
+    database: Database, writer: WriterProcess
+) -> None:
+    recorder = Recorder(database, writer=writer)
+    first, play, end = batches("c1")
+    await recorder.record(first)
+    pid = writer.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGSTOP)  # it will not answer the batch sent to it now
+    attempt = asyncio.create_task(recorder.record(play))
+    await asyncio.sleep(0.2)
+    assert not attempt.done()
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(RecordError, match=r"writer process stopped \(exit code -9\)"):
+        await asyncio.wait_for(attempt, 10)
+    assert database.file is not None
+    assert stored(database.file)["fill"] == []
+    await recorder.record(play)  # as the outbox retries it
+    await recorder.record(end)
+    assert writer.restarts == 1
+    assert len(stored(database.file)["fill"]) == 80
 
 
 async def test_closing_ends_the_process(database: Database) -> None:

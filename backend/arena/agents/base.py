@@ -75,6 +75,9 @@ class Agent(ABC):
     strategy: ClassVar[str]
     description: ClassVar[str]
     parameters: ClassVar[Mapping[str, Param]] = {}
+    # its decisions are asked of a language model beside the rounds (the engine checks this every
+    # round for every agent: a class attribute, not an isinstance through ABCMeta)
+    asks_a_model: ClassVar[bool] = False
 
     def __init__(self, params: Mapping[str, Any] | None = None, seed: int = 0) -> None:
         self.params: dict[str, Any] = self.resolve_params(params or {})

@@ -73,6 +73,7 @@ def _read(indicator: SimpleMovingAverage | ExponentialMovingAverage | RelativeSt
 
 
 class LlmAgent(Agent):
+    asks_a_model: ClassVar[bool] = True
     strategy: ClassVar[str] = "llm"
     description: ClassVar[str] = (
         "A language model behind any OpenAI-compatible endpoint decides from recent prices, "

@@ -35,9 +35,10 @@ from arena.feeds.spec import FeedMode, FeedSpec, SpeedMode, SpeedSpec
 
 logger = logging.getLogger(__name__)
 
-# At max speed, play yields to a batch being stored every this many rounds: often enough that the
-# database's thread always has its next statement, rarely enough that yielding costs little.
-STORE_TURN_ROUNDS = 8
+# At max speed, play runs this many rounds back to back, then yields to the event loop (commands, a
+# batch being stored, the models): often enough that a pause or an order waits ~1 ms at most, rarely
+# enough that the loop's turns cost little per round.
+PLAY_AHEAD_ROUNDS = 64
 
 FeedBuilder = Callable[..., Feed]
 MIN_MODEL_TIMEOUT_S = 2.0
@@ -263,17 +264,20 @@ class ArenaRunner:
                     continue
                 try:
                     ended = self._play(source, batch)
-                    if source.max_speed and self.models.busy and not ended:
+                    max_speed = source.max_speed
+                    if max_speed and not ended:
+                        ended = self._play_ahead(source)
+                    if max_speed and self.models.busy and not ended:
                         await self.models.settle(self._stop_requested)  # a backtest waits for its models
                     if ended:  # an end is stored at once, like a command
                         await self._record()
-                    elif self.outbox.due(source.max_speed):
-                        if source.max_speed:
+                    elif self.outbox.due(max_speed):
+                        if max_speed:
                             await self.outbox.flush_behind()  # the next rounds are computed while it commits
                         else:
                             await self._record()
-                    if self.outbox.storing and self.rounds_total % STORE_TURN_ROUNDS == 0:
-                        await asyncio.sleep(0)  # the batch being stored takes its next step
+                    elif max_speed:
+                        await asyncio.sleep(0)  # commands, the batch being stored and the models take their turn
                     await self._check_duration()
                 except Exception as exc:  # keep the market going; /health reports the failure
                     logger.exception("round failed")
@@ -285,6 +289,22 @@ class ArenaRunner:
             await self.sources.close()
             if not await self._record():
                 logger.error("stopped with %d events that the store did not take", self.outbox.pending)
+
+    def _play_ahead(self, source: Source) -> bool:
+        """At max speed, after a batch: the batches that follow it, back to back, while nothing else
+        is due (up to `PLAY_AHEAD_ROUNDS` in all, until a model is asked, the outbox wants a flush or
+        the feed has no batch to give at once); True when one of them ended the competition. Nothing
+        else runs meanwhile (no await): no command can change what is playing."""
+        outbox, models = self.outbox, self.models
+        for _ in range(PLAY_AHEAD_ROUNDS - 1):
+            if models.busy or outbox.due(True) or not outbox.healthy:
+                return False
+            batch = source.take()
+            if batch is None:
+                return False
+            if self._play(source, batch):
+                return True
+        return False
 
     def _play(self, source: Source, batch: QuoteBatch) -> bool:
         """Play one batch; True when it ended the competition (its last round)."""

@@ -73,6 +73,18 @@ class Source:
             raise Interrupted
         return batch
 
+    def take(self) -> QuoteBatch | None:
+        """The next batch of a recorded feed played at max speed, at once (nothing to wait for);
+        None when there is none to take so (a paced or live feed, or the end of the data: `next`
+        says which)."""
+        if self.batches is None or self.pacer is None or not self.pacer.speed.is_max:
+            return None
+        held = self.held
+        if held is not None:
+            self.held = None
+            return held
+        return next(self.batches, None)
+
     def hold(self, batch: QuoteBatch) -> None:
         """Keep a batch for later: a competition's own feed must not skip one when it pauses, or
         replaying it after a crash would not give the same run."""

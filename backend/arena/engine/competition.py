@@ -347,7 +347,8 @@ class Competition:
         )
         events.append(DecisionRecorded(self.id, decision))
 
-    def _ask(self, entrant: Entrant, agent: LlmAgent, at: datetime) -> None:
+    def _ask(self, entrant: Entrant, agent: Agent, at: datetime) -> None:
+        assert isinstance(agent, LlmAgent)
         if not agent.decision_due(self.round, at):
             return
         facts = agent.market_facts(self.round, at)
@@ -401,7 +402,7 @@ class Competition:
                     continue
                 if entrant.status is RESTING:
                     continue
-                if isinstance(agent, LlmAgent):
+                if agent.asks_a_model:
                     self._ask(entrant, agent, at)
                 for intent in intents:
                     self._execute(entrant, intent, at, events)

@@ -95,6 +95,8 @@ def _refuse_shared_symbols(series: Sequence[ReplaySeries]) -> None:
 
 def _build_batches(series: Sequence[ReplaySeries]) -> list[QuoteBatch]:
     changes = ChangeTracker()
+    if len(series) == 1:  # one symbol: a batch per quote (a batch holds one quote per symbol)
+        return [QuoteBatch(quote.timestamp, (quote,)) for quote in _quotes(series[0], changes)]
     batches: list[QuoteBatch] = []
     current: list[Quote] = []
     current_symbols: set[str] = set()
