@@ -154,6 +154,16 @@ def _fastforward_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                 "verdict": _verdict(arena["bar_steps_per_s"] >= 100_000),
             }
         )
+    no_store = by_run.get("arena --no-db")
+    if no_store:
+        rows.append(
+            {
+                "target": "fast-forward (persistence off)",
+                "goal": ">= 200k bar-steps/s",
+                "measured": f"{no_store['bar_steps_per_s']:,.0f} bar-steps/s ({no_store.get('round', '?')} round)",
+                "verdict": _verdict(no_store["bar_steps_per_s"] >= 200_000),
+            }
+        )
     versus = result.get("vs_backtrader") or {}
     if versus.get("persist") is not None:
         no_db = "" if versus.get("no_db") is None else f"; {versus['no_db']:.2f}x without the store"

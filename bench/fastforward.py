@@ -11,9 +11,13 @@ per second, each side's own time from the start of its run (the CSV load include
   buy_and_hold --speed max --db <tmp>` (persistence on), its own printed figure, and the fills
   it persisted.
 * arena --no-db [arena-no-db]: the same without persistence (where the time goes: engine vs store).
+* the same two on the sources [arena-sources, arena-sources-no-db]: `ARENA_NATIVE=0`, the round
+  as pure Python (what runs where the compiled round is not built; see arena.native). The two
+  above run compiled where the build is current (each row says which ran).
 * bare loop [bare]: the same bars (loaded by the same replay feed, before timing), the same
   indicators with the same classes (SMA 10/30; rolling mean/std 20 with a z-score, twice;
-  EMA 12/48), no engine, no accounts, no events. bar-steps = bars x 4 agents.
+  EMA 12/48; compiled, as the arena runs them, where the build is current), no engine, no
+  accounts, no events. bar-steps = bars x 4 agents.
 * backtrader [backtrader]: the four agents written as backtrader strategies, one cerebro (one
   broker: one account) per agent, the times summed; see `bench.fastforward_bt` for why that is
   the fair comparison and how the rules match ours. Its fills are checked against ours (the
@@ -32,6 +36,7 @@ runs the scaling report alone.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -59,7 +64,15 @@ AGENT_COUNT = len(STRATEGIES)
 SMOKE_ROUNDS = 2000
 TARGET_VS_BACKTRADER = 3.5
 LINE = re.compile(r"([\d,]+) bars x (\d+) agents in ([\d.]+)s = ([\d,]+) bar-steps/s; ([\d,]+) fills")
-KINDS = {"arena": "arena", "arena-no-db": "arena --no-db", "bare": "bare loop", "backtrader": "backtrader"}
+KINDS = {
+    "arena": "arena",
+    "arena-no-db": "arena --no-db",
+    "arena-sources": "arena, sources",
+    "arena-sources-no-db": "arena --no-db, sources",
+    "bare": "bare loop",
+    "backtrader": "backtrader",
+}
+ROUND = re.compile(r"(compiled|pure-Python) round")
 BACKTRADER_MISSING = "backtrader not installed (pip install -e '.[bench]')"
 
 
@@ -91,8 +104,10 @@ def arena_run(
     symbols: Sequence[str] = (),
     persist: bool = True,
     rounds: int | None = None,
+    sources: bool = False,
 ) -> dict[str, Any]:
-    """One `arena run --speed max` in its own process: its printed figures, and the size of its database."""
+    """One `arena run --speed max` in its own process: its printed figures, and the size of its
+    database; `sources`: with `ARENA_NATIVE=0` (the round as pure Python)."""
     db = folder / f"ff-{uuid.uuid4().hex[:8]}.db"
     cmd = [
         ARENA,
@@ -111,13 +126,14 @@ def arena_run(
         *(["--rounds", str(rounds)] if rounds else []),
     ]
     started = time.perf_counter()
-    out = run(cmd, timeout=1800).stdout
+    out = run(cmd, timeout=1800, env={**os.environ, "ARENA_NATIVE": "0"} if sources else None).stdout
     wall = time.perf_counter() - started
     match = LINE.search(out)
     if match is None:
         raise RuntimeError(f"no throughput line in the output of arena run:\n{out}")
     bars, count, fills = (int(match.group(i).replace(",", "")) for i in (1, 2, 5))
     seconds = float(match.group(3))
+    which = ROUND.search(out)
     return {
         "bars": bars,
         "agents": count,
@@ -127,6 +143,7 @@ def arena_run(
         "fills_per_s": fills / seconds,
         "process_wall_s": wall,
         "persist": persist,
+        "round": which.group(1) if which else "?",
         "db_bytes": _remove_db(db) if persist else None,
     }
 
@@ -205,7 +222,7 @@ def one_run(kind: str, folder: Path, rounds: int | None) -> dict[str, Any]:
         return child_run("--bare-loop", rounds)
     if kind == "backtrader":
         return child_run("--backtrader-run", rounds)
-    return arena_run(folder, persist=kind == "arena", rounds=rounds)
+    return arena_run(folder, persist=not kind.endswith("no-db"), rounds=rounds, sources="sources" in kind)
 
 
 def compare(kinds: Sequence[str], folder: Path, rounds: int | None, repeat: int) -> dict[str, list[dict[str, Any]]]:
@@ -241,9 +258,15 @@ def versus_backtrader(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     theirs = by_run.get("backtrader")
     if theirs is None:
         return None
+
+    def versus(run: str) -> float | None:
+        return by_run[run]["ratio_to_backtrader"] if run in by_run else None
+
     return {
-        "persist": by_run["arena"]["ratio_to_backtrader"] if "arena" in by_run else None,
-        "no_db": by_run["arena --no-db"]["ratio_to_backtrader"] if "arena --no-db" in by_run else None,
+        "persist": versus(KINDS["arena"]),
+        "no_db": versus(KINDS["arena-no-db"]),
+        "sources_persist": versus(KINDS["arena-sources"]),
+        "sources_no_db": versus(KINDS["arena-sources-no-db"]),
         "target_persist": TARGET_VS_BACKTRADER,
         "fills": {run: r.get("fills") for run, r in by_run.items() if r.get("fills") is not None},
     }
@@ -252,10 +275,11 @@ def versus_backtrader(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
 def print_comparison(rows: Sequence[dict[str, Any]], versus: dict[str, Any] | None, repeat: int) -> None:
     print(
         table(
-            ["run", "bars", "agents", "seconds", "bar-steps/s", "vs bare loop", "vs backtrader", "fills", "fills/s"],
+            ["run", "round", "bars", "agents", "seconds", "bar-steps/s", "vs bare loop", "vs backtrader", "fills"],
             [
                 [
                     r["run"],
+                    r.get("round", "-"),
                     r["bars"],
                     r["agents"],
                     r["seconds"],
@@ -263,7 +287,6 @@ def print_comparison(rows: Sequence[dict[str, Any]], versus: dict[str, Any] | No
                     r["ratio_to_bare"],
                     r["ratio_to_backtrader"],
                     r.get("fills"),
-                    r.get("fills_per_s"),
                 ]
                 for r in rows
             ],
@@ -278,7 +301,8 @@ def print_comparison(rows: Sequence[dict[str, Any]], versus: dict[str, Any] | No
 
     print(
         f"\nours / backtrader: {times(versus['persist'])} with persistence (target >= {TARGET_VS_BACKTRADER}x), "
-        f"{times(versus['no_db'])} without"
+        f"{times(versus['no_db'])} without; on the sources {times(versus['sources_persist'])} and "
+        f"{times(versus['sources_no_db'])}"
     )
     fills = versus["fills"]
     if len(set(fills.values())) > 1:

@@ -80,8 +80,11 @@ BACKTRADER_SKIPPED = "SKIPPED: backtrader not installed (pip install -e '.[bench
 def test_fastforward(results: Path, shared_data_dir: Path) -> None:
     result, printed = smoke_run("fastforward", results)
     runs = {r["run"]: r for r in result["rows"]}
-    ours = {"arena", "arena --no-db", "bare loop"}
+    ours = {"arena", "arena --no-db", "arena, sources", "arena --no-db, sources", "bare loop"}
     assert runs["arena"]["bars"] == runs["bare loop"]["bars"] == 2000 and runs["arena"]["fills"] > 0
+    # the round on its sources trades exactly as where it runs compiled
+    assert runs["arena, sources"]["round"] == runs["arena --no-db, sources"]["round"] == "pure-Python"
+    assert runs["arena, sources"]["fills"] == runs["arena"]["fills"] == runs["arena --no-db"]["fills"]
     if importlib.util.find_spec("backtrader") is None:
         assert BACKTRADER_SKIPPED in printed and set(runs) == ours
     else:
