@@ -5,13 +5,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from arena.agents.base import Agent
 from arena.agents.spec import AgentSpec
 from arena.domain.events import AgentStatus, CompetitionStatus, OrderFilled, OrderRejected, RoundCompleted
 from arena.domain.market import Quote, QuoteBatch
 from arena.domain.orders import OrderIntent, Side
-from arena.engine.competition import Competition
+from arena.engine.competition import Competition, rank_order
 from arena.errors import ArenaError, ErrorCode
 from arena.feeds.simulated import SimulatedFeed
 
@@ -205,3 +207,19 @@ def test_a_snapshot_built_positionally_has_each_number_in_its_own_field():
     assert [f.name for f in fields(AgentSnapshot)] == list(expected)
     assert snapshot == AgentSnapshot(**expected)
     assert snapshot.trade_count > 0 and snapshot.cash != snapshot.equity  # a telling case: it traded and holds
+
+
+@given(
+    st.lists(
+        st.lists(st.integers(min_value=0, max_value=4).map(lambda n: Decimal(n) / 2), min_size=3, max_size=3),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_ranking_is_by_equity_then_entry_order_whatever_the_order_before(rounds: list[list[Decimal]]) -> None:
+    """Round after round (equal equities often, orders that hold and orders that change), the
+    ranking kept from the round before is the ranking sorted afresh."""
+    order: list[int] = []
+    for equities in rounds:
+        order = rank_order(equities, order)
+        assert order == sorted(range(len(equities)), key=lambda i: (-equities[i], i))

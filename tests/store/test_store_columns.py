@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
 from arena.store.columns import DecimalText, UTCDateTime, from_micros, to_micros
+from arena.store.errors import RecordError
+from arena.store.plan import exact_text
 
 DIALECT = sqlite.dialect()
 decimals = st.decimals(allow_nan=False, allow_infinity=False)
@@ -71,3 +73,17 @@ def test_utc_datetime_refuses_naive() -> None:
 def test_other_zones_become_utc() -> None:
     local = datetime(2024, 6, 1, 9, 30, tzinfo=timezone(timedelta(hours=-4)))
     assert _roundtrip(UTCDateTime(), local) == datetime(2024, 6, 1, 13, 30, tzinfo=UTC)
+
+
+@given(st.one_of(aware, st.datetimes(timezones=st.builds(timezone, offsets))))
+def test_stored_microseconds_are_the_exact_distance_from_the_epoch(value: datetime) -> None:
+    """What `to_micros` works out from the fields is the timedelta arithmetic's own answer (years 1-9999)."""
+    assert to_micros(value) == (value - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def test_a_decimal_text_that_is_not_a_number_is_refused_by_the_batch_plan() -> None:
+    for bad in ("NaN", "-NaN", "sNaN", "Infinity", "-Infinity"):
+        with pytest.raises(RecordError):
+            exact_text(Decimal(bad))
+    for good in ("0", "-0", "1E+5", "1E-8", "10000.00000000", "-3.21"):
+        assert exact_text(Decimal(good)) == good == str(Decimal(good))

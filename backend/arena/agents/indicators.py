@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from math import isfinite
+from typing import Final
 
 from mypy_extensions import mypyc_attr
 
-MIN_WINDOW = 1
-RESYNC_AT_LEAST = 64
-COLLAPSE_RATIO = 2.0**-20  # RollingStats: M2 below this share of its peak is recomputed
+MIN_WINDOW: Final = 1
+RESYNC_AT_LEAST: Final = 64
+COLLAPSE_RATIO: Final = 2.0**-20  # RollingStats: M2 below this share of its peak is recomputed
 
 
 @mypyc_attr(native_class=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from arena.agents.base import AccountView, Agent
 from arena.agents.indicators import SimpleMovingAverage
@@ -15,7 +15,7 @@ from arena.domain.market import Quote
 from arena.domain.orders import OrderIntent
 
 # |fast - slow| below this share of slow counts as "equal": float noise must not fake a cross.
-TOLERANCE = 1e-9
+TOLERANCE: Final = 1e-9
 
 
 class _Crossover:

@@ -9,13 +9,14 @@ exceed it. Sells come first, then buys largest notional first.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Final
 
 from arena.agents.base import AccountView
 from arena.domain.orders import OrderIntent, Side
 from arena.domain.values import ZERO, quantize_down, to_decimal
 
-CASH_RESERVE = Decimal("0.01")  # share of cash never spent, so fees on top of a notional still fit
-MIN_NOTIONAL = Decimal("0.01")  # smaller buys are dropped rather than sent as dust
+CASH_RESERVE: Final = Decimal("0.01")  # share of cash never spent, so fees on top of a notional still fit
+MIN_NOTIONAL: Final = Decimal("0.01")  # smaller buys are dropped rather than sent as dust
 
 
 def share(amount: Decimal, fraction: float) -> Decimal:

@@ -115,11 +115,18 @@ class EventOutbox:
     def due(self, max_speed: bool) -> bool:
         if not max_speed:
             return True
+        return self.rounds_before_due() == 0
+
+    def rounds_before_due(self) -> int:
+        """At max speed, how many more rounds before a flush is due (0: due now). It changes only
+        when a round is played or a batch starts or ends storing, and with the clock."""
         if self.storing:
             # the next batch is computed while one commits; past twice the policy, play waits for it
             # (bounded backpressure: what waits never grows past two batches)
-            return self._rounds >= 2 * self._policy.rounds
-        return self._rounds >= self._policy.rounds or self._monotonic() - self._last_flush >= self._policy.seconds
+            return max(0, 2 * self._policy.rounds - self._rounds)
+        if self._monotonic() - self._last_flush >= self._policy.seconds:
+            return 0
+        return max(0, self._policy.rounds - self._rounds)
 
     # --- flushing ------------------------------------------------------------------
 

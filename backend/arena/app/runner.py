@@ -294,10 +294,13 @@ class ArenaRunner:
         """At max speed, after a batch: the batches that follow it, back to back, while nothing else
         is due (up to `PLAY_AHEAD_ROUNDS` in all, until a model is asked, the outbox wants a flush or
         the feed has no batch to give at once); True when one of them ended the competition. Nothing
-        else runs meanwhile (no await): no command can change what is playing."""
+        else runs meanwhile (no await): no command can change what is playing, and the outbox's
+        count of rounds before a flush changes only by the rounds played here."""
         outbox, models = self.outbox, self.models
-        for _ in range(PLAY_AHEAD_ROUNDS - 1):
-            if models.busy or outbox.due(True) or not outbox.healthy:
+        if not outbox.healthy:
+            return False
+        for _ in range(min(PLAY_AHEAD_ROUNDS - 1, outbox.rounds_before_due())):
+            if models.busy:
                 return False
             batch = source.take()
             if batch is None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Final
 
 from arena.agents.base import AccountView, Agent
 from arena.agents.llm import LlmAgent
@@ -45,12 +46,12 @@ from arena.engine.matching import Costs, execute
 from arena.engine.stats import PerformanceTracker
 from arena.errors import ArenaError, ErrorCode
 
-IDLE = CompetitionStatus.IDLE
-RUNNING = CompetitionStatus.RUNNING
-PAUSED = CompetitionStatus.PAUSED
-STOPPED = CompetitionStatus.STOPPED
-FINISHED = CompetitionStatus.FINISHED
-INTERRUPTED = CompetitionStatus.INTERRUPTED
+IDLE: Final = CompetitionStatus.IDLE
+RUNNING: Final = CompetitionStatus.RUNNING
+PAUSED: Final = CompetitionStatus.PAUSED
+STOPPED: Final = CompetitionStatus.STOPPED
+FINISHED: Final = CompetitionStatus.FINISHED
+INTERRUPTED: Final = CompetitionStatus.INTERRUPTED
 
 # allowed transitions: (from, to)
 _TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset(
@@ -68,11 +69,11 @@ _TRANSITIONS: frozenset[tuple[CompetitionStatus, CompetitionStatus]] = frozenset
     }
 )
 ACTIVE_STATES = frozenset({RUNNING, PAUSED})
-ACTIVE = AgentStatus.ACTIVE
-RESTING = AgentStatus.RESTING
+ACTIVE: Final = AgentStatus.ACTIVE
+RESTING: Final = AgentStatus.RESTING
 _NO_OUTCOMES: list[tuple[object, Fill | Rejection]] = []  # shared and never filled: see take_outcomes
-ZERO_MONEY = quantize(ZERO)  # a flat account's unrealized PnL, as `Account.unrealized_pnl` gives it
-MODEL_FAILURES_BEFORE_REST = 3  # failed decisions in a row before a model agent rests
+ZERO_MONEY: Final = quantize(ZERO)  # a flat account's unrealized PnL, as `Account.unrealized_pnl` gives it
+MODEL_FAILURES_BEFORE_REST: Final = 3  # failed decisions in a row before a model agent rests
 
 
 def own_feed_id(competition_id: str) -> str:
@@ -179,6 +180,7 @@ class Competition:
         # the entrants in slot order, and those with a strategy (bots have none): what every round walks
         self._in_order = tuple(self.entrants.values())
         self._deciding = tuple(entrant for entrant in self._in_order if entrant.agent is not None)
+        self._order: list[int] = []  # the latest ranking, as indices into `_in_order`
 
     # --- state machine -------------------------------------------------------------
 
@@ -501,10 +503,23 @@ class Competition:
         """Snapshots in rank order, built once each with their rank, from the entrants' current
         equities (`marked`: by `Entrant.mark`, this round)."""
         entrants = self._in_order
-        # highest equity first; a stable sort keeps entry order among equals (reverse=True keeps it too)
-        order = sorted(range(len(entrants)), key=equities.__getitem__, reverse=True)
+        order = self._order = rank_order(equities, self._order)
         snapshot = self.snapshot
         return tuple([snapshot(entrants[i], rank, equities[i], marked) for rank, i in enumerate(order, start=1)])
+
+
+def rank_order(equities: Sequence[Decimal], before: list[int]) -> list[int]:
+    """Indices into `equities`, highest first, entry order among equals; `before` (the order of the
+    round before) is given back when it still holds: most rounds, one pass and no sort."""
+    if len(before) == len(equities):
+        for position in range(len(before) - 1):
+            above, below = before[position], before[position + 1]
+            if equities[above] < equities[below] or (equities[above] == equities[below] and above > below):
+                break
+        else:
+            return before
+    # a stable sort keeps entry order among equals (reverse=True keeps it too)
+    return sorted(range(len(equities)), key=equities.__getitem__, reverse=True)
 
 
 def _order_outcome(intent: OrderIntent, outcome: Fill | Rejection) -> DecisionOrder:

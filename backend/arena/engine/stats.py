@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from typing import Final
 
-FLAT_RELATIVE_STD = 1e-9  # returns whose std is below this share of their mean count as constant
-FLAT_RELATIVE_VARIANCE = FLAT_RELATIVE_STD * FLAT_RELATIVE_STD
+FLAT_RELATIVE_STD: Final = 1e-9  # returns whose std is below this share of their mean count as constant
+FLAT_RELATIVE_VARIANCE: Final = FLAT_RELATIVE_STD * FLAT_RELATIVE_STD
 
 
 class PerformanceTracker:

@@ -12,10 +12,11 @@ DAY = timedelta(hours=24)
 
 @dataclass(slots=True)
 class _History:
-    first_price: Decimal
-    reference: Decimal | None = None  # last price at or before (now - window)
+    # prices with their floats, each converted once (a Decimal's float goes through its text)
+    first_price: tuple[Decimal, float]
+    reference: tuple[Decimal, float] | None = None  # last price at or before (now - window)
     last_timestamp: datetime | None = None
-    pending: deque[tuple[datetime, Decimal]] = field(default_factory=deque)
+    pending: deque[tuple[datetime, Decimal, float]] = field(default_factory=deque)
 
 
 class ChangeTracker:
@@ -45,9 +46,10 @@ class ChangeTracker:
 
     def update(self, symbol: str, price: Decimal, timestamp: datetime) -> float:
         """Record ``price`` at ``timestamp`` and return the change in percent."""
+        value = float(price)
         history = self._histories.get(symbol)
         if history is None:
-            history = self._histories[symbol] = _History(first_price=price)
+            history = self._histories[symbol] = _History(first_price=(price, value))
         elif history.last_timestamp is not None and timestamp < history.last_timestamp:
             raise ValueError(
                 f"{symbol}: timestamp {timestamp.isoformat()} is earlier than the previous "
@@ -55,14 +57,15 @@ class ChangeTracker:
             )
         history.last_timestamp = timestamp
         pending = history.pending
-        pending.append((timestamp, price))
+        pending.append((timestamp, price, value))
         cutoff = timestamp - self._window
         while pending[0][0] <= cutoff:  # never empties: the point just added is after the cutoff
-            history.reference = pending.popleft()[1]
-        reference = history.first_price if history.reference is None else history.reference
+            _, before, before_value = pending.popleft()
+            history.reference = (before, before_value)
+        reference, reference_value = history.first_price if history.reference is None else history.reference
         if reference <= 0:
             return 0.0
-        return (float(price) / float(reference) - 1.0) * 100.0
+        return (value / reference_value - 1.0) * 100.0
 
     def reset(self) -> None:
         """Forget every symbol (a feed calls this when it restarts from the beginning)."""

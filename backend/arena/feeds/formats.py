@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 from mypy_extensions import mypyc_attr
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
 # Binance switched its spot exports to microseconds in 2025; a 16-digit open time is one of those.
 _MICROSECOND_EPOCH_THRESHOLD = 10**15
 
@@ -56,7 +57,9 @@ def parse_iso_timestamp(text: str) -> datetime:
     except ValueError:
         raise FieldError(f"expected a timestamp like 'YYYY-MM-DD HH:MM:SS[.ffffff][+HH:MM]', got {text!r}") from None
     if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+        # the same instant as value.replace(tzinfo=UTC), by arithmetic: `replace` parses its keyword
+        # arguments by name, ~20x the cost, once per row of a file
+        return EPOCH + (value - _NAIVE_EPOCH)
     return value.astimezone(UTC)
 
 

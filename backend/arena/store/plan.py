@@ -17,7 +17,6 @@ from typing import Any
 
 from arena.domain.events import (
     AgentSnapshot,
-    AgentStatus,
     CompetitionCreated,
     CompetitionFinished,
     CompetitionStatus,
@@ -37,8 +36,6 @@ from arena.store.micros import to_micros
 
 Row = dict[str, Any]
 Values = tuple[Any, ...]
-# what makes an agent's round worth a row of its own: equity, cash, unrealized PnL, trades, status, rank
-StandingKey = tuple[Decimal, Decimal, Decimal, int, AgentStatus, int]
 
 TICK_COLUMNS = ("feed_id", "symbol", "price", "volume", "change_pct", "timestamp", "competition_id", "round")
 EQUITY_COLUMNS = (
@@ -66,9 +63,10 @@ _ENDED = (CompetitionStatus.STOPPED, CompetitionStatus.FINISHED)
 
 def exact_text(value: Decimal) -> str:
     """A Decimal as `DecimalText` stores it: its exact string; a non-finite one is refused."""
-    if not value.is_finite():
+    text = str(value)
+    if not text[-1].isdigit():  # NaN, sNaN, Infinity: a finite Decimal's text ends with a digit
         raise RecordError(f"non-finite Decimal cannot be stored: {value!r}")
-    return str(value)
+    return text
 
 
 def tick_values(feed_id: str, quote: Quote, timestamp: int, competition_id: str | None, round_: int | None) -> Values:
@@ -86,16 +84,32 @@ def tick_values(feed_id: str, quote: Quote, timestamp: int, competition_id: str 
     )
 
 
-def equity_values(competition_id: str, round_: int, at: int, s: AgentSnapshot) -> Values:
-    """An equity row in `EQUITY_COLUMNS` order; `at` is the round's time in epoch microseconds."""
+def same_standing(before: AgentSnapshot, now: AgentSnapshot) -> bool:
+    """Whether an agent's round is worth no row of its own: the same equity, cash, unrealized PnL,
+    trades, status and rank as its round before (a flat agent: most often the very same values)."""
+    return (
+        (before.equity is now.equity or before.equity == now.equity)
+        and (before.cash is now.cash or before.cash == now.cash)
+        and (before.unrealized_pnl is now.unrealized_pnl or before.unrealized_pnl == now.unrealized_pnl)
+        and before.trade_count == now.trade_count
+        and before.status is now.status
+        and before.rank == now.rank
+    )
+
+
+def equity_values(
+    competition_id: str, round_: int, at: int, s: AgentSnapshot, cash: str | None = None, realized: str | None = None
+) -> Values:
+    """An equity row in `EQUITY_COLUMNS` order; `at` is the round's time in epoch microseconds;
+    `cash` and `realized`, when given, are those amounts' text already."""
     return (
         s.agent_id,
         round_,
         competition_id,
         at,
         exact_text(s.equity),
-        exact_text(s.cash),
-        exact_text(s.realized_pnl),
+        exact_text(s.cash) if cash is None else cash,
+        exact_text(s.realized_pnl) if realized is None else realized,
         exact_text(s.unrealized_pnl),
         s.return_pct,
         s.trade_count,
@@ -120,7 +134,7 @@ class CompetitionPatch:
 class BatchPlan:
     """The rows of one batch, built event by event (`add`, then `release_held` once at the end)."""
 
-    def __init__(self, standings: dict[str, StandingKey]) -> None:
+    def __init__(self, standings: dict[str, AgentSnapshot]) -> None:
         # each agent's standing in its latest round (the recorder's, from batches before; this batch's on commit)
         self.standings = standings
         # an agent's latest round equal to the round before it, not stored (yet): (competition, round, at, snapshot)
@@ -135,6 +149,9 @@ class BatchPlan:
         self.patches: dict[str, CompetitionPatch] = {}
         self._time: datetime | None = None  # the last time converted, and its microseconds: a round's
         self._micros = 0  # time is shared by its ticks and its equity rows
+        # each agent's cash and realized PnL as text, by the Decimals they are: they change only with a trade
+        self._texts: dict[str, tuple[Decimal, str, Decimal, str]] = {}
+        self._rounds: dict[str, int] = {}  # each competition's latest round in this batch (stored at the end)
 
     def add(self, event: Event) -> None:
         kind = type(event)
@@ -177,33 +194,30 @@ class BatchPlan:
             raise RecordError(f"cannot record {kind.__name__}")
 
     def release_held(self) -> None:
-        """Store the rows held back: each the last round of a run of equal ones."""
+        """Store the rows held back: each the last round of a run of equal ones (and each
+        competition's latest round)."""
         for competition_id, round_, at, snapshot in self.held.values():
             self._equity(competition_id, round_, at, snapshot)
         self.held.clear()
+        rounds, self._rounds = self._rounds, {}
+        for competition_id, round_ in rounds.items():
+            self._set(competition_id, {"round": round_})
 
     def _round(self, event: RoundCompleted) -> None:
         standings, held = self.standings, self.held
         competition_id, round_, at = event.competition_id, event.round, event.at
         for snapshot in event.leaderboard:
             agent_id = snapshot.agent_id
-            key: StandingKey = (
-                snapshot.equity,
-                snapshot.cash,
-                snapshot.unrealized_pnl,
-                snapshot.trade_count,
-                snapshot.status,
-                snapshot.rank,
-            )
-            if standings.get(agent_id) == key:
+            before = standings.get(agent_id)
+            if before is not None and same_standing(before, snapshot):
                 held[agent_id] = (competition_id, round_, at, snapshot)
                 continue
-            standings[agent_id] = key
+            standings[agent_id] = snapshot
             run_end = held.pop(agent_id, None)
             if run_end is not None:  # the last round of a run of equal ones
                 self._equity(run_end[0], run_end[1], run_end[2], run_end[3])
             self._equity(competition_id, round_, at, snapshot)
-        self._set(competition_id, {"round": round_})
+        self._rounds[competition_id] = round_
 
     def _finished(self, event: CompetitionFinished) -> None:
         self.release_held()
@@ -238,6 +252,9 @@ class BatchPlan:
         return self._micros
 
     def _set(self, competition_id: str, values: dict[str, Any]) -> None:
+        round_ = self._rounds.pop(competition_id, None)
+        if round_ is not None:  # in the order the events came: the round before what follows it
+            self._set(competition_id, {"round": round_})
         created = self.competitions.get(competition_id)
         if created is not None:
             created.update(values)

@@ -42,12 +42,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from arena.domain.events import Event
+from arena.domain.events import AgentSnapshot, Event
 from arena.store.bulk import Write, rows_write, single_write, values_write
 from arena.store.columns import UTCDateTime
 from arena.store.db import Database
 from arena.store.errors import RecordError
-from arena.store.plan import EQUITY_COLUMNS, TICK_COLUMNS, BatchPlan, CompetitionPatch, Row, StandingKey
+from arena.store.plan import EQUITY_COLUMNS, TICK_COLUMNS, BatchPlan, CompetitionPatch, Row
 from arena.store.tables import (
     CompetitionRow,
     DecisionRow,
@@ -96,7 +96,7 @@ class Recorder:
         self.fence: Callable[[AsyncSession], Awaitable[None]] | None = None
         self._lock = asyncio.Lock()  # one writer per process; SQLite serializes writers anyway
         self._fills_persisted = 0
-        self._standings: dict[str, StandingKey] = {}  # agent id -> its standing in the latest stored round
+        self._standings: dict[str, AgentSnapshot] = {}  # agent id -> its standing in the latest stored round
 
     @property
     def fills_persisted(self) -> int:
