@@ -155,14 +155,19 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_run)
     _sweep_parser(commands)
 
-    native = commands.add_parser(
+    compile_round = commands.add_parser(
         "native", help="compile the round's modules with mypyc (backtests run about twice as fast), or --check"
     )
-    native.add_argument(
+    compile_round.add_argument(
         "--check", action="store_true", help="say whether the compiled modules are in use (exit 1 if not)"
     )
-    native.add_argument("--quiet", action="store_true", help="show the compiler's output only if it fails")
-    native.set_defaults(handler=_native)
+    compile_round.add_argument("--quiet", action="store_true", help="show the compiler's output only if it fails")
+    compile_round.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="build only if the build is missing or out of date, and only where there is a C compiler (make does)",
+    )
+    compile_round.set_defaults(handler=_native)
     return parser
 
 
@@ -252,8 +257,15 @@ def _native(args: argparse.Namespace) -> int:
         current = native.status()
         print(current.describe())
         return 0 if current.active else 1
-    from arena.native_build import BuildError, build
+    from arena.native_build import BuildError, build, compiler
 
+    if args.if_stale:
+        problem, _ = native.inspect_build()
+        if problem is None:
+            return 0
+        if compiler() is None:
+            print(f"the round is not compiled ({problem}) and there is no C compiler here: the sources run")
+            return 0
     started = time.perf_counter()
     try:
         manifest = build(quiet=args.quiet)

@@ -8,11 +8,23 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
-from arena.native import BUILD_DIR, GROUP, MANIFEST, NATIVE_MODULES, OFF_ENV, PACKAGE_DIR, abi, source_hash, source_path
+from arena.native import (
+    BUILD_DIR,
+    GROUP,
+    MANIFEST,
+    NATIVE_MODULES,
+    OFF_ENV,
+    PACKAGE_DIR,
+    abi,
+    imported_modules,
+    source_hash,
+    source_path,
+)
 
 
 class BuildError(RuntimeError):
@@ -42,7 +54,11 @@ def build(*, quiet: bool = False) -> Path:
     except ImportError:
         raise BuildError("mypyc comes with mypy: pip install -e '.[dev]' (or '.[native]')") from None
     root = PACKAGE_DIR.parent
+    for folder in (BUILD_DIR, BUILD_DIR.with_name(BUILD_DIR.name + ".new")):
+        if not _replaceable(folder):
+            raise BuildError(f"{folder} holds something other than a build: not replacing it (ARENA_NATIVE_DIR?)")
     hashes = {name: source_hash(source_path(name, root)) for name in NATIVE_MODULES}
+    imports = {name: source_hash(source_path(name, root)) for name in imported_modules(NATIVE_MODULES, root)}
     relative_sources = [str(source_path(name, root).relative_to(root)) for name in NATIVE_MODULES]
     with tempfile.TemporaryDirectory(prefix="arena-native-") as scratch:
         lib, temp = Path(scratch, "lib"), Path(scratch, "temp")
@@ -75,12 +91,26 @@ def build(*, quiet: bool = False) -> Path:
         "mypyc": mypyc_version,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "modules": hashes,
+        "imports": imports,
         "files": {name: str(file.relative_to(lib)) for name, file in files.items()},
     }
     (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     shutil.rmtree(BUILD_DIR, ignore_errors=True)
     staging.rename(BUILD_DIR)
     return BUILD_DIR / MANIFEST
+
+
+def compiler() -> str | None:
+    """The C compiler this Python builds extensions with, if this machine has it."""
+    command = str(sysconfig.get_config_var("CC") or "cc").split()
+    return shutil.which(command[0]) if command else None
+
+
+def _replaceable(folder: Path) -> bool:
+    """A folder a build may replace: none, an empty one, or an earlier build (with its manifest)."""
+    if not folder.exists():
+        return True
+    return folder.is_dir() and (not any(folder.iterdir()) or (folder / MANIFEST).is_file())
 
 
 def _built_file(lib: Path, module: str) -> Path:

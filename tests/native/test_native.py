@@ -136,3 +136,36 @@ def test_compiled_and_pure_python_rounds_give_the_same_events_and_rows(
     ):  # how many run-closing equity rows a run stores is a timing (bench.replay_digest)
         del run["equity_rows"]
     assert compiled_run == pure_run
+
+
+def test_a_build_whose_sources_import_a_changed_module_is_not_used(build_copy: Path) -> None:
+    """Not compiled, `arena.engine.config` is still what compiled code reads its types from."""
+    manifest_file = build_copy / native.MANIFEST
+    manifest = json.loads(manifest_file.read_text())
+    assert "arena.engine.config" in manifest["imports"]
+    manifest["imports"]["arena.engine.config"] = "0" * 64
+    manifest_file.write_text(json.dumps(manifest))
+    seen = probe({native.DIR_ENV: str(build_copy)})
+    assert seen["active"] is False and "arena.engine.config changed" in str(seen["detail"])
+
+
+def test_a_current_build_is_not_built_again_and_a_folder_that_is_not_a_build_is_never_replaced(
+    build_copy: Path, tmp_path: Path
+) -> None:
+    arena_cli = [sys.executable, "-m", "arena.cli", "native", "--if-stale"]
+    done = subprocess.run(
+        arena_cli, env={**os.environ, native.DIR_ENV: str(build_copy)}, capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0 and done.stdout == ""  # current: nothing to do, nothing said
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine")
+    refused = subprocess.run(
+        [sys.executable, "-m", "arena.cli", "native", "--quiet"],
+        env={**os.environ, native.DIR_ENV: str(precious)},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert refused.returncode == 2 and "not replacing it" in refused.stderr
+    assert (precious / "notes.txt").read_text() == "mine"

@@ -4,11 +4,14 @@ connection, a refused batch leaves nothing behind, and a writer that dies is rep
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,7 @@ from arena.domain.events import CompetitionStatus, Event
 from arena.store.db import Database
 from arena.store.errors import RecordError
 from arena.store.recorder import Recorder
-from arena.store.writer import WriterProcess
+from arena.store.writer import WriterError, WriterProcess
 from tests.store.store_builders import T0, Ledger, created, finished, quotes, round_completed, state
 
 TABLES = ("competition", "entrant", "price_tick", "fill", "equity")
@@ -164,3 +167,57 @@ async def test_a_writer_is_only_for_an_sqlite_file_without_an_annex(tmp_path: Pa
             Recorder(db, Annex(), writer=WriterProcess(str(tmp_path / "a.db")))
     finally:
         await db.close()
+
+
+async def test_a_writer_that_dies_after_its_commit_is_taken_at_its_word_and_nothing_is_stored_twice(
+    database: Database,
+) -> None:
+    """The child commits the batch and dies before it answers: the batch is stored, so the
+    recorder must not report it refused (the outbox would send it again: its fills twice)."""
+    assert database.file is not None
+    dying = WriterProcess(str(database.file), command=[sys.executable, "-m", "tests.store.writer_that_dies"])
+    recorder = Recorder(database, writer=dying)
+    first, play, end = batches("c1")
+    try:
+        await recorder.record(first)  # committed, then the child exits 9 without a word
+        assert stored(database.file)["competition"] != []
+        dying.command = WriterProcess(str(database.file)).command  # from now on a writer that answers
+        await recorder.record(play)
+        await recorder.record(end)
+    finally:
+        await dying.close()
+    rows = stored(database.file)
+    assert len(rows["competition"]) == 1 and len(rows["fill"]) == 80
+
+
+async def test_a_write_given_up_by_its_caller_still_finishes_before_the_next(
+    database: Database, writer: WriterProcess
+) -> None:
+    recorder = Recorder(database, writer=writer)
+    first, play, end = batches("c1")
+    await recorder.record(first)
+    assert writer.pid is not None
+    os.kill(writer.pid, signal.SIGSTOP)  # it takes the next frame only once it runs again
+    try:
+        given_up = asyncio.create_task(recorder.record(play))
+        await asyncio.sleep(0.05)
+        given_up.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await given_up
+        after = asyncio.create_task(recorder.record(end))
+        await asyncio.sleep(0.05)
+        assert not after.done()  # waiting for the answer to the batch before it
+    finally:
+        os.kill(writer.pid, signal.SIGCONT)
+    await asyncio.wait_for(after, 10)
+    assert database.file is not None
+    rows = stored(database.file)
+    assert len(rows["fill"]) == 80 and len(rows["competition"]) == 1
+
+
+async def test_a_value_the_pipe_cannot_carry_is_refused_with_a_clear_message(writer: WriterProcess) -> None:
+    class Status(StrEnum):
+        ACTIVE = "ACTIVE"
+
+    with pytest.raises(WriterError, match="cannot take"):
+        await writer.write([("UPDATE competition SET status = ? WHERE 0", [(Status.ACTIVE,)], False, "")])

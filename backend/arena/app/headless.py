@@ -87,21 +87,21 @@ async def run_headless(
         market = build_feed(config.feed, live=live)
         config = replace(config, feed=None, symbols=market.info.symbols)
     database = Database.open(db_path) if db_path else None
-    recorder: Recorder | None = None
     writer: WriterProcess | None = None
-    if database is not None:
-        await prepare_database(database)
-        if writer_process and database.is_sqlite and database.file is not None:
-            writer = await WriterProcess(str(database.file)).start()
-        recorder = Recorder(database, writer=writer)
-    progress = _Progress(on_progress)
-    runner = ArenaRunner(
-        event_pipeline(recorder, extra=[progress]),
-        market_feed=market,
-        market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=live.interval),
-    )
-    progress.models = runner.models
     try:
+        recorder: Recorder | None = None
+        if database is not None:
+            await prepare_database(database)
+            if writer_process and database.file is not None:
+                writer = await WriterProcess(str(database.file)).start()
+            recorder = Recorder(database, writer=writer)
+        progress = _Progress(on_progress)
+        runner = ArenaRunner(
+            event_pipeline(recorder, extra=[progress]),
+            market_feed=market,
+            market_speed=SpeedSpec(SpeedMode.REALTIME, interval_s=live.interval),
+        )
+        progress.models = runner.models
         with tuned_for_backtest(get_settings().tune_gc):
             started = time.perf_counter()
             competition = await runner.start(config)

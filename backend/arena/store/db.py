@@ -90,8 +90,9 @@ class Database:
 
     @property
     def file(self) -> Path | None:
-        """The SQLite file (None for PostgreSQL or an in-memory database)."""
-        if not self.is_sqlite or _is_memory(self.url) or self.url.database is None:
+        """The SQLite file, where its URL is a plain path (None for PostgreSQL, an in-memory
+        database, or a URL with options: a `file:` URI names its file its own way)."""
+        if not self.is_sqlite or _is_memory(self.url) or self.url.database is None or self.url.query:
             return None
         return Path(self.url.database)
 

@@ -5,7 +5,7 @@ equity row per agent whose standing changed (see `arena.store.recorder` for whic
 those two tables are built straight in the driver's form, in the order of `TICK_COLUMNS` and
 `EQUITY_COLUMNS` (Decimals as their exact text, times as epoch microseconds, statuses as their
 values: what `DecimalText`, `UTCDateTime` and the enums' values give), which is what
-`bulk.bulk_write_values` takes; the other tables' rows are dicts (`event_rows`) that the columns'
+`bulk.values_write` takes; the other tables' rows are dicts (`event_rows`) that the columns'
 own types convert. Compiled with the round (arena.native).
 """
 
@@ -62,11 +62,10 @@ _ENDED = (CompetitionStatus.STOPPED, CompetitionStatus.FINISHED)
 
 
 def exact_text(value: Decimal) -> str:
-    """A Decimal as `DecimalText` stores it: its exact string; a non-finite one is refused."""
-    text = str(value)
-    if not text[-1].isdigit():  # NaN, sNaN, Infinity: a finite Decimal's text ends with a digit
-        raise RecordError(f"non-finite Decimal cannot be stored: {value!r}")
-    return text
+    """A Decimal as `DecimalText` stores it: its exact string; anything but a finite Decimal is refused."""
+    if type(value) is not Decimal or not value.is_finite():
+        raise RecordError(f"not a finite Decimal, cannot be stored as one: {value!r}")
+    return str(value)
 
 
 def tick_values(feed_id: str, quote: Quote, timestamp: int, competition_id: str | None, round_: int | None) -> Values:
@@ -243,7 +242,13 @@ class BatchPlan:
             self.ticks.append(tick_values(feed_id, quote, self._to_micros(quote.timestamp), competition_id, round_))
 
     def _equity(self, competition_id: str, round_: int, at: datetime, snapshot: AgentSnapshot) -> None:
-        self.equity[(snapshot.agent_id, round_)] = equity_values(competition_id, round_, self._to_micros(at), snapshot)
+        agent_id = snapshot.agent_id
+        texts = self._texts.get(agent_id)
+        if texts is None or texts[0] is not snapshot.cash or texts[2] is not snapshot.realized_pnl:
+            cash, realized = snapshot.cash, snapshot.realized_pnl
+            texts = self._texts[agent_id] = (cash, exact_text(cash), realized, exact_text(realized))
+        at_micros = self._to_micros(at)
+        self.equity[(agent_id, round_)] = equity_values(competition_id, round_, at_micros, snapshot, texts[1], texts[3])
 
     def _to_micros(self, at: datetime) -> int:
         if at is not self._time:

@@ -8,10 +8,18 @@ beside play: on the BTC month persistence costs ~10 % of the run instead of ~75 
 
 The parent sends a batch's statements (`bulk.Write`s, rendered in the parent) as one frame: an
 8-byte length and a `marshal` of plain tuples (sql, parameter tuples, single, refusal); the child runs
-them in one transaction with sqlite3 itself and answers ("ok",) or ("error", "Type: message"),
-having rolled everything back. Nothing but the two processes of the arena ever reads the pipe.
+them in one transaction with sqlite3 itself and answers ("ok",) or ("error", message), having
+rolled everything back. Nothing but the two processes of the arena ever reads the pipe. One
+batch is in the pipe at a time, even when its caller gave up waiting for it.
+
 A child that dies (killed, out of memory) fails the batch it had, with its exit code, and the
 next batch starts a new child: the outbox retries the batch, in order, as after any refusal.
+Unless the child died after its commit, before its answer: then the batch is stored, and the
+parent must say so, or the retry would store it twice. So each batch carries a number, which its
+transaction writes to the file's `user_version` (a header field SQLite keeps for applications;
+nothing else of the arena uses it); when a child dies with a batch, the parent reads the field:
+the batch's number there means the batch is stored. A writer numbers its batches on from a
+random start, so that two runs writing one file do not take each other's numbers for their own.
 
     python -m arena.store.writer PATH    (started by `WriterProcess`; its stdin and stdout are the pipe)
 """
@@ -24,6 +32,7 @@ import fcntl
 import logging
 import marshal
 import os
+import secrets
 import signal
 import sqlite3
 import struct
@@ -40,26 +49,43 @@ CLOSE_TIMEOUT_S = 30.0  # a last batch still committing when the run closes
 PIPE_SIZE = 4 << 20
 
 Statement = tuple[str, list[tuple[Any, ...]], bool, str]  # sql, parameters, single, refusal
+LEDGER_LIMIT = 2**31 - 1  # user_version is a signed 32-bit integer: batch numbers wrap below it
 
 
 class WriterError(Exception):
     """The writer process refused a batch (its database's error) or stopped; nothing of it was stored."""
 
 
+class _Refused(Exception):
+    """A statement of a batch changed not the one row it had to (its refusal is the message)."""
+
+
 def _frame(message: tuple[Any, ...]) -> bytes:
     # marshal: the two ends are the same interpreter, and a batch is only tuples, lists, text and
-    # numbers, which it writes in ~60 % of pickle's time
-    payload = marshal.dumps(message)
+    # numbers (exactly those types: a str or int subclass, an enum member, is refused), which it
+    # writes in ~60 % of pickle's time
+    try:
+        payload = marshal.dumps(message)
+    except ValueError as exc:
+        raise WriterError(f"a batch holds a value the writer cannot take ({exc}): a converter missed it") from None
     return HEADER.pack(len(payload)) + payload
+
+
+def next_batch(number: int) -> int:
+    return number % LEDGER_LIMIT + 1
 
 
 class WriterProcess:
     """The parent's end: `write` one batch at a time (the recorder holds its lock around it)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, command: Sequence[str] | None = None) -> None:
+        """`command` starts a child (the path is added to it); by default this module's `main`."""
         self.path = path
+        self.command = list(command) if command is not None else [sys.executable, "-m", "arena.store.writer"]
         self._process: asyncio.subprocess.Process | None = None
         self._starts = 0
+        self._lock = asyncio.Lock()  # one exchange in the pipe at a time
+        self._stored = secrets.randbelow(LEDGER_LIMIT)  # the number of this writer's last stored batch
 
     @property
     def restarts(self) -> int:
@@ -73,14 +99,16 @@ class WriterProcess:
 
     async def write(self, statements: Sequence[Statement]) -> None:
         """Commit `statements` in one transaction; raises `WriterError` (nothing stored) otherwise."""
-        process = await self._running()
-        # shielded: a caller cancelled half-way must not leave a reply unread for the next batch
-        reply = await asyncio.shield(self._exchange(process, _frame(("batch", list(statements)))))
+        # shielded, and under the lock inside the shield: a caller that stops waiting leaves the
+        # exchange to finish (and the numbering to follow it), and the next batch goes in only once
+        # the answer of the one before is read
+        reply = await asyncio.shield(self._locked_exchange(statements))
         if reply[0] != "ok":
             raise WriterError(str(reply[1]))
 
     async def close(self) -> None:
-        process, self._process = self._process, None
+        async with self._lock:  # a batch still being exchanged finishes first
+            process, self._process = self._process, None
         if process is None or process.returncode is not None:
             return
         assert process.stdin is not None
@@ -105,9 +133,7 @@ class WriterProcess:
         if process is None or process.returncode is not None:
             self._starts += 1
             process = self._process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "arena.store.writer",
+                *self.command,
                 self.path,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
@@ -115,7 +141,17 @@ class WriterProcess:
             _widen(process.stdin)
         return process
 
-    async def _exchange(self, process: asyncio.subprocess.Process, frame: bytes) -> tuple[Any, ...]:
+    async def _locked_exchange(self, statements: Sequence[Statement]) -> tuple[Any, ...]:
+        async with self._lock:
+            number = next_batch(self._stored)
+            frame = _frame(("batch", number, list(statements)))
+            process = await self._running()
+            reply = await self._exchange(process, frame, number)
+            if reply[0] == "ok":
+                self._stored = number
+            return reply
+
+    async def _exchange(self, process: asyncio.subprocess.Process, frame: bytes, number: int) -> tuple[Any, ...]:
         assert process.stdin is not None and process.stdout is not None
         try:
             process.stdin.write(frame)
@@ -123,12 +159,23 @@ class WriterProcess:
             header = await process.stdout.readexactly(HEADER.size)
             (size,) = HEADER.unpack(header)
             reply: tuple[Any, ...] = marshal.loads(await process.stdout.readexactly(size))
-            return reply
         except (ConnectionError, asyncio.IncompleteReadError):
             code = await process.wait()
-            if self._process is process:
-                self._process = None  # the next batch starts a new one
+            self._drop(process)
+            if _ledger(self.path) == number:  # it died after its commit: the batch is stored
+                logger.warning("the database writer stopped (exit code %s) after storing its batch", code)
+                return ("ok",)
             raise WriterError(f"the database writer process stopped (exit code {code})") from None
+        except Exception as exc:  # an answer that is not one: the pipe cannot be trusted any more
+            process.kill()
+            await process.wait()
+            self._drop(process)
+            raise WriterError(f"the database writer's answer was unreadable ({type(exc).__name__}: {exc})") from None
+        return reply
+
+    def _drop(self, process: asyncio.subprocess.Process) -> None:
+        if self._process is process:
+            self._process = None  # the next batch starts a new one
 
 
 def _widen(stream: asyncio.StreamWriter | None) -> None:
@@ -160,25 +207,29 @@ def serve(path: str, requests: BinaryIO, replies: BinaryIO) -> int:
             if len(header) < HEADER.size:
                 return 0  # the parent went away: nothing is half-written (each batch is one transaction)
             (size,) = HEADER.unpack(header)
-            message = marshal.loads(_read_exactly(requests, size))
+            message = marshal.loads(read_exactly(requests, size))
             if message[0] == "close":
                 return 0
-            replies.write(_frame(_commit(connection, message[1])))
+            replies.write(_frame(commit(connection, message[1], message[2])))
             replies.flush()
     finally:
         connection.close()
 
 
-def _commit(connection: sqlite3.Connection, statements: list[Statement]) -> tuple[str, ...]:
+def commit(connection: sqlite3.Connection, number: int, statements: list[Statement]) -> tuple[str, ...]:
     try:
         connection.execute("BEGIN IMMEDIATE")
         for sql, params, single, refusal in statements:
             if single:
                 if connection.execute(sql, params[0]).rowcount != 1:
-                    raise WriterError(refusal)
+                    raise _Refused(refusal)
             else:
                 connection.executemany(sql, params)
+        connection.execute(f"PRAGMA user_version = {int(number)}")  # (a pragma takes no parameter)
         connection.execute("COMMIT")
+    except _Refused as refused:
+        connection.execute("ROLLBACK")
+        return ("error", str(refused))
     except Exception as exc:
         if connection.in_transaction:
             connection.execute("ROLLBACK")
@@ -186,7 +237,17 @@ def _commit(connection: sqlite3.Connection, statements: list[Statement]) -> tupl
     return ("ok",)
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+def _ledger(path: str) -> int:
+    """The number of the last batch a writer stored in the file."""
+    connection = sqlite3.connect(path)
+    try:
+        (stored,) = connection.execute("PRAGMA user_version").fetchone()
+    finally:
+        connection.close()
+    return int(stored)
+
+
+def read_exactly(stream: BinaryIO, size: int) -> bytes:
     data = stream.read(size)
     if len(data) != size:
         raise EOFError(f"the parent closed the pipe within a frame ({len(data)} of {size} bytes)")

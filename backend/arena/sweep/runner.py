@@ -63,8 +63,8 @@ def run_sweep(
             template = Path(scratch) / "template.db"
             target = asyncio.run(_prepare(db, template))
             merger = stack.enter_context(Merger(target))
-        # a run's own writer process only where a core is left for it
-        writer_process = workers < default_workers()
+        # a run's own writer process only where each worker has a core left for it
+        writer_process = 2 * workers <= default_workers()
         jobs = [
             Job(
                 run.index,
