@@ -383,15 +383,13 @@ class Competition:
         events: list[Event] = [QuotesReceived(self.feed_id, self.id, round_, batch)]
         entrants = self._in_order
         for entrant in entrants:
-            if entrant.inbox:
-                while entrant.inbox:
-                    intent, ticket = entrant.inbox.popleft()
-                    self.outcomes.append((ticket, self._execute(entrant, intent, at, events)))
+            while entrant.inbox:
+                intent, ticket = entrant.inbox.popleft()
+                self.outcomes.append((ticket, self._execute(entrant, intent, at, events)))
             if entrant.status is RESTING and round_ >= entrant.rest_until:
                 entrant.status = ACTIVE
-            if entrant.answers:
-                while entrant.answers:
-                    self._decide(entrant, entrant.answers.popleft(), at, events)
+            while entrant.answers:
+                self._decide(entrant, entrant.answers.popleft(), at, events)
         if quotes:
             for entrant in self._deciding:
                 agent = entrant.agent
@@ -412,7 +410,7 @@ class Competition:
         equities = [entrant.mark(prices) for entrant in entrants]
         for entrant, equity in zip(entrants, equities, strict=True):
             entrant.tracker.record_equity(equity)
-        events.append(RoundCompleted(self.id, round_, at, self._ranked(equities, marked=True)))
+        events.append(RoundCompleted(self.id, round_, at, self._ranked(equities)))
         return events
 
     def _execute(self, entrant: Entrant, intent: OrderIntent, at: datetime, events: list[Event]) -> Fill | Rejection:
@@ -462,18 +460,12 @@ class Competition:
 
     # --- standings ---------------------------------------------------------------------
 
-    def snapshot(
-        self, entrant: Entrant, rank: int = 0, equity: Decimal | None = None, marked: bool = False
-    ) -> AgentSnapshot:
-        """`equity`, when given, is the entrant's equity marked at the current prices; `marked`: by
-        `Entrant.mark` (whose unrealized PnL goes with it)."""
+    def snapshot(self, entrant: Entrant, rank: int = 0, equity: Decimal | None = None) -> AgentSnapshot:
+        """`equity`, when given, is what `Entrant.mark` gave at the current prices (its unrealized
+        PnL goes with it); otherwise the entrant is marked now."""
         account, tracker = entrant.account, entrant.tracker
         if equity is None:
-            equity = account.equity(self.prices)
-        if marked:
-            unrealized = entrant.unrealized
-        else:
-            unrealized = account.unrealized_pnl(self.prices) if account.positions else ZERO_MONEY
+            equity = entrant.mark(self.prices)
         info = entrant.info
         return AgentSnapshot(  # positional: in the field order (a round builds one per agent)
             info.agent_id,
@@ -484,7 +476,7 @@ class Competition:
             account.cash,
             equity,
             account.realized_pnl,
-            unrealized,
+            entrant.unrealized,
             tracker.return_pct(equity),
             account.trade_count,
             tracker.win_rate,
@@ -497,15 +489,15 @@ class Competition:
 
     def leaderboard(self) -> tuple[AgentSnapshot, ...]:
         """Ranked by equity, ties broken by entry order."""
-        return self._ranked([entrant.account.equity(self.prices) for entrant in self._in_order])
+        return self._ranked([entrant.mark(self.prices) for entrant in self._in_order])
 
-    def _ranked(self, equities: list[Decimal], marked: bool = False) -> tuple[AgentSnapshot, ...]:
-        """Snapshots in rank order, built once each with their rank, from the entrants' current
-        equities (`marked`: by `Entrant.mark`, this round)."""
+    def _ranked(self, equities: list[Decimal]) -> tuple[AgentSnapshot, ...]:
+        """Snapshots in rank order, built once each with their rank, from the entrants' equities as
+        `Entrant.mark` just gave them."""
         entrants = self._in_order
         order = self._order = rank_order(equities, self._order)
         snapshot = self.snapshot
-        return tuple([snapshot(entrants[i], rank, equities[i], marked) for rank, i in enumerate(order, start=1)])
+        return tuple([snapshot(entrants[i], rank, equities[i]) for rank, i in enumerate(order, start=1)])
 
 
 def rank_order(equities: Sequence[Decimal], before: list[int]) -> list[int]:

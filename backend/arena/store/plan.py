@@ -150,7 +150,6 @@ class BatchPlan:
         self._micros = 0  # time is shared by its ticks and its equity rows
         # each agent's cash and realized PnL as text, by the Decimals they are: they change only with a trade
         self._texts: dict[str, tuple[Decimal, str, Decimal, str]] = {}
-        self._rounds: dict[str, int] = {}  # each competition's latest round in this batch (stored at the end)
 
     def add(self, event: Event) -> None:
         kind = type(event)
@@ -193,14 +192,10 @@ class BatchPlan:
             raise RecordError(f"cannot record {kind.__name__}")
 
     def release_held(self) -> None:
-        """Store the rows held back: each the last round of a run of equal ones (and each
-        competition's latest round)."""
+        """Store the rows held back: each the last round of a run of equal ones."""
         for competition_id, round_, at, snapshot in self.held.values():
             self._equity(competition_id, round_, at, snapshot)
         self.held.clear()
-        rounds, self._rounds = self._rounds, {}
-        for competition_id, round_ in rounds.items():
-            self._set(competition_id, {"round": round_})
 
     def _round(self, event: RoundCompleted) -> None:
         standings, held = self.standings, self.held
@@ -216,7 +211,7 @@ class BatchPlan:
             if run_end is not None:  # the last round of a run of equal ones
                 self._equity(run_end[0], run_end[1], run_end[2], run_end[3])
             self._equity(competition_id, round_, at, snapshot)
-        self._rounds[competition_id] = round_
+        self._set_round(competition_id, round_)
 
     def _finished(self, event: CompetitionFinished) -> None:
         self.release_held()
@@ -256,10 +251,18 @@ class BatchPlan:
             self._time = at
         return self._micros
 
+    def _set_round(self, competition_id: str, round_: int) -> None:
+        """`_set(competition_id, {"round": round_})`, without a dict per round."""
+        created = self.competitions.get(competition_id)
+        if created is not None:
+            created["round"] = round_
+            return
+        patch = self.patches.get(competition_id)
+        if patch is None:
+            patch = self.patches[competition_id] = CompetitionPatch()
+        patch.values["round"] = round_
+
     def _set(self, competition_id: str, values: dict[str, Any]) -> None:
-        round_ = self._rounds.pop(competition_id, None)
-        if round_ is not None:  # in the order the events came: the round before what follows it
-            self._set(competition_id, {"round": round_})
         created = self.competitions.get(competition_id)
         if created is not None:
             created.update(values)

@@ -4,7 +4,8 @@ A replay at max speed computes its next rounds while a batch commits. In one pro
 turns: CPython's sqlite3 binds every row holding the interpreter's lock (the GIL), which the
 round loop holds all the time, so a writer thread advances a row or so per switch interval and
 play soon waits for it. In a process of its own the batch is written on the other core, really
-beside play: on the BTC month persistence costs ~10 % of the run instead of ~75 % (BENCHMARKS.md).
+beside play: on the BTC month, storing adds ~0.5 s to a run instead of ~0.8 s in one process
+(BENCHMARKS.md).
 
 The parent sends a batch's statements (`bulk.Write`s, rendered in the parent) as one frame: an
 8-byte length and a `marshal` of plain tuples (sql, parameter tuples, single, refusal); the child runs
